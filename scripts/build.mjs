@@ -1,0 +1,47 @@
+// Builds everything the product and its tests run: esbuild bundles of the CLI and the library,
+// the library's type declarations, and the compiled tests.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const dist = join(root, 'dist');
+const started = Date.now();
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  define: { TRACK_MANAGER_VERSION: JSON.stringify(pkg.version) },
+};
+
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: [join(root, 'src/cli/bin.ts')],
+    outfile: join(dist, 'cli.js'),
+    format: 'cjs',
+    minify: true,
+    banner: { js: '#!/usr/bin/env node' },
+  }),
+  build({ ...common, entryPoints: [join(root, 'src/core/index.ts')], outfile: join(dist, 'index.js'), format: 'cjs' }),
+]);
+chmodSync(join(dist, 'cli.js'), 0o755);
+// One implementation for both module systems: the ESM entry re-exports the CommonJS bundle.
+writeFileSync(join(dist, 'index.mjs'), "export * from './index.js';\n");
+
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.types.json')], { stdio: 'inherit' });
+if (!process.argv.includes('--no-tests')) {
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+}
+console.log(`build: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

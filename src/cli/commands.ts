@@ -1,0 +1,370 @@
+import { TrackError } from '../core/errors';
+import { EDITABLE_FIELDS } from '../core/editing';
+import { viewTrack } from '../core/queries';
+import { formatDetectReport } from '../core/recovery';
+import { PRIORITIES, RUN_STATUSES, TRACK_STATUSES, TRACK_TYPES, type Priority, type RunStatus, type TrackStatus, type TrackType } from '../core/schemas';
+import type { TrackStore } from '../core/store';
+import type { CommandSpec, OptionSpec, Values } from './spec';
+
+const trackId: OptionSpec = { type: 'string', required: true, value: 'ID', description: 'The track id (see `track list`)' };
+const runId: OptionSpec = { type: 'string', required: true, value: 'ID', description: 'The workflow run id (see `track run list`)' };
+const stateOption: OptionSpec = { type: 'string', value: 'JSON', description: 'The run state as a JSON object' };
+const totalOption: OptionSpec = { type: 'string', value: 'N', description: 'Total number of steps of the workflow' };
+
+const str = (values: Values, name: string): string | undefined => values[name] as string | undefined;
+const list = (values: Values, name: string): string[] | undefined => values[name] as string[] | undefined;
+
+function integer(values: Values, name: string): number | undefined {
+  const raw = str(values, name);
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw.trim())) throw new TrackError('E_INVALID_INPUT', `--${name} takes a whole number, not ${JSON.stringify(raw)}.`, { field: name });
+  return Number(raw);
+}
+
+function jsonObject(values: Values, name: string): Record<string, unknown> | undefined {
+  const raw = str(values, name);
+  if (raw === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new TrackError('E_INVALID_INPUT', `--${name} is not valid JSON (${(error as Error).message}); pass an object such as '{"key":"value"}'.`, { field: name });
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new TrackError('E_INVALID_INPUT', `--${name} must be a JSON object such as '{"key":"value"}'.`, { field: name });
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function oneOf<T extends string>(values: Values, name: string, allowed: readonly T[]): T | undefined {
+  const raw = str(values, name);
+  if (raw !== undefined && !allowed.includes(raw as T)) {
+    throw new TrackError('E_INVALID_INPUT', `Invalid --${name} "${raw}": expected one of ${allowed.join(', ')}.`, { field: name });
+  }
+  return raw as T | undefined;
+}
+
+/** Transitions that print the track afterwards and take only --track-id (and maybe --reason). */
+function simpleTransition(
+  name: 'ready' | 'archive' | 'reopen' | 'fail' | 'cancel',
+  summary: string,
+  run: (store: TrackStore, id: string, reason?: string) => Promise<Parameters<typeof viewTrack>[0]>,
+  needsReason = false,
+): CommandSpec {
+  return {
+    name,
+    summary,
+    options: needsReason
+      ? { 'track-id': trackId, reason: { type: 'string', required: true, value: 'TEXT', description: 'Why' } }
+      : { 'track-id': trackId },
+    run: async (store, values) => ({ json: viewTrack(await run(store, str(values, 'track-id')!, str(values, 'reason'))) }),
+  };
+}
+
+export const COMMANDS: CommandSpec[] = [
+  {
+    name: 'create',
+    summary: 'Create a track (draft, or ready with --ready)',
+    options: {
+      name: { type: 'string', required: true, value: 'TEXT', description: 'Descriptive name, 3–100 characters' },
+      type: { type: 'string', required: true, value: 'TYPE', description: TRACK_TYPES.join(', ') },
+      goal: { type: 'string', required: true, value: 'TEXT', description: 'What the track achieves' },
+      priority: { type: 'string', value: 'P0-P3', description: 'P0 critical … P3 low (default P2)' },
+      criteria: { type: 'string', multiple: true, value: 'TEXT', description: 'A success criterion (repeatable)' },
+      description: { type: 'string', value: 'TEXT', description: 'Longer description' },
+      tag: { type: 'string', multiple: true, value: 'TAG', description: 'A tag (repeatable)' },
+      ready: { type: 'boolean', description: 'Create it ready to activate rather than draft' },
+    },
+    details: 'Example:\n  track create --name "OAuth Authentication" --type feature --goal "Add OAuth 2.0 login" --priority P1',
+    run: async (store, values) => ({
+      json: viewTrack(
+        await store.createTrack({
+          name: str(values, 'name')!,
+          type: oneOf(values, 'type', TRACK_TYPES)!,
+          goal: str(values, 'goal')!,
+          priority: oneOf(values, 'priority', PRIORITIES),
+          successCriteria: list(values, 'criteria'),
+          description: str(values, 'description'),
+          tags: list(values, 'tag'),
+          ready: Boolean(values.ready),
+          createdBy: 'cli',
+        }),
+      ),
+    }),
+  },
+  simpleTransition('ready', 'Mark a draft track ready', (store, id) => store.markReady(id)),
+  {
+    name: 'activate',
+    summary: 'Activate a draft or ready track',
+    options: {
+      'track-id': trackId,
+      force: { type: 'boolean', description: 'Pause the active track (with a checkpoint) instead of failing' },
+    },
+    run: async (store, values) => ({ json: viewTrack(await store.activateTrack(str(values, 'track-id')!, { force: Boolean(values.force) })) }),
+  },
+  {
+    name: 'pause',
+    summary: 'Pause the active track; a checkpoint is created first',
+    options: { 'track-id': trackId, reason: { type: 'string', required: true, value: 'TEXT', description: 'Why it is paused' } },
+    run: async (store, values) => {
+      const { track, checkpoint } = await store.suspendTrack(str(values, 'track-id')!, str(values, 'reason')!);
+      return { json: { track_id: track.track_id, status: track.status, reason: str(values, 'reason')!.trim(), checkpoint: checkpoint.snapshot_id } };
+    },
+  },
+  {
+    name: 'resume',
+    summary: 'Resume a paused track, optionally restoring one of its checkpoints',
+    options: { 'track-id': trackId, checkpoint: { type: 'string', value: 'ID', description: 'Restore this checkpoint first (the current state is checkpointed before)' } },
+    run: async (store, values) => {
+      const result = await store.resumeTrack(str(values, 'track-id')!, { checkpointId: str(values, 'checkpoint') });
+      return { json: { ...viewTrack(result.track), checkpoint_restored: result.checkpoint_restored, checkpoint_saved: result.checkpoint_saved } };
+    },
+  },
+  {
+    name: 'switch',
+    summary: 'Pause the active track (with a checkpoint) and activate another, atomically',
+    options: { to: { type: 'string', required: true, value: 'ID', description: 'The track to activate' } },
+    run: async (store, values) => ({ json: await store.switchTrack(str(values, 'to')!) }),
+  },
+  {
+    name: 'complete',
+    summary: 'Complete an active or paused track',
+    options: {
+      'track-id': trackId,
+      summary: { type: 'string', value: 'TEXT', description: 'What was accomplished' },
+      artifact: { type: 'string', multiple: true, value: 'FILE', description: 'An artifact created (repeatable)' },
+      file: { type: 'string', multiple: true, value: 'FILE', description: 'A file modified (repeatable)' },
+      lesson: { type: 'string', multiple: true, value: 'TEXT', description: 'A lesson learned (repeatable)' },
+    },
+    run: async (store, values) => ({
+      json: viewTrack(
+        await store.completeTrack(str(values, 'track-id')!, {
+          summary: str(values, 'summary'),
+          artifactsCreated: list(values, 'artifact'),
+          filesModified: list(values, 'file'),
+          lessonsLearned: list(values, 'lesson'),
+        }),
+      ),
+    }),
+  },
+  simpleTransition('fail', 'Mark an active or paused track failed', (store, id, reason) => store.failTrack(id, reason!), true),
+  simpleTransition('cancel', 'Cancel a track that has not finished', (store, id, reason) => store.cancelTrack(id, reason!), true),
+  simpleTransition('archive', 'Archive a completed, failed or cancelled track', (store, id) => store.archiveTrack(id)),
+  simpleTransition('reopen', 'Reopen a finished or archived track (it becomes ready)', (store, id) => store.reopenTrack(id)),
+  {
+    name: 'get-active',
+    summary: 'Print the active track, or null',
+    options: {},
+    run: async (store) => {
+      const active = await store.getActiveTrack();
+      return { json: active ? viewTrack(active) : null };
+    },
+  },
+  {
+    name: 'list',
+    summary: 'List tracks, optionally filtered',
+    options: {
+      status: { type: 'string', value: 'STATUS', description: TRACK_STATUSES.join(', ') },
+      type: { type: 'string', value: 'TYPE', description: TRACK_TYPES.join(', ') },
+      priority: { type: 'string', value: 'P0-P3', description: 'Only this priority' },
+    },
+    run: async (store, values) => {
+      const { tracks, problems } = await store.listTracks({
+        status: oneOf<TrackStatus>(values, 'status', TRACK_STATUSES),
+        type: oneOf<TrackType>(values, 'type', TRACK_TYPES),
+        priority: oneOf<Priority>(values, 'priority', PRIORITIES),
+      });
+      return { json: tracks, warnings: problems.map((problem) => problem.message) };
+    },
+  },
+  {
+    name: 'show',
+    summary: 'Print one track with its context, checkpoints, runs and artifacts',
+    options: { 'track-id': trackId },
+    run: async (store, values) => {
+      const details = await store.getTrackDetails(str(values, 'track-id')!);
+      return {
+        json: {
+          ...viewTrack(details.track),
+          decisions: details.context.decisions,
+          assumptions: details.context.assumptions,
+          checkpoints: details.checkpoints.map((entry) => ({ ...entry, file: store.paths.display(entry.file) })),
+          runs: details.runs,
+          artifacts: details.artifacts.map((artifact) => ({ ...artifact, path: store.paths.display(artifact.path) })),
+        },
+        warnings: details.problems.map((problem) => problem.message),
+      };
+    },
+  },
+  {
+    name: 'stats',
+    summary: 'Print registry statistics',
+    options: {},
+    run: async (store) => ({ json: await store.getStats() }),
+  },
+  {
+    name: 'update',
+    summary: 'Change one editable field of a track',
+    options: {
+      'track-id': trackId,
+      field: { type: 'string', required: true, value: 'FIELD', description: EDITABLE_FIELDS.join(', ') },
+      value: { type: 'string', required: true, value: 'VALUE', description: 'New value (lists: comma-separated or a JSON array)' },
+    },
+    details: 'Status is not editable: it changes only through lifecycle commands.',
+    run: async (store, values) => ({ json: viewTrack(await store.updateTrack(str(values, 'track-id')!, str(values, 'field')!, str(values, 'value')!)) }),
+  },
+  {
+    name: 'context add-decision',
+    summary: "Record a decision in the track's context",
+    options: { 'track-id': trackId, text: { type: 'string', required: true, value: 'TEXT', description: 'The decision' }, rationale: { type: 'string', value: 'TEXT', description: 'Why' } },
+    run: async (store, values) => ({ json: await store.addDecision(str(values, 'track-id')!, { text: str(values, 'text')!, rationale: str(values, 'rationale') }) }),
+  },
+  {
+    name: 'context add-assumption',
+    summary: "Record a working assumption in the track's context",
+    options: { 'track-id': trackId, text: { type: 'string', required: true, value: 'TEXT', description: 'The assumption' }, rationale: { type: 'string', value: 'TEXT', description: 'Why' } },
+    run: async (store, values) => ({ json: await store.addAssumption(str(values, 'track-id')!, { text: str(values, 'text')!, rationale: str(values, 'rationale') }) }),
+  },
+  {
+    name: 'context add-artifact',
+    summary: "Store an artifact in the track's context/artifacts folder",
+    options: {
+      'track-id': trackId,
+      name: { type: 'string', required: true, value: 'FILE', description: 'File name (no folders)' },
+      content: { type: 'string', value: 'TEXT', description: 'The content' },
+      from: { type: 'string', value: 'PATH', description: 'Copy this file instead' },
+    },
+    run: async (store, values) => ({
+      json: await store.addArtifact(str(values, 'track-id')!, { name: str(values, 'name')!, content: str(values, 'content'), fromFile: str(values, 'from') }),
+    }),
+  },
+  {
+    name: 'checkpoint create',
+    summary: 'Checkpoint a track: its record, context, runs and git position',
+    options: { 'track-id': trackId, name: { type: 'string', value: 'TEXT', description: 'A short name' }, reason: { type: 'string', value: 'TEXT', description: 'Why' } },
+    run: async (store, values) => {
+      const checkpoint = await store.createCheckpoint(str(values, 'track-id')!, { name: str(values, 'name'), reason: str(values, 'reason') });
+      return { json: { snapshot_id: checkpoint.snapshot_id, track_id: checkpoint.track_id, type: checkpoint.type, created_at: checkpoint.created_at, git: checkpoint.state.project.git } };
+    },
+  },
+  {
+    name: 'checkpoint list',
+    summary: "List a track's checkpoints, newest first",
+    options: { 'track-id': trackId },
+    run: async (store, values) => {
+      const { checkpoints, problems } = await store.listCheckpoints(str(values, 'track-id')!);
+      return { json: checkpoints, warnings: problems.map((problem) => problem.message) };
+    },
+  },
+  {
+    name: 'run start',
+    summary: 'Start a workflow run in the active track',
+    options: {
+      'track-id': trackId,
+      workflow: { type: 'string', required: true, value: 'NAME', description: 'Workflow name or file, e.g. greenfield-fullstack.yaml' },
+      total: totalOption,
+      state: stateOption,
+      'owner-pid': { type: 'string', value: 'PID', description: 'Process that owns the run (recovery flags it when that process dies); default TRACK_OWNER_PID' },
+    },
+    run: async (store, values) => ({
+      json: await store.startRun(str(values, 'track-id')!, { workflow: str(values, 'workflow')!, totalSteps: integer(values, 'total'), state: jsonObject(values, 'state') }),
+    }),
+  },
+  {
+    name: 'run step',
+    summary: 'Record a completed step (writes an automatic snapshot)',
+    options: {
+      'run-id': runId,
+      step: { type: 'string', required: true, value: 'N', description: 'The step just completed' },
+      total: totalOption,
+      state: stateOption,
+      'owner-pid': { type: 'string', value: 'PID', description: 'Process that owns the run; default TRACK_OWNER_PID' },
+    },
+    run: async (store, values) => {
+      const { run, snapshot } = await store.recordRunStep(str(values, 'run-id')!, { step: integer(values, 'step')!, totalSteps: integer(values, 'total'), state: jsonObject(values, 'state') });
+      return { json: { run_id: run.run_id, status: run.status, current_step: run.current_step, total_steps: run.total_steps, snapshot: snapshot.snapshot_id } };
+    },
+  },
+  {
+    name: 'run complete',
+    summary: 'Mark a workflow run completed',
+    options: { 'run-id': runId },
+    run: async (store, values) => ({ json: await store.completeRun(str(values, 'run-id')!) }),
+  },
+  {
+    name: 'run fail',
+    summary: 'Mark a workflow run failed',
+    options: { 'run-id': runId, reason: { type: 'string', value: 'TEXT', description: 'Why' } },
+    run: async (store, values) => ({ json: await store.failRun(str(values, 'run-id')!, str(values, 'reason')) }),
+  },
+  {
+    name: 'run list',
+    summary: 'List workflow runs',
+    options: {
+      'track-id': { ...trackId, required: false, description: 'Only runs of this track' },
+      status: { type: 'string', value: 'STATUS', description: RUN_STATUSES.join(', ') },
+    },
+    run: async (store, values) => ({ json: await store.listRuns({ trackId: str(values, 'track-id'), status: oneOf<RunStatus>(values, 'status', RUN_STATUSES) }) }),
+  },
+  {
+    name: 'snapshot list',
+    summary: 'List checkpoints and run snapshots, newest first',
+    options: {
+      'track-id': { ...trackId, required: false, description: 'Only this track' },
+      'run-id': { ...runId, required: false, description: 'Only this run' },
+    },
+    run: async (store, values) => {
+      const { snapshots, problems } = await store.listSnapshots({ trackId: str(values, 'track-id'), runId: str(values, 'run-id') });
+      return { json: snapshots, warnings: problems.map((problem) => problem.message) };
+    },
+  },
+  {
+    name: 'snapshot prune',
+    summary: "Keep the newest N snapshots of each track and run (never a track's last checkpoint)",
+    options: {
+      'keep-count': { type: 'string', required: true, value: 'N', description: 'How many to keep per track and per run' },
+      'track-id': { ...trackId, required: false, description: 'Only this track' },
+      'dry-run': { type: 'boolean', description: 'Report what would be removed, remove nothing' },
+    },
+    run: async (store, values) => ({
+      json: await store.pruneSnapshots({ keepCount: integer(values, 'keep-count')!, trackId: str(values, 'track-id'), dryRun: Boolean(values['dry-run']) }),
+    }),
+  },
+  {
+    name: 'recover detect',
+    summary: 'Detect interrupted tracks and workflow runs',
+    textByDefault: true,
+    options: { 'stale-after': { type: 'string', value: 'MINUTES', description: 'Untouched for this long counts as interrupted (default 30)' } },
+    run: async (store, values) => {
+      const result = await store.detectInterrupted(integer(values, 'stale-after'));
+      return { json: result, text: formatDetectReport(result, store.ctx.now()) };
+    },
+  },
+  {
+    name: 'recover resume',
+    summary: 'Resume interrupted work from its newest checkpoint or snapshot',
+    options: {
+      'track-id': { ...trackId, required: false, description: 'The interrupted track' },
+      'run-id': { ...runId, required: false, description: 'The interrupted workflow run' },
+      'owner-pid': { type: 'string', value: 'PID', description: 'Process that takes over the run; default TRACK_OWNER_PID' },
+    },
+    details: 'Give exactly one of --track-id and --run-id. The current state is saved first, so nothing is lost.',
+    run: async (store, values) => {
+      const track = str(values, 'track-id');
+      const run = str(values, 'run-id');
+      if ((track === undefined) === (run === undefined)) {
+        throw new TrackError('E_USAGE', 'Give exactly one of --track-id and --run-id. See `track recover resume --help`.');
+      }
+      return { json: track !== undefined ? await store.recoverTrack(track) : await store.recoverRun(run!) };
+    },
+  },
+  {
+    name: 'doctor',
+    summary: 'Check the store (registry, files, temp files, locks); --repair fixes what it safely can',
+    options: { repair: { type: 'boolean', description: 'Repair what can be repaired without losing data' } },
+    run: async (store, values) => {
+      const report = await store.doctor({ repair: Boolean(values.repair) });
+      return { json: report, exitCode: report.healthy ? 0 : 15 };
+    },
+  },
+];

@@ -1,0 +1,114 @@
+import { parseArgs } from 'node:util';
+import { toTrackError, TrackError } from '../core/errors';
+import { TrackStore } from '../core/store';
+import { COMMANDS } from './commands';
+import { commandHelp, groupHelp, mainHelp } from './help';
+import { GLOBAL_OPTIONS, type CommandResult, type CommandSpec, type Values } from './spec';
+
+declare const TRACK_MANAGER_VERSION: string;
+const VERSION = typeof TRACK_MANAGER_VERSION === 'string' ? TRACK_MANAGER_VERSION : 'dev';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** Finds the command named by the first one or two words of argv. */
+function findCommand(argv: string[]): { command?: CommandSpec; group?: string; rest: string[] } {
+  const [first, second] = argv;
+  const two = COMMANDS.find((c) => c.name === `${first} ${second}`);
+  if (two) return { command: two, rest: argv.slice(2) };
+  const one = COMMANDS.find((c) => c.name === first);
+  if (one) return { command: one, rest: argv.slice(1) };
+  if (first && COMMANDS.some((c) => c.name.startsWith(`${first} `))) return { group: first, rest: argv.slice(1) };
+  return { rest: argv.slice(1) };
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const wantsJson = argv.includes('--json');
+  try {
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+      io.stdout(mainHelp(COMMANDS, VERSION));
+      return 0;
+    }
+    if (argv[0] === '--version' || argv[0] === '-v') {
+      io.stdout(`${VERSION}\n`);
+      return 0;
+    }
+    const { command, group, rest } = findCommand(argv);
+    if (group) {
+      const groupCommands = COMMANDS.filter((c) => c.name.startsWith(`${group} `));
+      if (rest.includes('--help') || rest.includes('-h') || rest.length === 0) {
+        io.stdout(groupHelp(group, groupCommands));
+        return rest.length === 0 ? 2 : 0;
+      }
+      throw new TrackError('E_USAGE', `Unknown command "track ${group} ${rest[0]}". Commands: ${groupCommands.map((c) => c.name).join(', ')}.`);
+    }
+    if (!command) {
+      throw new TrackError('E_USAGE', `Unknown command "${argv[0]}". Run \`track --help\` for the list of commands.`);
+    }
+    const values = parseCommandArgs(command, rest);
+    if (values.help) {
+      io.stdout(commandHelp(command));
+      return 0;
+    }
+    const store = new TrackStore({
+      root: values.root as string | undefined,
+      cwd: io.cwd,
+      env: io.env,
+      command: `track ${command.name}`,
+      ownerPid: ownerPid(values, io.env),
+    });
+    const result = await command.run(store, values);
+    printResult(command, result, Boolean(values.json), io);
+    return result.exitCode ?? 0;
+  } catch (error) {
+    const trackError = toTrackError(error);
+    if (wantsJson) io.stderr(`${JSON.stringify({ error: trackError.toJSON() })}\n`);
+    else io.stderr(`track: ${trackError.code}: ${trackError.message}\n`);
+    return trackError.exitCode;
+  }
+}
+
+function parseCommandArgs(command: CommandSpec, args: string[]): Values {
+  const options = { ...GLOBAL_OPTIONS, ...command.options };
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args,
+      options: Object.fromEntries(
+        Object.entries(options).map(([name, option]) => [name, { type: option.type, multiple: option.multiple ?? false, ...(name === 'help' ? { short: 'h' } : {}) }]),
+      ),
+      allowPositionals: true,
+      strict: true,
+    }) as { values: Values; positionals: string[] };
+  } catch (error) {
+    throw new TrackError('E_USAGE', `${(error as Error).message.replace(/\. To specify a positional.*$/s, '')}. Run \`track ${command.name} --help\`.`);
+  }
+  if (parsed.positionals.length > 0) {
+    throw new TrackError('E_USAGE', `Unexpected argument "${parsed.positionals[0]}" for \`track ${command.name}\`; options are given as --name value. Run \`track ${command.name} --help\`.`);
+  }
+  if (!parsed.values.help) {
+    for (const [name, option] of Object.entries(command.options)) {
+      if (option.required && parsed.values[name] === undefined) {
+        throw new TrackError('E_USAGE', `Missing --${name} for \`track ${command.name}\`. Run \`track ${command.name} --help\`.`);
+      }
+    }
+  }
+  return parsed.values;
+}
+
+function ownerPid(values: Values, env: NodeJS.ProcessEnv): number | null {
+  const raw = (values['owner-pid'] as string | undefined) ?? env.TRACK_OWNER_PID;
+  if (raw === undefined || raw === '') return null;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new TrackError('E_INVALID_INPUT', `--owner-pid (or TRACK_OWNER_PID) must be a process id, not ${JSON.stringify(raw)}.`, { field: 'owner-pid' });
+  return Number(raw);
+}
+
+function printResult(command: CommandSpec, result: CommandResult, json: boolean, io: CliIo): void {
+  for (const warning of result.warnings ?? []) io.stderr(`track: warning: ${warning}\n`);
+  if (command.textByDefault && !json && result.text !== undefined) io.stdout(result.text);
+  else io.stdout(`${JSON.stringify(result.json, null, 2)}\n`);
+}

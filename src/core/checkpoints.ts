@@ -1,0 +1,178 @@
+import { readdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { StoreContext } from './context';
+import { assumptionsDocument, decisionsDocument, readContextFiles } from './context-files';
+import { isTrackError, TrackError } from './errors';
+import { readDocument } from './files';
+import { readGitState } from './git';
+import { makeSnapshotId } from './ids';
+import { listDirectory, problemFrom, readRunFile, type Problem } from './registry';
+import { checkpointSchema, SCHEMA_VERSION, type Checkpoint, type Track } from './schemas';
+import type { Transaction } from './transaction';
+
+const CHECKPOINT_FILE = /^checkpoint-(\d+)\.json$/;
+
+export interface CheckpointRequest {
+  /** What caused it: pause, switch, manual, pre-restore, … */
+  event: string;
+  reason?: string;
+  name?: string;
+  type?: 'checkpoint' | 'recovery' | 'manual';
+  source?: string;
+}
+
+export interface CheckpointEntry {
+  snapshot_id: string;
+  type: string;
+  created_at: string;
+  name: string | null;
+  description: string | null;
+  event: string | null;
+  file: string;
+}
+
+/**
+ * Captures the track record, its context files, its runs' state and the git position, and stages
+ * it as the track's next checkpoint file. Returns the track with `last_checkpoint` updated.
+ */
+export async function stageCheckpoint(
+  tx: Transaction,
+  track: Track,
+  request: CheckpointRequest,
+): Promise<{ checkpoint: Checkpoint; track: Track }> {
+  const { paths } = tx;
+  const trackId = track.track_id;
+  const [context, git, runs] = await Promise.all([
+    readContextFiles(paths, trackId),
+    readGitState(paths.workspaceRoot),
+    Promise.all(
+      Object.entries(tx.registry.runs)
+        .filter(([, run]) => run.track_id === trackId)
+        .map(async ([runId]) => {
+          const run = await readRunFile(paths, trackId, runId).catch(() => null);
+          return run
+            ? { run_id: runId, status: run.status, current_step: run.current_step, total_steps: run.total_steps, state: run.state }
+            : null;
+        }),
+    ),
+  ]);
+  const checkpoint: Checkpoint = {
+    schema_version: SCHEMA_VERSION,
+    snapshot_id: makeSnapshotId('checkpoint', Date.parse(tx.now)),
+    type: request.type ?? 'checkpoint',
+    created_at: tx.now,
+    track_id: trackId,
+    ...(request.name ? { name: request.name } : {}),
+    ...(request.reason ? { description: request.reason } : {}),
+    trigger: { source: request.source ?? 'user', event: request.event },
+    state: {
+      version: '1.0.0',
+      track,
+      context,
+      runs: runs.filter((run) => run !== null),
+      project: { root_path: paths.workspaceRoot, git },
+    },
+  };
+  const number = await nextCheckpointNumber(tx, trackId);
+  tx.put(path.join(paths.checkpointsDir(trackId), `checkpoint-${String(number).padStart(3, '0')}.json`), checkpoint);
+  const updated: Track = {
+    ...track,
+    last_checkpoint: checkpoint.snapshot_id,
+    metrics: { ...track.metrics, snapshots_created: track.metrics.snapshots_created + 1 },
+  };
+  return { checkpoint, track: updated };
+}
+
+async function nextCheckpointNumber(tx: Transaction, trackId: string): Promise<number> {
+  const dir = tx.paths.checkpointsDir(trackId);
+  const onDisk = await listDirectory(dir);
+  const staged = [...tx.files.keys()].filter((file) => path.dirname(file) === dir).map((file) => path.basename(file));
+  let highest = 0;
+  for (const name of [...onDisk, ...staged]) {
+    const match = CHECKPOINT_FILE.exec(name);
+    if (match) highest = Math.max(highest, Number(match[1]));
+  }
+  return highest + 1;
+}
+
+/** Puts the work state of a checkpoint back: progress, steps, goal and criteria, decisions, assumptions. */
+export function stageRestore(tx: Transaction, track: Track, checkpoint: Checkpoint): Track {
+  const saved = checkpoint.state.track;
+  tx.put(tx.paths.decisionsFile(track.track_id), decisionsDocument(checkpoint.state.context.decisions));
+  tx.put(tx.paths.assumptionsFile(track.track_id), assumptionsDocument(checkpoint.state.context.assumptions));
+  return {
+    ...track,
+    ...(saved.description !== undefined ? { description: saved.description } : {}),
+    context: saved.context,
+    steps: saved.steps,
+    progress: saved.progress,
+    last_restored: { snapshot_id: checkpoint.snapshot_id, at: tx.now },
+  };
+}
+
+export interface CheckpointList {
+  checkpoints: Array<CheckpointEntry & { document: Checkpoint }>;
+  problems: Problem[];
+}
+
+/** A track's checkpoints, newest first; a corrupt checkpoint file is reported, not fatal. */
+export async function readCheckpoints(ctx: StoreContext, trackId: string): Promise<CheckpointList> {
+  const dir = ctx.paths.checkpointsDir(trackId);
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => CHECKPOINT_FILE.test(name));
+  const problems: Problem[] = [];
+  const checkpoints: CheckpointList['checkpoints'] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    try {
+      const document = await readDocument(file, checkpointSchema, { kind: 'checkpoint', display: (f) => ctx.paths.display(f) });
+      if (!document) continue;
+      checkpoints.push({
+        snapshot_id: document.snapshot_id,
+        type: document.type,
+        created_at: document.created_at,
+        name: document.name ?? null,
+        description: document.description ?? null,
+        event: typeof document.trigger.event === 'string' ? document.trigger.event : null,
+        file,
+        document,
+      });
+    } catch (error) {
+      if (!isTrackError(error)) throw error;
+      problems.push(problemFrom(error, file));
+    }
+  }
+  const numberOf = (file: string) => Number(CHECKPOINT_FILE.exec(path.basename(file))?.[1] ?? 0);
+  checkpoints.sort((a, b) => b.created_at.localeCompare(a.created_at) || numberOf(b.file) - numberOf(a.file));
+  return { checkpoints, problems };
+}
+
+export async function findCheckpoint(ctx: StoreContext, trackId: string, snapshotId: string): Promise<Checkpoint> {
+  const { checkpoints } = await readCheckpoints(ctx, trackId);
+  const found = checkpoints.find((entry) => entry.snapshot_id === snapshotId);
+  if (!found) {
+    throw new TrackError(
+      'E_CHECKPOINT_NOT_FOUND',
+      `Checkpoint ${snapshotId} not found for track ${trackId}. List its checkpoints with \`track checkpoint list --track-id ${trackId}\`.`,
+      { track_id: trackId, snapshot_id: snapshotId },
+    );
+  }
+  return found.document;
+}
+
+/** The newest checkpoint worth restoring: not one saved automatically just before a restore. */
+export async function newestRestorableCheckpoint(ctx: StoreContext, trackId: string): Promise<Checkpoint> {
+  const { checkpoints } = await readCheckpoints(ctx, trackId);
+  const found = checkpoints.find((entry) => entry.type !== 'recovery');
+  if (!found) {
+    throw new TrackError(
+      'E_NO_SNAPSHOT',
+      `No snapshots found for recovery of track ${trackId}: it has no checkpoint. Resume it without restoring (\`track resume --track-id ${trackId}\`) or restore its state by hand.`,
+      { track_id: trackId },
+    );
+  }
+  return found.document;
+}
+
+export function checkpointEntry(ctx: StoreContext, entry: CheckpointEntry): CheckpointEntry {
+  return { ...entry, file: ctx.paths.display(entry.file) };
+}

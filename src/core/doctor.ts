@@ -1,0 +1,220 @@
+import { copyFile, readdir, rmdir, stat, unlink } from 'node:fs/promises';
+import * as path from 'node:path';
+import { readCheckpoints } from './checkpoints';
+import type { StoreContext } from './context';
+import { readContextFiles } from './context-files';
+import { isTrackError } from './errors';
+import { serialize, TEMP_FILE_PATTERN } from './files';
+import { commitFiles, rollForwardJournal } from './journal';
+import { inspectLock, withStoreLock } from './lock';
+import { forgetCachedIndex } from './reads';
+import {
+  listTrackFolders, problemFrom, readRegistry, rebuildRegistry, type Problem,
+} from './registry';
+import { readRunSnapshots } from './runs';
+import type { Registry } from './schemas';
+
+export interface DoctorProblem {
+  code: string;
+  severity: 'error' | 'warning';
+  file: string;
+  message: string;
+  repairable: boolean;
+}
+
+export interface DoctorReport {
+  healthy: boolean;
+  store: string;
+  tracks_checked: number;
+  problems: DoctorProblem[];
+  repaired: string[];
+}
+
+/** A leftover temp file younger than this may belong to a write in progress. */
+const TEMP_GRACE_MS = 60_000;
+
+export async function runDoctor(ctx: StoreContext, options: { repair?: boolean } = {}): Promise<DoctorReport> {
+  const repaired = options.repair ? await repairStore(ctx) : [];
+  forgetCachedIndex(ctx);
+  const report = await diagnose(ctx, options.repair ? 0 : TEMP_GRACE_MS);
+  return { ...report, repaired };
+}
+
+async function diagnose(ctx: StoreContext, tempGraceMs: number): Promise<Omit<DoctorReport, 'repaired'>> {
+  const { paths } = ctx;
+  const problems: DoctorProblem[] = [];
+  const add = (code: string, file: string, message: string, repairable: boolean, severity: 'error' | 'warning' = 'error') =>
+    problems.push({ code, severity, file: paths.display(file), message, repairable });
+  const fromProblem = (problem: Problem) => add('CORRUPT_FILE', problem.file, problem.message, false);
+
+  const lock = await inspectLock(paths, ctx.lockStaleMs);
+  if (lock.exists && lock.stale) {
+    const why = lock.holder === 'dead' ? `its holder (pid ${lock.owner?.pid}) is no longer running` : (lock.refreshedMsAgo ?? 0) < 0 ? 'it is dated in the future' : `it was last refreshed ${Math.round((lock.refreshedMsAgo ?? 0) / 1000)} s ago`;
+    add('STALE_LOCK', paths.lockDir, `The store lock is stale: ${why}. \`track doctor --repair\` removes it.`, true);
+  }
+  if (await exists(paths.journalFile)) {
+    add('PENDING_JOURNAL', paths.journalFile, 'A write was interrupted after its commit point; `track doctor --repair` (or any next write) finishes it.', true);
+  }
+  for (const leftover of await findLeftovers(paths.conductorDir, tempGraceMs)) {
+    add('LEFTOVER_TEMP', leftover, 'A temp file left by an interrupted write; `track doctor --repair` removes it.', true, 'warning');
+  }
+
+  const rebuilt = await rebuildRegistry(paths, ctx.now().toISOString());
+  rebuilt.problems.forEach(fromProblem);
+  let registry: Registry | null = null;
+  try {
+    registry = await readRegistry(paths);
+    if (!registry && Object.keys(rebuilt.registry.tracks).length > 0) {
+      add('REGISTRY_MISSING', paths.registryFile, 'The registry is missing; it is rebuilt from the track folders by the next command or `track doctor --repair`.', true, 'warning');
+    }
+  } catch (error) {
+    if (!isTrackError(error)) throw error;
+    add('REGISTRY_CORRUPT', paths.registryFile, `${error.message} \`track doctor --repair\` rebuilds it from the track folders.`, true);
+  }
+  if (registry) {
+    for (const drift of compareRegistries(registry, rebuilt.registry)) add('REGISTRY_DRIFT', paths.registryFile, `${drift} \`track doctor --repair\` rebuilds the registry.`, true);
+  }
+  const active = Object.entries(rebuilt.registry.tracks).filter(([, entry]) => entry.status === 'active').map(([id]) => id);
+  if (active.length > 1) {
+    add('MULTIPLE_ACTIVE', paths.tracksDir, `${active.length} tracks are active (${active.join(', ')}); only one may be. Pause all but one with \`track pause --track-id ID --reason …\`.`, false);
+  }
+
+  const folders = await listTrackFolders(paths);
+  for (const trackId of folders) {
+    if (!(await exists(paths.trackFile(trackId))) && !rebuilt.problems.some((p) => p.file === paths.trackFile(trackId))) {
+      const empty = await holdsNoData(paths.trackDir(trackId));
+      add('ORPHAN_FOLDER', paths.trackDir(trackId), empty
+        ? 'A track folder with no track.json and no data (an interrupted create); `track doctor --repair` removes it.'
+        : 'A track folder with no track.json but other files: restore track.json from a checkpoint or version control.', empty, 'warning');
+    }
+  }
+  for (const trackId of Object.keys(rebuilt.registry.tracks)) {
+    try {
+      await readContextFiles(paths, trackId);
+    } catch (error) {
+      if (!isTrackError(error)) throw error;
+      fromProblem(problemFrom(error, paths.contextDir(trackId)));
+    }
+    (await readCheckpoints(ctx, trackId)).problems.forEach(fromProblem);
+  }
+  for (const [runId, run] of Object.entries(rebuilt.registry.runs)) {
+    (await readRunSnapshots(ctx, run.track_id, runId)).problems.forEach(fromProblem);
+  }
+  return {
+    healthy: !problems.some((problem) => problem.severity === 'error'),
+    store: paths.conductorDir,
+    tracks_checked: folders.length,
+    problems,
+  };
+}
+
+function compareRegistries(registry: Registry, truth: Registry): string[] {
+  const drift: string[] = [];
+  for (const [trackId, entry] of Object.entries(truth.tracks)) {
+    const listed = registry.tracks[trackId];
+    if (!listed) drift.push(`Track ${trackId} is not in the registry.`);
+    else if (serialize(summarizeForCompare(listed)) !== serialize(summarizeForCompare(entry))) drift.push(`The registry's entry for ${trackId} differs from its track.json.`);
+  }
+  for (const trackId of Object.keys(registry.tracks)) {
+    if (!truth.tracks[trackId]) drift.push(`The registry lists ${trackId}, which has no valid track.json.`);
+  }
+  for (const runId of Object.keys(truth.runs)) if (!registry.runs[runId]) drift.push(`Run ${runId} is not in the registry.`);
+  for (const runId of Object.keys(registry.runs)) if (!truth.runs[runId]) drift.push(`The registry lists run ${runId}, which has no valid run.json.`);
+  if ((registry.active_track ?? null) !== (truth.active_track ?? null)) {
+    drift.push(`The registry says the active track is ${registry.active_track ?? 'none'}, the track files say ${truth.active_track ?? 'none'}.`);
+  }
+  return drift;
+}
+
+function summarizeForCompare(entry: Registry['tracks'][string]) {
+  const { name, type, status, priority, progress_percentage, updated_at } = entry;
+  return { name, type, status, priority, progress_percentage, updated_at };
+}
+
+/** Under the lock (which itself takes over a stale or abandoned lock): finish, clean, rebuild. */
+async function repairStore(ctx: StoreContext): Promise<string[]> {
+  const { paths } = ctx;
+  const repaired: string[] = [];
+  const before = await inspectLock(paths, ctx.lockStaleMs);
+  await withStoreLock(paths, { staleMs: ctx.lockStaleMs, timeoutMs: ctx.lockTimeoutMs, command: `${ctx.command} doctor --repair` }, async (lock) => {
+    if (before.exists && before.stale) repaired.push(`Removed the stale lock ${paths.display(paths.lockDir)}.`);
+    if (await rollForwardJournal(paths)) repaired.push('Finished an interrupted write from its journal.');
+    for (const leftover of await findLeftovers(paths.conductorDir, 0)) {
+      await unlinkOrRmdir(leftover);
+      repaired.push(`Removed leftover ${paths.display(leftover)}.`);
+    }
+    for (const trackId of await listTrackFolders(paths)) {
+      if (!(await exists(paths.trackFile(trackId))) && (await holdsNoData(paths.trackDir(trackId)))) {
+        await removeEmptyTree(paths.trackDir(trackId));
+        repaired.push(`Removed the empty folder ${paths.display(paths.trackDir(trackId))}.`);
+      }
+    }
+    const rebuilt = await rebuildRegistry(paths, ctx.now().toISOString());
+    let current: Registry | null = null;
+    try {
+      current = await readRegistry(paths);
+    } catch {
+      const kept = `${paths.registryFile}.corrupt-${Date.now()}`;
+      await copyFile(paths.registryFile, kept);
+      repaired.push(`Kept the corrupt registry as ${paths.display(kept)}.`);
+    }
+    const trackFilesExist = Object.keys(rebuilt.registry.tracks).length > 0 || current !== null;
+    if (trackFilesExist && (!current || compareRegistries(current, rebuilt.registry).length > 0)) {
+      await commitFiles(paths, lock, new Map([[paths.registryFile, serialize(rebuilt.registry)]]));
+      repaired.push(`Rebuilt the registry from ${Object.keys(rebuilt.registry.tracks).length} track folder(s).`);
+    }
+  });
+  return repaired;
+}
+
+async function findLeftovers(dir: string, graceMs: number): Promise<string[]> {
+  const found: string[] = [];
+  const now = Date.now();
+  const walk = async (current: string, depth: number): Promise<void> => {
+    if (depth > 8) return;
+    const entries = await readdir(current, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const full = path.join(current, entry.name);
+      const leftover = TEMP_FILE_PATTERN.test(entry.name) || /^track-registry\.lock(-owner\.json\.\d+\.[0-9a-f]+|\.abandoned-.+)$/.test(entry.name);
+      if (leftover) {
+        const info = await stat(full).catch(() => null);
+        if (info && now - info.mtimeMs >= graceMs) found.push(full);
+      } else if (entry.isDirectory() && entry.name !== 'track-registry.lock') {
+        await walk(full, depth + 1);
+      }
+    }
+  };
+  await walk(dir, 0);
+  return found;
+}
+
+async function holdsNoData(dir: string): Promise<boolean> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (entry.isDirectory()) {
+      if (!(await holdsNoData(path.join(dir, entry.name)))) return false;
+    } else if (!TEMP_FILE_PATTERN.test(entry.name)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+async function removeEmptyTree(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) await removeEmptyTree(full);
+    else await unlink(full);
+  }
+  await rmdir(dir);
+}
+
+async function unlinkOrRmdir(file: string): Promise<void> {
+  const info = await stat(file).catch(() => null);
+  if (info?.isDirectory()) await rmdir(file).catch(() => undefined);
+  else await unlink(file).catch(() => undefined);
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(() => true, () => false);
+}

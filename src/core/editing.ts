@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import type { StoreContext } from './context';
+import { TrackError } from './errors';
+import { assertId } from './ids';
+import { blockText, lineText, parseInput } from './input';
+import { PRIORITIES, TRACK_TYPES, type Track } from './schemas';
+import { mutate } from './transaction';
+
+/**
+ * The fields `update` may change, each with its own validation. Status is deliberately absent:
+ * it changes only through the lifecycle, which keeps history, metrics and the one-active rule.
+ */
+const csvOrJsonList = (item: z.ZodType<string>) =>
+  z.preprocess((value) => {
+    if (typeof value !== 'string') return value;
+    const text = value.trim();
+    if (text.startsWith('[')) {
+      try {
+        return JSON.parse(text);
+      } catch {
+        return value;
+      }
+    }
+    return text === '' ? [] : text.split(/\s*[,\n]\s*/).filter(Boolean);
+  }, z.array(item).max(100));
+
+const EDITABLE = {
+  name: { schema: lineText(3, 100), apply: (t: Track, v: string) => ({ ...t, name: v }) },
+  description: { schema: blockText(1000), apply: (t: Track, v: string) => ({ ...t, description: v }) },
+  goal: {
+    schema: blockText(2000).pipe(z.string().min(1, 'must not be empty')),
+    apply: (t: Track, v: string) => ({ ...t, context: { ...t.context, goal: v } }),
+  },
+  type: { schema: z.enum(TRACK_TYPES), apply: (t: Track, v: Track['type']) => ({ ...t, type: v }) },
+  priority: { schema: z.enum(PRIORITIES), apply: (t: Track, v: Track['priority']) => ({ ...t, priority: v }) },
+  progress: {
+    schema: z.coerce.number().min(0).max(100),
+    apply: (t: Track, v: number) => ({ ...t, progress: { ...t.progress, percentage: v } }),
+  },
+  success_criteria: {
+    schema: csvOrJsonList(lineText(1, 500)),
+    apply: (t: Track, v: string[]) => ({ ...t, context: { ...t.context, success_criteria: v } }),
+  },
+  tags: {
+    schema: csvOrJsonList(lineText(1, 50)),
+    apply: (t: Track, v: string[]) => ({ ...t, metadata: { ...t.metadata, tags: v } }),
+  },
+  notes: { schema: blockText(10000), apply: (t: Track, v: string) => ({ ...t, metadata: { ...t.metadata, notes: v } }) },
+} as const;
+
+export type EditableField = keyof typeof EDITABLE;
+export const EDITABLE_FIELDS = Object.keys(EDITABLE) as EditableField[];
+const FIELD_ALIASES: Record<string, EditableField> = { progress_percentage: 'progress', criteria: 'success_criteria' };
+
+export function resolveEditableField(field: string): EditableField {
+  const name = FIELD_ALIASES[field] ?? field;
+  if (name in EDITABLE) return name as EditableField;
+  if (field === 'status') {
+    throw new TrackError(
+      'E_INVALID_INPUT',
+      'The status field changes only through lifecycle commands: ready, activate, pause, resume, switch, complete, fail, cancel, archive, reopen.',
+      { field },
+    );
+  }
+  throw new TrackError('E_INVALID_INPUT', `Field "${field}" cannot be updated. Editable fields: ${EDITABLE_FIELDS.join(', ')}.`, { field });
+}
+
+export async function updateTrack(ctx: StoreContext, trackId: string, field: string, value: unknown): Promise<Track> {
+  assertId('track', trackId, '--track-id');
+  const name = resolveEditableField(field);
+  const editable = EDITABLE[name];
+  const parsed = parseInput(editable.schema as z.ZodType, value, `value for ${name}`);
+  return mutate(ctx, 'update', async (tx) => {
+    const current = await tx.track(trackId);
+    const updated = (editable.apply as (t: Track, v: unknown) => Track)(current, parsed);
+    updated.updated_at = tx.now;
+    tx.putTrack(updated);
+    return updated;
+  });
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { TrackError } from './errors';
+
+/** Validates input from the CLI or the API strictly; the first problem names its field. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue.path.map(String).join('.');
+  throw new TrackError(
+    'E_INVALID_INPUT',
+    `Invalid ${what}${field ? ` field "${field}"` : ''}: ${issue.message}.`,
+    { field: field || null },
+  );
+}
+
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]*$/;
+
+/** A single-line human text: trimmed, bounded, no control characters. */
+export function lineText(min: number, max: number) {
+  return z.string().trim().min(min).max(max).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters');
+}
+
+/** A multi-line human text (summaries, notes). */
+export function blockText(max: number) {
+  return z.string().trim().max(max).refine((value) => !value.includes('\u0000'), 'must not contain NUL');
+}

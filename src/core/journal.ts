@@ -1,0 +1,95 @@
+import { mkdir, rename, unlink } from 'node:fs/promises';
+import * as path from 'node:path';
+import { TrackError } from './errors';
+import { fsyncDirectory, readDocument, serialize, writeDurableTemp, writeFileAtomic } from './files';
+import type { HeldLock } from './lock';
+import type { StorePaths } from './paths';
+import { journalSchema, SCHEMA_VERSION } from './schemas';
+
+/**
+ * Several files change together (a switch touches two tracks, a checkpoint and the registry).
+ * Each is written to a flushed temp file; then a journal naming every temp → target pair is
+ * written atomically: that is the commit point. A process killed after it is rolled forward by
+ * the next lock holder, one killed before it leaves only temp files that doctor removes.
+ */
+export async function commitFiles(
+  paths: StorePaths,
+  lock: HeldLock,
+  files: ReadonlyMap<string, string | Buffer>,
+): Promise<void> {
+  if (files.size === 0) return;
+  const createdDirs = await ensureParentDirs([...files.keys()]);
+  const staged: Array<{ target: string; temp: string }> = [];
+  try {
+    for (const [target, content] of files) staged.push({ target, temp: await writeDurableTemp(target, content) });
+    await lock.assertHeld();
+    if (staged.length > 1) {
+      const journal = {
+        schema_version: SCHEMA_VERSION,
+        created_at: new Date().toISOString(),
+        entries: staged.map((entry) => ({
+          target: path.relative(paths.conductorDir, entry.target),
+          temp: path.relative(paths.conductorDir, entry.temp),
+        })),
+      };
+      await writeFileAtomic(paths.journalFile, serialize(journal));
+    }
+  } catch (error) {
+    await Promise.all(staged.map((entry) => unlink(entry.temp).catch(() => undefined)));
+    throw error;
+  }
+  await applyEntries(staged, createdDirs);
+  if (staged.length > 1) await unlink(paths.journalFile);
+}
+
+/** Finishes a commit that a killed process left behind. Returns whether there was one. */
+export async function rollForwardJournal(paths: StorePaths): Promise<boolean> {
+  const journal = await readDocument(paths.journalFile, journalSchema, {
+    kind: 'journal',
+    display: (file) => paths.display(file),
+  });
+  if (!journal) return false;
+  const entries = journal.entries.map((entry) => ({
+    target: insideConductor(paths, entry.target),
+    temp: insideConductor(paths, entry.temp),
+  }));
+  await applyEntries(entries, []);
+  await unlink(paths.journalFile);
+  return true;
+}
+
+async function applyEntries(entries: Array<{ target: string; temp: string }>, createdDirs: string[]): Promise<void> {
+  const dirs = new Set<string>(createdDirs);
+  for (const entry of entries) {
+    try {
+      await rename(entry.temp, entry.target);
+    } catch (error) {
+      // Rolling forward twice finds the temp already renamed.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    dirs.add(path.dirname(entry.target));
+  }
+  for (const dir of dirs) await fsyncDirectory(dir);
+}
+
+/** Creates missing folders; returns the parents whose entries changed so they get fsynced. */
+async function ensureParentDirs(targets: string[]): Promise<string[]> {
+  const changed: string[] = [];
+  for (const dir of new Set(targets.map((target) => path.dirname(target)))) {
+    const first = await mkdir(dir, { recursive: true });
+    if (first) changed.push(path.dirname(first));
+  }
+  return changed;
+}
+
+function insideConductor(paths: StorePaths, relative: string): string {
+  const resolved = path.resolve(paths.conductorDir, relative);
+  if (!resolved.startsWith(paths.conductorDir + path.sep)) {
+    throw new TrackError(
+      'E_CORRUPT_FILE',
+      `The journal ${paths.display(paths.journalFile)} names a path outside the store (${relative}); it was not applied. Inspect and delete it by hand.`,
+      { file: paths.journalFile, field: 'entries' },
+    );
+  }
+  return resolved;
+}

@@ -1,0 +1,317 @@
+import { access, mkdir } from 'node:fs/promises';
+import { z } from 'zod';
+import { findCheckpoint, stageCheckpoint, stageRestore } from './checkpoints';
+import type { StoreContext } from './context';
+import { assumptionsDocument, decisionsDocument } from './context-files';
+import { TrackError } from './errors';
+import { assertId, makeTrackId } from './ids';
+import { blockText, lineText, parseInput } from './input';
+import {
+  PRIORITIES, SCHEMA_VERSION, TRACK_TYPES,
+  type Checkpoint, type Priority, type Track, type TrackStatus, type TrackType,
+} from './schemas';
+import { mutate, type Transaction } from './transaction';
+
+export type LifecycleAction =
+  | 'ready' | 'activate' | 'pause' | 'resume' | 'complete' | 'fail' | 'cancel' | 'archive' | 'reopen';
+
+const TERMINAL: TrackStatus[] = ['completed', 'failed', 'cancelled'];
+
+/** The whole state machine: which statuses each action accepts and where it leads. */
+export const TRANSITIONS: Record<LifecycleAction, { from: TrackStatus[]; to: TrackStatus }> = {
+  ready: { from: ['draft'], to: 'ready' },
+  activate: { from: ['draft', 'ready'], to: 'active' },
+  pause: { from: ['active'], to: 'paused' },
+  resume: { from: ['paused'], to: 'active' },
+  complete: { from: ['active', 'paused'], to: 'completed' },
+  fail: { from: ['active', 'paused'], to: 'failed' },
+  cancel: { from: ['draft', 'ready', 'active', 'paused'], to: 'cancelled' },
+  archive: { from: TERMINAL, to: 'archived' },
+  reopen: { from: [...TERMINAL, 'archived'], to: 'ready' },
+};
+
+export function canTransition(status: TrackStatus, action: LifecycleAction): boolean {
+  return TRANSITIONS[action].from.includes(status);
+}
+
+/** Applies one transition: status, history, timestamps and metrics. Throws when not allowed. */
+export function applyTransition(track: Track, action: LifecycleAction, now: string, reason?: string): Track {
+  if (!canTransition(track.status, action)) throw invalidTransition(track, action);
+  const to = TRANSITIONS[action].to;
+  const nowMs = Date.parse(now);
+  const metrics = { ...track.metrics };
+  const next: Track = { ...track, status: to, updated_at: now };
+  if (track.status === 'active' && track.last_activated_at) {
+    metrics.active_duration_ms += Math.max(0, nowMs - Date.parse(track.last_activated_at));
+  }
+  if (to === 'active') {
+    next.started_at = track.started_at ?? now;
+    next.last_activated_at = now;
+  }
+  if (action === 'pause') metrics.pause_count += 1;
+  if (to === 'completed') next.completed_at = now;
+  if (action === 'reopen') delete next.completed_at;
+  next.metrics = metrics;
+  next.status_history = [...track.status_history, { from: track.status, to, at: now, ...(reason ? { reason } : {}) }];
+  return next;
+}
+
+function invalidTransition(track: Track, action: LifecycleAction): TrackError {
+  const id = track.track_id;
+  const status = track.status;
+  const hints: Partial<Record<LifecycleAction, Partial<Record<TrackStatus, string>>>> = {
+    activate: {
+      active: 'it is already active',
+      paused: `it is paused: resume it with \`track resume --track-id ${id}\``,
+    },
+    resume: {
+      active: 'it is already active',
+      draft: `it has not started: activate it with \`track activate --track-id ${id}\``,
+      ready: `it has not started: activate it with \`track activate --track-id ${id}\``,
+    },
+    pause: { paused: 'it is already paused' },
+  };
+  let hint = hints[action]?.[status];
+  if (!hint && TERMINAL.concat('archived').includes(status) && action !== 'archive') {
+    hint = `it is ${status}: reopen it first with \`track reopen --track-id ${id}\``;
+  }
+  if (!hint && (status === 'draft' || status === 'ready') && ['pause', 'complete', 'fail'].includes(action)) {
+    hint = `it is ${status}: activate it first with \`track activate --track-id ${id}\``;
+  }
+  if (!hint && action === 'archive') hint = `only completed, failed or cancelled tracks can be archived; it is ${status}`;
+  if (!hint && action === 'reopen') hint = `it is ${status}, not finished`;
+  const allowed = TRANSITIONS[action].from.join(', ');
+  return new TrackError(
+    'E_INVALID_TRANSITION',
+    `Cannot ${action} track ${id}: ${hint ?? `it is ${status}`} (${action} applies to: ${allowed}).`,
+    { track_id: id, status, action },
+  );
+}
+
+function anotherActive(active: Track, trackId: string): TrackError {
+  return new TrackError(
+    'E_ANOTHER_ACTIVE',
+    `Cannot activate track - another track is active: ${active.track_id} ("${active.name}"). Use \`track switch --to ${trackId}\` to pause it and activate this one, or pause it first.`,
+    { active_track: active.track_id, track_id: trackId },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations. Each is one transaction under the store lock.
+
+export interface CreateTrackInput {
+  name: string;
+  type: TrackType;
+  goal: string;
+  priority?: Priority;
+  description?: string;
+  successCriteria?: string[];
+  /** Create it ready rather than draft. */
+  ready?: boolean;
+  tags?: string[];
+  /** Who created it (agent or user name). */
+  createdBy?: string;
+}
+
+const createInputSchema = z.strictObject({
+  name: lineText(3, 100),
+  type: z.enum(TRACK_TYPES),
+  goal: blockText(2000).pipe(z.string().min(1, 'must not be empty')),
+  priority: z.enum(PRIORITIES).default('P2'),
+  description: blockText(1000).optional(),
+  successCriteria: z.array(lineText(1, 500)).max(100).default([]),
+  ready: z.boolean().default(false),
+  tags: z.array(lineText(1, 50)).max(50).optional(),
+  createdBy: lineText(1, 100).optional(),
+});
+
+export async function createTrack(ctx: StoreContext, input: CreateTrackInput): Promise<Track> {
+  const valid = parseInput(createInputSchema, input, 'track');
+  return mutate(ctx, 'create', async (tx) => {
+    let epoch = Date.parse(tx.now);
+    let trackId = makeTrackId(valid.name, epoch);
+    // Same name in the same millisecond (or a folder left by a teammate): take the next free id.
+    while (tx.registry.tracks[trackId] || (await folderExists(tx, trackId))) trackId = makeTrackId(valid.name, ++epoch);
+    const track: Track = {
+      schema_version: SCHEMA_VERSION,
+      track_id: trackId,
+      name: valid.name,
+      ...(valid.description ? { description: valid.description } : {}),
+      type: valid.type,
+      status: 'draft',
+      priority: valid.priority,
+      created_at: tx.now,
+      updated_at: tx.now,
+      source: { type: 'user-created', ...(valid.createdBy ? { created_by: valid.createdBy } : {}) },
+      context: { goal: valid.goal, success_criteria: valid.successCriteria },
+      steps: [],
+      progress: { percentage: 0 },
+      metrics: { active_duration_ms: 0, pause_count: 0, snapshots_created: 0 },
+      status_history: [{ from: null, to: 'draft', at: tx.now }],
+      last_checkpoint: null,
+      ...(valid.tags ? { metadata: { tags: valid.tags } } : {}),
+    };
+    const created = valid.ready ? applyTransition(track, 'ready', tx.now) : track;
+    tx.putTrack(created);
+    tx.put(tx.paths.decisionsFile(trackId), decisionsDocument([]));
+    tx.put(tx.paths.assumptionsFile(trackId), assumptionsDocument([]));
+    tx.afterCommit.push(() => ensureTrackFolders(tx, trackId));
+    return created;
+  });
+}
+
+async function folderExists(tx: Transaction, trackId: string): Promise<boolean> {
+  return access(tx.paths.trackDir(trackId)).then(() => true, () => false);
+}
+
+async function ensureTrackFolders(tx: Transaction, trackId: string): Promise<void> {
+  for (const dir of [tx.paths.artifactsDir(trackId), tx.paths.workflowsDir(trackId), tx.paths.checkpointsDir(trackId)]) {
+    await mkdir(dir, { recursive: true });
+  }
+}
+
+/** The simple transitions: one track, no checkpoint, no other track involved. */
+export async function transitionTrack(
+  ctx: StoreContext,
+  trackId: string,
+  action: Extract<LifecycleAction, 'ready' | 'fail' | 'cancel' | 'archive' | 'reopen'>,
+  reason?: string,
+): Promise<Track> {
+  assertId('track', trackId, '--track-id');
+  const validReason = reason === undefined ? undefined : parseInput(blockText(1000), reason, 'reason');
+  return mutate(ctx, action, async (tx) => {
+    const track = applyTransition(await tx.track(trackId), action, tx.now, validReason);
+    if (action === 'fail') track.outcomes = { ...track.outcomes, result: 'failed', ...(validReason ? { summary: validReason } : {}) };
+    if (action === 'cancel') track.outcomes = { ...track.outcomes, result: 'cancelled', ...(validReason ? { summary: validReason } : {}) };
+    tx.putTrack(track);
+    return track;
+  });
+}
+
+export interface ActivateOptions {
+  /** Pause the active track (with a checkpoint) instead of failing with E_ANOTHER_ACTIVE. */
+  force?: boolean;
+}
+
+export async function activateTrack(ctx: StoreContext, trackId: string, options: ActivateOptions = {}): Promise<Track> {
+  assertId('track', trackId, '--track-id');
+  return mutate(ctx, 'activate', async (tx) => {
+    const track = await tx.track(trackId);
+    if (!canTransition(track.status, 'activate')) throw invalidTransition(track, 'activate');
+    const other = await tx.otherActiveTrack(trackId);
+    if (other) {
+      if (!options.force) throw anotherActive(other, trackId);
+      await suspendInTx(tx, other, `Superseded by ${trackId}`, 'activate-force');
+    }
+    const activated = applyTransition(track, 'activate', tx.now);
+    tx.putTrack(activated);
+    return activated;
+  });
+}
+
+async function suspendInTx(tx: Transaction, track: Track, reason: string, event: string): Promise<{ track: Track; checkpoint: Checkpoint }> {
+  const { checkpoint, track: withCheckpoint } = await stageCheckpoint(tx, track, { event, reason });
+  const paused = applyTransition(withCheckpoint, 'pause', tx.now, reason);
+  tx.putTrack(paused);
+  return { track: paused, checkpoint };
+}
+
+export async function suspendTrack(ctx: StoreContext, trackId: string, reason: string): Promise<{ track: Track; checkpoint: Checkpoint }> {
+  assertId('track', trackId, '--track-id');
+  const validReason = parseInput(lineText(1, 1000), reason, 'pause reason');
+  return mutate(ctx, 'pause', async (tx) => {
+    const track = await tx.track(trackId);
+    if (!canTransition(track.status, 'pause')) throw invalidTransition(track, 'pause');
+    return suspendInTx(tx, track, validReason, 'pause');
+  });
+}
+
+export interface ResumeOptions {
+  /** Restore this checkpoint first (the current state is checkpointed before). */
+  checkpointId?: string;
+}
+
+export async function resumeTrack(
+  ctx: StoreContext,
+  trackId: string,
+  options: ResumeOptions = {},
+): Promise<{ track: Track; checkpoint_restored: string | null; checkpoint_saved: string | null }> {
+  assertId('track', trackId, '--track-id');
+  if (options.checkpointId !== undefined) assertId('snapshot', options.checkpointId, '--checkpoint');
+  const wanted = options.checkpointId ? await findCheckpoint(ctx, trackId, options.checkpointId) : null;
+  return mutate(ctx, 'resume', async (tx) => {
+    let track = await tx.track(trackId);
+    if (!canTransition(track.status, 'resume')) throw invalidTransition(track, 'resume');
+    const other = await tx.otherActiveTrack(trackId);
+    if (other) throw anotherActive(other, trackId);
+    let saved: string | null = null;
+    if (wanted) {
+      const before = await stageCheckpoint(tx, track, { event: 'pre-restore', type: 'recovery', reason: `Before restoring ${wanted.snapshot_id}` });
+      saved = before.checkpoint.snapshot_id;
+      track = stageRestore(tx, before.track, wanted);
+    }
+    const resumed = applyTransition(track, 'resume', tx.now);
+    tx.putTrack(resumed);
+    return { track: resumed, checkpoint_restored: wanted?.snapshot_id ?? null, checkpoint_saved: saved };
+  });
+}
+
+export interface SwitchResult {
+  suspended: string | null;
+  activated: string;
+  checkpoint: string | null;
+}
+
+/** Pauses the active track (with a checkpoint) and activates the target, in one commit. */
+export async function switchTrack(ctx: StoreContext, toTrackId: string): Promise<SwitchResult> {
+  assertId('track', toTrackId, '--to');
+  return mutate(ctx, 'switch', async (tx) => {
+    const target = await tx.track(toTrackId);
+    if (target.status === 'active') return { suspended: null, activated: toTrackId, checkpoint: null };
+    const action: LifecycleAction = target.status === 'paused' ? 'resume' : 'activate';
+    if (!canTransition(target.status, action)) throw invalidTransition(target, 'activate');
+    const other = await tx.otherActiveTrack(toTrackId);
+    const suspended = other ? await suspendInTx(tx, other, `Switched to ${toTrackId}`, 'switch') : null;
+    tx.putTrack(applyTransition(target, action, tx.now, other ? `Switched from ${other.track_id}` : undefined));
+    return {
+      suspended: suspended?.track.track_id ?? null,
+      activated: toTrackId,
+      checkpoint: suspended?.checkpoint.snapshot_id ?? null,
+    };
+  });
+}
+
+export interface CompleteDetails {
+  summary?: string;
+  artifactsCreated?: string[];
+  filesModified?: string[];
+  lessonsLearned?: string[];
+}
+
+const completeDetailsSchema = z.strictObject({
+  summary: blockText(5000).optional(),
+  artifactsCreated: z.array(lineText(1, 1000)).max(1000).optional(),
+  filesModified: z.array(lineText(1, 1000)).max(10000).optional(),
+  lessonsLearned: z.array(blockText(2000)).max(1000).optional(),
+});
+
+export async function completeTrack(ctx: StoreContext, trackId: string, details: CompleteDetails = {}): Promise<Track> {
+  assertId('track', trackId, '--track-id');
+  const valid = parseInput(completeDetailsSchema, details, 'completion details');
+  return mutate(ctx, 'complete', async (tx) => {
+    const track = applyTransition(await tx.track(trackId), 'complete', tx.now);
+    track.progress = { ...track.progress, percentage: 100 };
+    track.outcomes = {
+      ...track.outcomes,
+      result: 'success',
+      ...(valid.summary ? { summary: valid.summary } : {}),
+      artifacts_created: valid.artifactsCreated ?? [],
+      files_modified: valid.filesModified ?? [],
+      lessons_learned: valid.lessonsLearned ?? [],
+    };
+    tx.putTrack(track);
+    return track;
+  });
+}
+
+export { TERMINAL as TERMINAL_STATUSES };

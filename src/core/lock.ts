@@ -1,0 +1,207 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import * as lockfile from 'proper-lockfile';
+import { TrackError } from './errors';
+import { parseDocument } from './files';
+import type { StorePaths } from './paths';
+import { lockOwnerSchema, type LockOwner } from './schemas';
+
+export const DEFAULT_STALE_MS = 30_000;
+export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
+/** One proper-lockfile retry round; between rounds we look for an abandoned lock to take over. */
+const ROUND_RETRIES = { retries: 12, factor: 1.35, minTimeout: 2, maxTimeout: 40, randomize: true };
+
+export interface LockSettings {
+  staleMs?: number;
+  timeoutMs?: number;
+  /** What the holder is doing, shown to whoever waits for the lock. */
+  command?: string;
+}
+
+export interface HeldLock {
+  /** Throws E_LOCK_COMPROMISED unless the lock on disk is still the one we created. */
+  assertHeld(): Promise<void>;
+}
+
+const inProcessTails = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `work` while holding the store's one lock. Callers in the same process queue up here
+ * rather than polling the lock directory against each other.
+ */
+export async function withStoreLock<T>(
+  paths: StorePaths,
+  settings: LockSettings,
+  work: (lock: HeldLock) => Promise<T>,
+): Promise<T> {
+  const key = paths.lockDir;
+  const previous = inProcessTails.get(key) ?? Promise.resolve();
+  const run = previous.then(
+    () => holdLock(paths, settings, work),
+    () => holdLock(paths, settings, work),
+  );
+  const tail = run.catch(() => undefined);
+  inProcessTails.set(key, tail);
+  try {
+    return await run;
+  } finally {
+    if (inProcessTails.get(key) === tail) inProcessTails.delete(key);
+  }
+}
+
+async function holdLock<T>(paths: StorePaths, settings: LockSettings, work: (lock: HeldLock) => Promise<T>): Promise<T> {
+  const staleMs = settings.staleMs ?? DEFAULT_STALE_MS;
+  let compromisedBy: Error | null = null;
+  const release = await acquire(paths, settings, staleMs, (error) => {
+    // proper-lockfile would throw this from a timer; we record it and abort the write instead.
+    compromisedBy = error;
+  });
+  const lockStat = await stat(paths.lockDir);
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    command: settings.command ?? 'track',
+    acquired_at: new Date().toISOString(),
+    lock_ino: lockStat.ino,
+  };
+  await writeOwner(paths, owner);
+  const held: HeldLock = {
+    async assertHeld() {
+      const current = await stat(paths.lockDir).catch(() => null);
+      if (compromisedBy || !current || current.ino !== lockStat.ino) {
+        throw new TrackError(
+          'E_LOCK_COMPROMISED',
+          'The store lock was taken over by another process while this command held it (was the machine suspended?). Nothing was written; run the command again.',
+          { reason: compromisedBy ? String((compromisedBy as Error).message) : 'lock directory replaced' },
+        );
+      }
+    },
+  };
+  try {
+    return await work(held);
+  } finally {
+    await unlink(paths.lockOwnerFile).catch(() => undefined);
+    await release().catch(() => undefined);
+  }
+}
+
+async function acquire(
+  paths: StorePaths,
+  settings: LockSettings,
+  staleMs: number,
+  onCompromised: (error: Error) => void,
+): Promise<() => Promise<void>> {
+  await mkdir(paths.tracksDir, { recursive: true });
+  const deadline = Date.now() + (settings.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
+  const options = {
+    lockfilePath: paths.lockDir,
+    realpath: false,
+    stale: staleMs,
+    onCompromised,
+  };
+  for (let round = 0; ; round += 1) {
+    try {
+      return await lockfile.lock(paths.registryFile, { ...options, retries: round === 0 ? 0 : ROUND_RETRIES });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    }
+    if (await takeOverAbandonedLock(paths, staleMs)) continue;
+    if (Date.now() >= deadline) throw await lockTimeoutError(paths);
+  }
+}
+
+/**
+ * A lock whose holder is known dead on this host, or whose date is implausibly far in the future,
+ * is abandoned: proper-lockfile alone would wait out the stale time (or forever, for a future
+ * date). We move exactly the directory we examined aside, so a fresh lock is never removed.
+ */
+async function takeOverAbandonedLock(paths: StorePaths, staleMs: number): Promise<boolean> {
+  const examined = await stat(paths.lockDir).catch(() => null);
+  if (!examined) return true;
+  const owner = await readOwner(paths);
+  const ownerOfThisLock = owner && owner.lock_ino === examined.ino ? owner : null;
+  const holderState = ownerOfThisLock ? processState(ownerOfThisLock) : 'unknown';
+  const futureDated = examined.mtimeMs > Date.now() + staleMs;
+  if (!(holderState === 'dead' || (futureDated && holderState !== 'alive'))) return false;
+  const aside = `${paths.lockDir}.abandoned-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await rename(paths.lockDir, aside);
+  } catch {
+    return true;
+  }
+  await rmdir(aside).catch(() => undefined);
+  return true;
+}
+
+export type HolderState = 'alive' | 'dead' | 'unknown';
+
+/** Whether the process that holds (or held) a lock still runs; only knowable on the same host. */
+export function processState(owner: { pid: number | null; host: string }): HolderState {
+  if (owner.pid === null || owner.host !== hostname()) return 'unknown';
+  if (owner.pid === process.pid) return 'alive';
+  try {
+    process.kill(owner.pid, 0);
+    return 'alive';
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? 'alive' : 'dead';
+  }
+}
+
+export async function readOwner(paths: StorePaths): Promise<LockOwner | null> {
+  try {
+    const text = await readFile(paths.lockOwnerFile, 'utf8');
+    return parseDocument(text, paths.lockOwnerFile, lockOwnerSchema, { kind: 'lock owner' });
+  } catch {
+    return null;
+  }
+}
+
+async function writeOwner(paths: StorePaths, owner: LockOwner): Promise<void> {
+  // Advisory only (it names the holder in messages): a rename is enough, no fsync needed.
+  const temp = `${paths.lockOwnerFile}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(temp, JSON.stringify(owner));
+  await rename(temp, paths.lockOwnerFile);
+}
+
+export interface LockInfo {
+  exists: boolean;
+  owner: LockOwner | null;
+  ageMs: number | null;
+  refreshedMsAgo: number | null;
+  holder: HolderState;
+  stale: boolean;
+}
+
+export async function inspectLock(paths: StorePaths, staleMs = DEFAULT_STALE_MS): Promise<LockInfo> {
+  const examined = await stat(paths.lockDir).catch(() => null);
+  if (!examined) return { exists: false, owner: null, ageMs: null, refreshedMsAgo: null, holder: 'unknown', stale: false };
+  const read = await readOwner(paths);
+  const owner = read && read.lock_ino === examined.ino ? read : null;
+  const now = Date.now();
+  const holder = owner ? processState(owner) : 'unknown';
+  const refreshedMsAgo = now - examined.mtimeMs;
+  const stale = holder === 'dead' || (holder !== 'alive' && Math.abs(refreshedMsAgo) > staleMs);
+  return {
+    exists: true,
+    owner,
+    ageMs: owner ? now - Date.parse(owner.acquired_at) : null,
+    refreshedMsAgo,
+    holder,
+    stale,
+  };
+}
+
+async function lockTimeoutError(paths: StorePaths): Promise<TrackError> {
+  const info = await inspectLock(paths);
+  const seconds = (ms: number | null) => (ms === null ? 'unknown' : `${(ms / 1000).toFixed(1)} s`);
+  const holder = info.owner
+    ? `pid ${info.owner.pid} on ${info.owner.host} (${info.owner.command})`
+    : 'an unknown process';
+  return new TrackError(
+    'E_LOCK_TIMEOUT',
+    `Failed to acquire registry lock: held by ${holder} for ${seconds(info.ageMs)}, last refreshed ${seconds(info.refreshedMsAgo)} ago. ` +
+      `Wait a few seconds and retry; a lock not refreshed for 30 s is stale and \`track doctor --repair\` removes it (${paths.display(paths.lockDir)}).`,
+    { holder: info.owner, age_ms: info.ageMs, refreshed_ms_ago: info.refreshedMsAgo },
+  );
+}

@@ -1,0 +1,170 @@
+import { readCheckpoints, type CheckpointEntry } from './checkpoints';
+import type { StoreContext } from './context';
+import { readContextFiles, type TrackContextFiles } from './context-files';
+import { TrackError } from './errors';
+import { assertId } from './ids';
+import { readIndex } from './reads';
+import { readTrackFile, trackNotFound, type Problem } from './registry';
+import {
+  PRIORITIES, TRACK_STATUSES, TRACK_TYPES,
+  type Priority, type RunSummaryEntry, type Track, type TrackStatus, type TrackType,
+} from './schemas';
+import { listArtifacts } from './track-context';
+import { validateRunFilter, type RunFilter } from './runs';
+
+export interface TrackSummary {
+  track_id: string;
+  name: string;
+  type: TrackType;
+  status: TrackStatus;
+  priority: Priority;
+  progress_percentage: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TrackFilter {
+  status?: TrackStatus;
+  type?: TrackType;
+  priority?: Priority;
+}
+
+export interface RegistryStats {
+  total_tracks: number;
+  active_count: number;
+  paused_count: number;
+  completed_count: number;
+  failed_count: number;
+  draft_count: number;
+  ready_count: number;
+  cancelled_count: number;
+  archived_count: number;
+  by_type: Partial<Record<TrackType, number>>;
+  by_priority: Partial<Record<Priority, number>>;
+  active_track: string | null;
+}
+
+/** A track as the CLI and the API present it: the record plus `progress_percentage`. */
+export type TrackView = Track & { progress_percentage: number };
+
+export function viewTrack(track: Track): TrackView {
+  const { track_id, name, type, status, priority, ...rest } = track;
+  return { track_id, name, type, status, priority, progress_percentage: track.progress.percentage, ...rest } as TrackView;
+}
+
+export function validateTrackFilter(filter: TrackFilter): TrackFilter {
+  const check = <T extends string>(value: string | undefined, allowed: readonly T[], field: string) => {
+    if (value !== undefined && !allowed.includes(value as T)) {
+      throw new TrackError('E_INVALID_INPUT', `Invalid ${field} "${value}": expected one of ${allowed.join(', ')}.`, { field });
+    }
+  };
+  check(filter.status, TRACK_STATUSES, 'status');
+  check(filter.type, TRACK_TYPES, 'type');
+  check(filter.priority, PRIORITIES, 'priority');
+  return filter;
+}
+
+export async function listTracks(ctx: StoreContext, filter: TrackFilter = {}): Promise<{ tracks: TrackSummary[]; problems: Problem[] }> {
+  validateTrackFilter(filter);
+  const { registry, problems } = await readIndex(ctx);
+  const tracks: TrackSummary[] = [];
+  for (const [trackId, entry] of Object.entries(registry.tracks)) {
+    if (filter.status && entry.status !== filter.status) continue;
+    if (filter.type && entry.type !== filter.type) continue;
+    if (filter.priority && entry.priority !== filter.priority) continue;
+    tracks.push({
+      track_id: trackId,
+      name: entry.name,
+      type: entry.type,
+      status: entry.status,
+      priority: entry.priority,
+      progress_percentage: entry.progress_percentage,
+      created_at: entry.created_at,
+      updated_at: entry.updated_at,
+    });
+  }
+  tracks.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.track_id.localeCompare(b.track_id));
+  return { tracks, problems };
+}
+
+export async function getStats(ctx: StoreContext): Promise<RegistryStats> {
+  const { registry } = await readIndex(ctx);
+  const byStatus = Object.fromEntries(TRACK_STATUSES.map((status) => [status, 0])) as Record<TrackStatus, number>;
+  const byType: Partial<Record<TrackType, number>> = {};
+  const byPriority: Partial<Record<Priority, number>> = {};
+  const entries = Object.values(registry.tracks);
+  for (const entry of entries) {
+    byStatus[entry.status] += 1;
+    byType[entry.type] = (byType[entry.type] ?? 0) + 1;
+    byPriority[entry.priority] = (byPriority[entry.priority] ?? 0) + 1;
+  }
+  return {
+    total_tracks: entries.length,
+    active_count: byStatus.active,
+    paused_count: byStatus.paused,
+    completed_count: byStatus.completed,
+    failed_count: byStatus.failed,
+    draft_count: byStatus.draft,
+    ready_count: byStatus.ready,
+    cancelled_count: byStatus.cancelled,
+    archived_count: byStatus.archived,
+    by_type: byType,
+    by_priority: sortKeys(byPriority),
+    active_track: registry.active_track,
+  };
+}
+
+function sortKeys<T extends Record<string, number>>(record: T): T {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b))) as T;
+}
+
+export async function getTrack(ctx: StoreContext, trackId: string): Promise<Track> {
+  assertId('track', trackId, '--track-id');
+  const track = await readTrackFile(ctx.paths, trackId);
+  if (!track) throw trackNotFound(trackId);
+  return track;
+}
+
+export async function getActiveTrack(ctx: StoreContext): Promise<Track | null> {
+  const { registry } = await readIndex(ctx);
+  if (!registry.active_track) return null;
+  const track = await readTrackFile(ctx.paths, registry.active_track);
+  return track?.status === 'active' ? track : null;
+}
+
+export interface TrackDetails {
+  track: Track;
+  context: TrackContextFiles;
+  checkpoints: CheckpointEntry[];
+  runs: Array<RunSummaryEntry & { run_id: string }>;
+  artifacts: Array<{ name: string; path: string; size_bytes: number }>;
+  problems: Problem[];
+}
+
+/** Everything about one track: what `show` prints and the extension's tree expands to. */
+export async function getTrackDetails(ctx: StoreContext, trackId: string): Promise<TrackDetails> {
+  const track = await getTrack(ctx, trackId);
+  const [context, checkpointList, runs, artifacts] = await Promise.all([
+    readContextFiles(ctx.paths, trackId),
+    readCheckpoints(ctx, trackId),
+    listRuns(ctx, { trackId }),
+    listArtifacts(ctx, trackId),
+  ]);
+  return {
+    track,
+    context,
+    checkpoints: checkpointList.checkpoints.map(({ document: _document, ...entry }) => entry),
+    runs,
+    artifacts,
+    problems: checkpointList.problems,
+  };
+}
+
+export async function listRuns(ctx: StoreContext, filter: RunFilter = {}): Promise<Array<RunSummaryEntry & { run_id: string }>> {
+  validateRunFilter(filter);
+  const { registry } = await readIndex(ctx);
+  return Object.entries(registry.runs)
+    .filter(([, run]) => (!filter.trackId || run.track_id === filter.trackId) && (!filter.status || run.status === filter.status))
+    .map(([run_id, run]) => ({ run_id, ...run }))
+    .sort((a, b) => a.run_id.localeCompare(b.run_id));
+}

@@ -1,0 +1,241 @@
+import { z } from 'zod';
+import { newestRestorableCheckpoint, stageCheckpoint, stageRestore } from './checkpoints';
+import type { StoreContext } from './context';
+import { TrackError } from './errors';
+import { assertId } from './ids';
+import { parseInput } from './input';
+import { applyTransition, canTransition } from './lifecycle';
+import { processState } from './lock';
+import { readIndex } from './reads';
+import { readRunFile } from './registry';
+import { readRunSnapshots, stageRunSnapshot } from './runs';
+import type { RunStatus, TrackStatus } from './schemas';
+import { mutate } from './transaction';
+import { hostname } from 'node:os';
+
+export const DEFAULT_STALE_AFTER_MINUTES = 30;
+
+export interface InterruptedTrack {
+  kind: 'track';
+  track_id: string;
+  name: string;
+  status: TrackStatus;
+  progress_percentage: number;
+  updated_at: string;
+  minutes_since_update: number;
+  reason: 'stale';
+}
+
+export interface InterruptedRun {
+  kind: 'run';
+  run_id: string;
+  track_id: string;
+  workflow: string;
+  status: RunStatus;
+  current_step: number;
+  total_steps: number | null;
+  updated_at: string;
+  minutes_since_update: number;
+  reason: 'stale' | 'owner-dead';
+  owner: { pid: number | null; host: string };
+}
+
+export type InterruptedItem = InterruptedTrack | InterruptedRun;
+
+export interface DetectResult {
+  stale_after_minutes: number;
+  count: number;
+  interrupted: InterruptedItem[];
+}
+
+const RUNNING: RunStatus[] = ['pending', 'in_progress'];
+
+/**
+ * Interrupted work: the active track, or an in-progress run, that nobody has touched for the stale
+ * threshold — or a run whose owner process is known to be dead on this host.
+ */
+export async function detectInterrupted(ctx: StoreContext, staleAfterMinutes = DEFAULT_STALE_AFTER_MINUTES): Promise<DetectResult> {
+  const minutes = parseInput(z.number().min(0).max(525_600), staleAfterMinutes, '--stale-after');
+  const { registry } = await readIndex(ctx);
+  const nowMs = ctx.now().getTime();
+  const thresholdMs = minutes * 60_000;
+  const age = (iso: string) => nowMs - Date.parse(iso);
+  const interrupted: InterruptedItem[] = [];
+
+  const lastRunActivity = new Map<string, number>();
+  for (const run of Object.values(registry.runs)) {
+    if (!RUNNING.includes(run.status)) continue;
+    const at = Date.parse(run.updated_at);
+    lastRunActivity.set(run.track_id, Math.max(lastRunActivity.get(run.track_id) ?? 0, at));
+  }
+  for (const [trackId, entry] of Object.entries(registry.tracks)) {
+    if (entry.status !== 'active') continue;
+    const lastActivity = Math.max(Date.parse(entry.updated_at), lastRunActivity.get(trackId) ?? 0);
+    if (nowMs - lastActivity < thresholdMs) continue;
+    interrupted.push({
+      kind: 'track',
+      track_id: trackId,
+      name: entry.name,
+      status: entry.status,
+      progress_percentage: entry.progress_percentage,
+      updated_at: entry.updated_at,
+      minutes_since_update: Math.floor(age(entry.updated_at) / 60_000),
+      reason: 'stale',
+    });
+  }
+  for (const [runId, entry] of Object.entries(registry.runs)) {
+    if (!RUNNING.includes(entry.status)) continue;
+    const run = await readRunFile(ctx.paths, entry.track_id, runId).catch(() => null);
+    const heartbeat = run ? Math.max(Date.parse(run.heartbeat_at), Date.parse(run.updated_at)) : Date.parse(entry.updated_at);
+    const ownerDead = run ? processState(run.owner) === 'dead' : false;
+    const stale = nowMs - heartbeat >= thresholdMs;
+    if (!stale && !ownerDead) continue;
+    interrupted.push({
+      kind: 'run',
+      run_id: runId,
+      track_id: entry.track_id,
+      workflow: entry.workflow,
+      status: entry.status,
+      current_step: entry.current_step,
+      total_steps: entry.total_steps,
+      updated_at: entry.updated_at,
+      minutes_since_update: Math.floor(age(entry.updated_at) / 60_000),
+      reason: stale ? 'stale' : 'owner-dead',
+      owner: run ? { pid: run.owner.pid, host: run.owner.host } : { pid: null, host: hostname() },
+    });
+  }
+  return { stale_after_minutes: minutes, count: interrupted.length, interrupted };
+}
+
+export interface TrackRecoveryResult {
+  success: true;
+  track_id: string;
+  track_name: string;
+  status: TrackStatus;
+  progress_percentage: number;
+  checkpoint_restored: string;
+  checkpoint_saved: string;
+}
+
+/** Restores an interrupted track's newest checkpoint (after checkpointing what is there now). */
+export async function recoverTrack(ctx: StoreContext, trackId: string): Promise<TrackRecoveryResult> {
+  assertId('track', trackId, '--track-id');
+  const checkpoint = await newestRestorableCheckpoint(ctx, trackId);
+  return mutate(ctx, 'recover resume', async (tx) => {
+    const track = await tx.track(trackId);
+    if (track.status !== 'active' && !canTransition(track.status, 'resume')) {
+      throw new TrackError(
+        'E_INVALID_TRANSITION',
+        `Cannot recover track ${trackId}: it is ${track.status}; only active or paused tracks hold interrupted work.`,
+        { track_id: trackId, status: track.status },
+      );
+    }
+    if (track.status === 'paused') {
+      const other = await tx.otherActiveTrack(trackId);
+      if (other) {
+        throw new TrackError(
+          'E_ANOTHER_ACTIVE',
+          `Cannot activate track - another track is active: ${other.track_id}. Pause it first, or use \`track switch --to ${trackId}\` and then recover.`,
+          { active_track: other.track_id, track_id: trackId },
+        );
+      }
+    }
+    const before = await stageCheckpoint(tx, track, { event: 'pre-restore', type: 'recovery', reason: `Before restoring ${checkpoint.snapshot_id}` });
+    let restored = stageRestore(tx, before.track, checkpoint);
+    restored = track.status === 'paused'
+      ? applyTransition(restored, 'resume', tx.now, `Recovered from ${checkpoint.snapshot_id}`)
+      : { ...restored, updated_at: tx.now };
+    tx.putTrack(restored);
+    return {
+      success: true,
+      track_id: trackId,
+      track_name: restored.name,
+      status: restored.status,
+      progress_percentage: restored.progress.percentage,
+      checkpoint_restored: checkpoint.snapshot_id,
+      checkpoint_saved: before.checkpoint.snapshot_id,
+    };
+  });
+}
+
+export interface RunRecoveryResult {
+  success: true;
+  run_id: string;
+  resumed_from_step: number;
+  snapshot_used: string;
+  snapshot_created_at: string;
+  snapshot_saved: string;
+  state: Record<string, unknown>;
+}
+
+/** Puts a run back to its newest automatic snapshot and hands it to the current owner. */
+export async function recoverRun(ctx: StoreContext, runId: string): Promise<RunRecoveryResult> {
+  assertId('run', runId, '--run-id');
+  return mutate(ctx, 'recover resume', async (tx) => {
+    const run = await tx.run(runId);
+    const { snapshots } = await readRunSnapshots(ctx, run.track_id, runId);
+    const snapshot = snapshots.find((entry) => entry.type !== 'recovery');
+    if (!snapshot) {
+      throw new TrackError(
+        'E_NO_SNAPSHOT',
+        `No snapshots found for recovery of run ${runId}: snapshots are written when a step completes (\`track run step\`). Start the workflow from scratch or restore its state by hand.`,
+        { run_id: runId },
+      );
+    }
+    const saved = stageRunSnapshot(tx, run, 'recovery', 'error-recovery');
+    const saved_state = snapshot.state.run;
+    tx.putRun({
+      ...run,
+      status: 'in_progress',
+      current_step: saved_state.current_step,
+      total_steps: saved_state.total_steps,
+      state: saved_state.state,
+      owner: { pid: ctx.ownerPid, host: hostname(), since: tx.now },
+      heartbeat_at: tx.now,
+      updated_at: tx.now,
+      last_snapshot: snapshot.snapshot_id,
+    });
+    return {
+      success: true,
+      run_id: runId,
+      resumed_from_step: saved_state.current_step,
+      snapshot_used: snapshot.snapshot_id,
+      snapshot_created_at: snapshot.created_at,
+      snapshot_saved: saved.snapshot_id,
+      state: saved_state.state,
+    };
+  });
+}
+
+function whenText(iso: string, nowMs: number): string {
+  const minutes = Math.max(0, Math.floor((nowMs - Date.parse(iso)) / 60_000));
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'} ago`;
+  const ago = minutes < 120 ? plural(minutes, 'minute') : minutes < 2880 ? plural(Math.floor(minutes / 60), 'hour') : plural(Math.floor(minutes / 1440), 'day');
+  return `${iso.replace(/\.\d+Z$/, 'Z')} (${ago})`;
+}
+
+/** The human report of the spec's Example 3. */
+export function formatDetectReport(result: DetectResult, now: Date): string {
+  if (result.count === 0) return `No interrupted sessions detected (stale after ${result.stale_after_minutes} minutes).\n`;
+  const nowMs = now.getTime();
+  const blocks = result.interrupted.map((item) =>
+    item.kind === 'track'
+      ? [
+          `- Track: ${item.name} (${item.track_id})`,
+          `  Status: ${item.status}`,
+          `  Progress: ${item.progress_percentage}%`,
+          `  Last Updated: ${whenText(item.updated_at, nowMs)}`,
+          `  Resume: track recover resume --track-id ${item.track_id}`,
+        ].join('\n')
+      : [
+          `- Workflow Run: ${item.run_id}`,
+          `  Status: ${item.status}`,
+          `  Workflow: ${item.workflow}`,
+          `  Current Step: ${item.current_step}${item.total_steps ? ` of ${item.total_steps}` : ''}`,
+          `  Last Updated: ${whenText(item.updated_at, nowMs)}`,
+          ...(item.reason === 'owner-dead' ? [`  Owner: pid ${item.owner.pid} on ${item.owner.host} is no longer running`] : []),
+          `  Resume: track recover resume --run-id ${item.run_id}`,
+        ].join('\n'),
+  );
+  return `Detected ${result.count} interrupted session(s):\n\n${blocks.join('\n\n')}\n`;
+}

@@ -1,0 +1,183 @@
+import { readdir } from 'node:fs/promises';
+import { isTrackError, TrackError } from './errors';
+import { readDocument } from './files';
+import { isValidId } from './ids';
+import type { StorePaths } from './paths';
+import {
+  registrySchema, runSchema, SCHEMA_VERSION, trackSchema,
+  type Registry, type Run, type RunSummaryEntry, type Track, type TrackSummaryEntry,
+} from './schemas';
+
+/**
+ * The registry is a derived index of the track files (the source of truth), kept so listing
+ * 10 000 tracks reads one file. Anything it says can be rebuilt from the track folders.
+ */
+export interface Problem {
+  code: string;
+  file: string;
+  field?: string | null;
+  message: string;
+}
+
+export function emptyRegistry(now: string): Registry {
+  return { schema_version: SCHEMA_VERSION, active_track: null, updated_at: now, tracks: {}, runs: {} };
+}
+
+export function summarizeTrack(track: Track): TrackSummaryEntry {
+  return {
+    name: track.name,
+    type: track.type,
+    status: track.status,
+    priority: track.priority,
+    progress_percentage: track.progress.percentage,
+    created_at: track.created_at,
+    updated_at: track.updated_at,
+  };
+}
+
+export function summarizeRun(run: Run): RunSummaryEntry {
+  return {
+    track_id: run.track_id,
+    workflow: run.selected_workflow,
+    status: run.status,
+    current_step: run.current_step,
+    total_steps: run.total_steps,
+    updated_at: run.updated_at,
+  };
+}
+
+/** Records a track's new state in the index, keeping `active_track` equal to the active track. */
+export function indexTrack(registry: Registry, track: Track): void {
+  registry.tracks[track.track_id] = summarizeTrack(track);
+  if (track.status === 'active') registry.active_track = track.track_id;
+  else if (registry.active_track === track.track_id) registry.active_track = null;
+}
+
+export function indexRun(registry: Registry, run: Run): void {
+  registry.runs[run.run_id] = summarizeRun(run);
+}
+
+export async function readRegistry(paths: StorePaths): Promise<Registry | null> {
+  return readDocument(paths.registryFile, registrySchema, { kind: 'registry', display: (f) => paths.display(f) });
+}
+
+export async function readTrackFile(paths: StorePaths, trackId: string): Promise<Track | null> {
+  return readDocument(paths.trackFile(trackId), trackSchema, { kind: 'track', display: (f) => paths.display(f) });
+}
+
+export async function readRunFile(paths: StorePaths, trackId: string, runId: string): Promise<Run | null> {
+  return readDocument(paths.runFile(trackId, runId), runSchema, { kind: 'run', display: (f) => paths.display(f) });
+}
+
+export async function listDirectory(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+export async function listTrackFolders(paths: StorePaths): Promise<string[]> {
+  return (await listDirectory(paths.tracksDir)).filter((name) => isValidId('track', name));
+}
+
+export function problemFrom(error: TrackError, fallbackFile: string): Problem {
+  return {
+    code: error.code,
+    file: String(error.details.file ?? fallbackFile),
+    field: (error.details.field as string | null | undefined) ?? null,
+    message: error.message,
+  };
+}
+
+/** Indexes one track folder (and its runs) into the registry; a corrupt file becomes a problem. */
+export async function indexTrackFolder(
+  paths: StorePaths,
+  registry: Registry,
+  trackId: string,
+  problems: Problem[],
+): Promise<boolean> {
+  let track: Track | null;
+  try {
+    track = await readTrackFile(paths, trackId);
+  } catch (error) {
+    if (!isTrackError(error)) throw error;
+    problems.push(problemFrom(error, paths.trackFile(trackId)));
+    return false;
+  }
+  if (!track) return false;
+  if (track.track_id !== trackId) {
+    problems.push({
+      code: 'E_CORRUPT_FILE',
+      file: paths.trackFile(trackId),
+      field: 'track_id',
+      message: `${paths.display(paths.trackFile(trackId))} says track_id "${track.track_id}" but lives in folder "${trackId}"; fix one of them by hand.`,
+    });
+    return false;
+  }
+  indexTrack(registry, track);
+  for (const runId of await listDirectory(paths.workflowsDir(trackId))) {
+    if (!isValidId('run', runId)) continue;
+    try {
+      const run = await readRunFile(paths, trackId, runId);
+      if (run) indexRun(registry, run);
+    } catch (error) {
+      if (!isTrackError(error)) throw error;
+      problems.push(problemFrom(error, paths.runFile(trackId, runId)));
+    }
+  }
+  return true;
+}
+
+/** Builds the registry afresh from the track folders. Never writes. */
+export async function rebuildRegistry(paths: StorePaths, now: string): Promise<{ registry: Registry; problems: Problem[] }> {
+  const registry = emptyRegistry(now);
+  const problems: Problem[] = [];
+  const activeTracks: string[] = [];
+  for (const trackId of (await listTrackFolders(paths)).sort()) {
+    if (await indexTrackFolder(paths, registry, trackId, problems)) {
+      if (registry.tracks[trackId].status === 'active') activeTracks.push(trackId);
+    }
+  }
+  if (activeTracks.length > 1) {
+    // Keep the most recently updated one as the active track; doctor reports the others.
+    activeTracks.sort((a, b) => registry.tracks[b].updated_at.localeCompare(registry.tracks[a].updated_at));
+    registry.active_track = activeTracks[0];
+  }
+  return { registry, problems };
+}
+
+/**
+ * Brings the index in line with the folders present: a track folder it does not list (a
+ * teammate's pull) is indexed, an entry whose folder is gone is dropped.
+ */
+export async function reconcileFolders(
+  paths: StorePaths,
+  registry: Registry,
+  folders: string[],
+  problems: Problem[],
+): Promise<boolean> {
+  let changed = false;
+  const present = new Set(folders);
+  for (const trackId of Object.keys(registry.tracks)) {
+    if (present.has(trackId)) continue;
+    delete registry.tracks[trackId];
+    if (registry.active_track === trackId) registry.active_track = null;
+    for (const [runId, run] of Object.entries(registry.runs)) if (run.track_id === trackId) delete registry.runs[runId];
+    changed = true;
+  }
+  for (const trackId of folders) {
+    if (registry.tracks[trackId]) continue;
+    if (await indexTrackFolder(paths, registry, trackId, problems)) changed = true;
+  }
+  return changed;
+}
+
+export function trackNotFound(trackId: string): TrackError {
+  return new TrackError(
+    'E_TRACK_NOT_FOUND',
+    `Track not found: ${trackId}. List tracks to verify the id: \`track list\`.`,
+    { track_id: trackId },
+  );
+}

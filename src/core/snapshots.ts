@@ -1,0 +1,132 @@
+import { stat, unlink } from 'node:fs/promises';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { readCheckpoints } from './checkpoints';
+import type { StoreContext } from './context';
+import { fsyncDirectory } from './files';
+import { assertId } from './ids';
+import { parseInput } from './input';
+import { readIndex } from './reads';
+import type { Problem } from './registry';
+import { readRunSnapshots } from './runs';
+import { mutate } from './transaction';
+
+export interface SnapshotEntry {
+  snapshot_id: string;
+  type: string;
+  track_id: string;
+  run_id: string | null;
+  created_at: string;
+  file: string;
+  size_bytes: number;
+}
+
+export interface SnapshotFilter {
+  trackId?: string;
+  runId?: string;
+}
+
+interface SnapshotGroup {
+  /** Newest first. */
+  entries: SnapshotEntry[];
+}
+
+/** Every snapshot of the store, grouped: one group per track's checkpoints, one per run. */
+async function collectGroups(ctx: StoreContext, filter: SnapshotFilter): Promise<{ groups: SnapshotGroup[]; problems: Problem[] }> {
+  if (filter.trackId !== undefined) assertId('track', filter.trackId, '--track-id');
+  if (filter.runId !== undefined) assertId('run', filter.runId, '--run-id');
+  const { registry } = await readIndex(ctx);
+  const groups: SnapshotGroup[] = [];
+  const problems: Problem[] = [];
+  const sizeOf = async (file: string) => (await stat(file).catch(() => null))?.size ?? 0;
+  for (const trackId of Object.keys(registry.tracks).sort()) {
+    if (filter.trackId && trackId !== filter.trackId) continue;
+    if (!filter.runId) {
+      const list = await readCheckpoints(ctx, trackId);
+      problems.push(...list.problems);
+      groups.push({
+        entries: await Promise.all(
+          list.checkpoints.map(async (entry) => ({
+            snapshot_id: entry.snapshot_id,
+            type: entry.type,
+            track_id: trackId,
+            run_id: null,
+            created_at: entry.created_at,
+            file: entry.file,
+            size_bytes: await sizeOf(entry.file),
+          })),
+        ),
+      });
+    }
+    for (const [runId, run] of Object.entries(registry.runs)) {
+      if (run.track_id !== trackId || (filter.runId && runId !== filter.runId)) continue;
+      const list = await readRunSnapshots(ctx, trackId, runId);
+      problems.push(...list.problems);
+      groups.push({
+        entries: await Promise.all(
+          list.snapshots.map(async (snapshot) => ({
+            snapshot_id: snapshot.snapshot_id,
+            type: snapshot.type,
+            track_id: trackId,
+            run_id: runId,
+            created_at: snapshot.created_at,
+            file: snapshot.file,
+            size_bytes: await sizeOf(snapshot.file),
+          })),
+        ),
+      });
+    }
+  }
+  return { groups, problems };
+}
+
+export async function listSnapshots(ctx: StoreContext, filter: SnapshotFilter = {}): Promise<{ snapshots: SnapshotEntry[]; problems: Problem[] }> {
+  const { groups, problems } = await collectGroups(ctx, filter);
+  const snapshots = groups
+    .flatMap((group) => group.entries)
+    .map((entry) => ({ ...entry, file: ctx.paths.display(entry.file) }))
+    .sort((a, b) => b.created_at.localeCompare(a.created_at));
+  return { snapshots, problems };
+}
+
+export interface PruneOptions extends SnapshotFilter {
+  keepCount: number;
+  dryRun?: boolean;
+}
+
+export interface PruneResult {
+  keep_count: number;
+  dry_run: boolean;
+  removed: string[];
+  removed_count: number;
+  kept_count: number;
+  freed_bytes: number;
+}
+
+/**
+ * Keeps the newest N checkpoints of each track and the newest N snapshots of each run. The newest
+ * one of each is always kept, whatever N: a track never loses its last checkpoint, a run the
+ * snapshot its recovery needs.
+ */
+export async function pruneSnapshots(ctx: StoreContext, options: PruneOptions): Promise<PruneResult> {
+  const keepCount = parseInput(z.number().int().min(0).max(1_000_000), options.keepCount, '--keep-count');
+  return mutate(ctx, 'snapshot prune', async (tx) => {
+    const { groups } = await collectGroups(ctx, options);
+    const keep = Math.max(1, keepCount);
+    const doomed = groups.flatMap((group) => group.entries.slice(keep));
+    const result: PruneResult = {
+      keep_count: keepCount,
+      dry_run: Boolean(options.dryRun),
+      removed: doomed.map((entry) => entry.snapshot_id),
+      removed_count: doomed.length,
+      kept_count: groups.reduce((sum, group) => sum + Math.min(keep, group.entries.length), 0),
+      freed_bytes: doomed.reduce((sum, entry) => sum + entry.size_bytes, 0),
+    };
+    if (!options.dryRun && doomed.length > 0) {
+      await tx.lock.assertHeld();
+      for (const entry of doomed) await unlink(entry.file).catch(() => undefined);
+      for (const dir of new Set(doomed.map((entry) => path.dirname(entry.file)))) await fsyncDirectory(dir);
+    }
+    return result;
+  });
+}
