@@ -1,8 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { StoreContext } from './context';
 import { TrackError } from './errors';
 import { assertId } from './ids';
-import { blockText, lineText, parseInput } from './input';
+import { blockText, lineText, parseInput, requiredBlockText } from './input';
 import { PRIORITIES, TRACK_TYPES, type Track } from './schemas';
 import { mutate } from './transaction';
 
@@ -10,8 +10,8 @@ import { mutate } from './transaction';
  * The fields `update` may change, each with its own validation. Status is deliberately absent:
  * it changes only through the lifecycle, which keeps history, metrics and the one-active rule.
  */
-const csvOrJsonList = (item: z.ZodType<string>) =>
-  z.preprocess((value) => {
+const csvOrJsonList = (item: z.ZodMiniType<string>) =>
+  z.pipe(z.transform((value: unknown) => {
     if (typeof value !== 'string') return value;
     const text = value.trim();
     if (text.startsWith('[')) {
@@ -22,19 +22,19 @@ const csvOrJsonList = (item: z.ZodType<string>) =>
       }
     }
     return text === '' ? [] : text.split(/\s*[,\n]\s*/).filter(Boolean);
-  }, z.array(item).max(100));
+  }), z.array(item).check(z.maxLength(100)));
 
 const EDITABLE = {
   name: { schema: lineText(3, 100), apply: (t: Track, v: string) => ({ ...t, name: v }) },
   description: { schema: blockText(1000), apply: (t: Track, v: string) => ({ ...t, description: v }) },
   goal: {
-    schema: blockText(2000).pipe(z.string().min(1, 'must not be empty')),
+    schema: requiredBlockText(2000),
     apply: (t: Track, v: string) => ({ ...t, context: { ...t.context, goal: v } }),
   },
   type: { schema: z.enum(TRACK_TYPES), apply: (t: Track, v: Track['type']) => ({ ...t, type: v }) },
   priority: { schema: z.enum(PRIORITIES), apply: (t: Track, v: Track['priority']) => ({ ...t, priority: v }) },
   progress: {
-    schema: z.coerce.number().min(0).max(100),
+    schema: z.coerce.number().check(z.gte(0), z.lte(100)),
     apply: (t: Track, v: number) => ({ ...t, progress: { ...t.progress, percentage: v } }),
   },
   success_criteria: {
@@ -69,7 +69,7 @@ export async function updateTrack(ctx: StoreContext, trackId: string, field: str
   assertId('track', trackId, '--track-id');
   const name = resolveEditableField(field);
   const editable = EDITABLE[name];
-  const parsed = parseInput(editable.schema as z.ZodType, value, `value for ${name}`);
+  const parsed = parseInput(editable.schema as z.ZodMiniType, value, `value for ${name}`);
   return mutate(ctx, 'update', async (tx) => {
     const current = await tx.track(trackId);
     const updated = (editable.apply as (t: Track, v: unknown) => Track)(current, parsed);

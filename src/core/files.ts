@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { TrackError } from './errors';
 import { SCHEMA_VERSION } from './schemas';
 
@@ -68,7 +68,7 @@ export interface ReadOptions {
  * Reads and validates one JSON document. Returns null when the file does not exist; anything
  * unreadable, unparsable or invalid is E_CORRUPT_FILE naming the file and the field.
  */
-export async function readDocument<S extends z.ZodType>(
+export async function readDocument<S extends z.ZodMiniType>(
   file: string,
   schema: S,
   options: ReadOptions,
@@ -83,7 +83,7 @@ export async function readDocument<S extends z.ZodType>(
   return parseDocument(text, file, schema, options);
 }
 
-export function parseDocument<S extends z.ZodType>(
+export function parseDocument<S extends z.ZodMiniType>(
   text: string,
   file: string,
   schema: S,

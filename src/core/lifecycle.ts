@@ -1,16 +1,16 @@
 import { access, mkdir } from 'node:fs/promises';
-import { z } from 'zod';
 import { findCheckpoint, stageCheckpoint, stageRestore } from './checkpoints';
 import type { StoreContext } from './context';
 import { assumptionsDocument, decisionsDocument } from './context-files';
 import { TrackError } from './errors';
 import { assertId, makeTrackId } from './ids';
-import { blockText, lineText, parseInput } from './input';
+import { blockText, lineText, parseInput, requiredBlockText } from './input';
 import {
   PRIORITIES, SCHEMA_VERSION, TRACK_TYPES,
   type Checkpoint, type Priority, type Track, type TrackStatus, type TrackType,
 } from './schemas';
 import { mutate, type Transaction } from './transaction';
+import * as z from 'zod/mini';
 
 export type LifecycleAction =
   | 'ready' | 'activate' | 'pause' | 'resume' | 'complete' | 'fail' | 'cancel' | 'archive' | 'reopen';
@@ -116,13 +116,13 @@ export interface CreateTrackInput {
 const createInputSchema = z.strictObject({
   name: lineText(3, 100),
   type: z.enum(TRACK_TYPES),
-  goal: blockText(2000).pipe(z.string().min(1, 'must not be empty')),
-  priority: z.enum(PRIORITIES).default('P2'),
-  description: blockText(1000).optional(),
-  successCriteria: z.array(lineText(1, 500)).max(100).default([]),
-  ready: z.boolean().default(false),
-  tags: z.array(lineText(1, 50)).max(50).optional(),
-  createdBy: lineText(1, 100).optional(),
+  goal: requiredBlockText(2000),
+  priority: z._default(z.enum(PRIORITIES), 'P2'),
+  description: z.optional(blockText(1000)),
+  successCriteria: z._default(z.array(lineText(1, 500)).check(z.maxLength(100)), []),
+  ready: z._default(z.boolean(), false),
+  tags: z.optional(z.array(lineText(1, 50)).check(z.maxLength(50))),
+  createdBy: z.optional(lineText(1, 100)),
 });
 
 export async function createTrack(ctx: StoreContext, input: CreateTrackInput): Promise<Track> {
@@ -289,10 +289,10 @@ export interface CompleteDetails {
 }
 
 const completeDetailsSchema = z.strictObject({
-  summary: blockText(5000).optional(),
-  artifactsCreated: z.array(lineText(1, 1000)).max(1000).optional(),
-  filesModified: z.array(lineText(1, 1000)).max(10000).optional(),
-  lessonsLearned: z.array(blockText(2000)).max(1000).optional(),
+  summary: z.optional(blockText(5000)),
+  artifactsCreated: z.optional(z.array(lineText(1, 1000)).check(z.maxLength(1000))),
+  filesModified: z.optional(z.array(lineText(1, 1000)).check(z.maxLength(10000))),
+  lessonsLearned: z.optional(z.array(blockText(2000)).check(z.maxLength(1000))),
 });
 
 export async function completeTrack(ctx: StoreContext, trackId: string, details: CompleteDetails = {}): Promise<Track> {

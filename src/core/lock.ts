@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import * as lockfile from 'proper-lockfile';
+import type * as ProperLockfile from 'proper-lockfile';
 import { TrackError } from './errors';
 import { parseDocument } from './files';
 import type { StorePaths } from './paths';
@@ -25,6 +25,12 @@ export interface HeldLock {
 }
 
 const inProcessTails = new Map<string, Promise<unknown>>();
+
+/** Loaded on the first write only: commands that just read start faster without it. */
+function properLockfile(): typeof ProperLockfile {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('proper-lockfile') as typeof ProperLockfile;
+}
 
 /**
  * Runs `work` while holding the store's one lock. Callers in the same process queue up here
@@ -102,7 +108,7 @@ async function acquire(
   };
   for (let round = 0; ; round += 1) {
     try {
-      return await lockfile.lock(paths.registryFile, { ...options, retries: round === 0 ? 0 : ROUND_RETRIES });
+      return await properLockfile().lock(paths.registryFile, { ...options, retries: round === 0 ? 0 : ROUND_RETRIES });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
     }

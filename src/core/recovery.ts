@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { newestRestorableCheckpoint, stageCheckpoint, stageRestore } from './checkpoints';
 import type { StoreContext } from './context';
 import { TrackError } from './errors';
@@ -11,6 +10,7 @@ import { readRunFile } from './registry';
 import { readRunSnapshots, stageRunSnapshot } from './runs';
 import type { RunStatus, TrackStatus } from './schemas';
 import { mutate } from './transaction';
+import * as z from 'zod/mini';
 import { hostname } from 'node:os';
 
 export const DEFAULT_STALE_AFTER_MINUTES = 30;
@@ -55,7 +55,7 @@ const RUNNING: RunStatus[] = ['pending', 'in_progress'];
  * threshold — or a run whose owner process is known to be dead on this host.
  */
 export async function detectInterrupted(ctx: StoreContext, staleAfterMinutes = DEFAULT_STALE_AFTER_MINUTES): Promise<DetectResult> {
-  const minutes = parseInput(z.number().min(0).max(525_600), staleAfterMinutes, '--stale-after');
+  const minutes = parseInput(z.number().check(z.gte(0), z.lte(525_600)), staleAfterMinutes, '--stale-after');
   const { registry } = await readIndex(ctx);
   const nowMs = ctx.now().getTime();
   const thresholdMs = minutes * 60_000;

@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
-import { z } from 'zod';
 import type { StoreContext } from './context';
 import { isTrackError, TrackError } from './errors';
 import { readDocument } from './files';
@@ -10,6 +9,7 @@ import { blockText, lineText, parseInput } from './input';
 import { listDirectory, problemFrom, type Problem } from './registry';
 import { RUN_STATUSES, runSnapshotSchema, SCHEMA_VERSION, type Run, type RunSnapshot, type RunStatus } from './schemas';
 import { mutate, type Transaction } from './transaction';
+import * as z from 'zod/mini';
 
 const FINISHED_RUN: RunStatus[] = ['completed', 'failed', 'cancelled'];
 const stateSchema = z.record(z.string(), z.unknown());
@@ -22,8 +22,8 @@ export interface StartRunInput {
 
 const startRunSchema = z.strictObject({
   workflow: lineText(1, 200),
-  totalSteps: z.number().int().min(1).max(100000).optional(),
-  state: stateSchema.optional(),
+  totalSteps: z.optional(z.int().check(z.gte(1), z.lte(100000))),
+  state: z.optional(stateSchema),
 });
 
 function owner(ctx: StoreContext, now: string) {
@@ -78,9 +78,9 @@ export interface StepInput {
 }
 
 const stepSchema = z.strictObject({
-  step: z.number().int().min(0).max(100000),
-  totalSteps: z.number().int().min(1).max(100000).optional(),
-  state: stateSchema.optional(),
+  step: z.int().check(z.gte(0), z.lte(100000)),
+  totalSteps: z.optional(z.int().check(z.gte(1), z.lte(100000))),
+  state: z.optional(stateSchema),
 });
 
 /** Records that a step is done and writes the automatic snapshot recovery resumes from. */

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-messages';
 import { SNAPSHOT_ID_PATTERN, SLUG_ID_PATTERN, TRACK_ID_PATTERN, MAX_ID_LENGTH } from './ids';
 
 /**
@@ -28,56 +29,58 @@ export type TrackStatus = (typeof TRACK_STATUSES)[number];
 export type Priority = (typeof PRIORITIES)[number];
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export const trackIdSchema = z.string().max(MAX_ID_LENGTH).regex(TRACK_ID_PATTERN);
-const runIdSchema = z.string().max(MAX_ID_LENGTH).regex(SLUG_ID_PATTERN);
-const snapshotIdSchema = z.string().max(MAX_ID_LENGTH).regex(SNAPSHOT_ID_PATTERN);
+export const trackIdSchema = z.string().check(z.maxLength(MAX_ID_LENGTH), z.regex(TRACK_ID_PATTERN));
+const runIdSchema = z.string().check(z.maxLength(MAX_ID_LENGTH), z.regex(SLUG_ID_PATTERN));
+const snapshotIdSchema = z.string().check(z.maxLength(MAX_ID_LENGTH), z.regex(SNAPSHOT_ID_PATTERN));
 const timestamp = z.iso.datetime({ offset: true });
 const versioned = { schema_version: z.literal(SCHEMA_VERSION) };
+const count = z.int().check(z.gte(0));
+const percentage = z.number().check(z.gte(0), z.lte(100));
 
 export const statusChangeSchema = z.looseObject({
-  from: z.enum(TRACK_STATUSES).nullable(),
+  from: z.nullable(z.enum(TRACK_STATUSES)),
   to: z.enum(TRACK_STATUSES),
   at: timestamp,
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
 });
 
 export const trackSchema = z.looseObject({
   ...versioned,
   track_id: trackIdSchema,
-  name: z.string().min(1).max(100),
-  description: z.string().max(1000).optional(),
+  name: z.string().check(z.minLength(1), z.maxLength(100)),
+  description: z.optional(z.string().check(z.maxLength(1000))),
   type: z.enum(TRACK_TYPES),
   status: z.enum(TRACK_STATUSES),
   priority: z.enum(PRIORITIES),
   created_at: timestamp,
   updated_at: timestamp,
-  started_at: timestamp.optional(),
-  completed_at: timestamp.optional(),
-  last_activated_at: timestamp.optional(),
-  source: z.looseObject({ type: z.string(), created_by: z.string().optional() }).optional(),
+  started_at: z.optional(timestamp),
+  completed_at: z.optional(timestamp),
+  last_activated_at: z.optional(timestamp),
+  source: z.optional(z.looseObject({ type: z.string(), created_by: z.optional(z.string()) })),
   context: z.looseObject({
     goal: z.string(),
     success_criteria: z.array(z.string()),
   }),
   steps: z.array(z.looseObject({})),
-  progress: z.looseObject({ percentage: z.number().min(0).max(100) }),
-  outcomes: z
-    .looseObject({
-      result: z.enum(['success', 'partial', 'failed', 'cancelled']).optional(),
-      summary: z.string().optional(),
-      artifacts_created: z.array(z.string()).optional(),
-      files_modified: z.array(z.string()).optional(),
-      lessons_learned: z.array(z.string()).optional(),
-    })
-    .optional(),
+  progress: z.looseObject({ percentage: percentage }),
+  outcomes: z.optional(
+    z.looseObject({
+      result: z.optional(z.enum(['success', 'partial', 'failed', 'cancelled'])),
+      summary: z.optional(z.string()),
+      artifacts_created: z.optional(z.array(z.string())),
+      files_modified: z.optional(z.array(z.string())),
+      lessons_learned: z.optional(z.array(z.string())),
+    }),
+  ),
   metrics: z.looseObject({
-    active_duration_ms: z.number().int().min(0),
-    pause_count: z.number().int().min(0),
-    snapshots_created: z.number().int().min(0),
+    active_duration_ms: count,
+    pause_count: count,
+    snapshots_created: count,
   }),
   status_history: z.array(statusChangeSchema),
-  last_checkpoint: snapshotIdSchema.nullable().optional(),
-  metadata: z.looseObject({ tags: z.array(z.string()).optional(), notes: z.string().optional() }).optional(),
+  last_checkpoint: z.optional(z.nullable(snapshotIdSchema)),
+  metadata: z.optional(z.looseObject({ tags: z.optional(z.array(z.string())), notes: z.optional(z.string()) })),
 });
 export type Track = z.infer<typeof trackSchema>;
 
@@ -86,7 +89,7 @@ export const trackSummarySchema = z.looseObject({
   type: z.enum(TRACK_TYPES),
   status: z.enum(TRACK_STATUSES),
   priority: z.enum(PRIORITIES),
-  progress_percentage: z.number().min(0).max(100),
+  progress_percentage: percentage,
   created_at: timestamp,
   updated_at: timestamp,
 });
@@ -96,15 +99,15 @@ export const runSummarySchema = z.looseObject({
   track_id: trackIdSchema,
   workflow: z.string(),
   status: z.enum(RUN_STATUSES),
-  current_step: z.number().int().min(0),
-  total_steps: z.number().int().min(1).nullable(),
+  current_step: count,
+  total_steps: z.nullable(z.int().check(z.gte(1))),
   updated_at: timestamp,
 });
 export type RunSummaryEntry = z.infer<typeof runSummarySchema>;
 
 export const registrySchema = z.looseObject({
   ...versioned,
-  active_track: trackIdSchema.nullable(),
+  active_track: z.nullable(trackIdSchema),
   updated_at: timestamp,
   tracks: z.record(trackIdSchema, trackSummarySchema),
   runs: z.record(runIdSchema, runSummarySchema),
@@ -112,7 +115,7 @@ export const registrySchema = z.looseObject({
 export type Registry = z.infer<typeof registrySchema>;
 
 export const ownerSchema = z.looseObject({
-  pid: z.number().int().positive().nullable(),
+  pid: z.nullable(z.int().check(z.gte(1))),
   host: z.string(),
   since: timestamp,
 });
@@ -125,22 +128,22 @@ export const runSchema = z.looseObject({
   workflow: z.string(),
   selected_workflow: z.string(),
   status: z.enum(RUN_STATUSES),
-  current_step: z.number().int().min(0),
-  total_steps: z.number().int().min(1).nullable(),
+  current_step: count,
+  total_steps: z.nullable(z.int().check(z.gte(1))),
   state: z.record(z.string(), z.unknown()),
   owner: ownerSchema,
   heartbeat_at: timestamp,
   created_at: timestamp,
   updated_at: timestamp,
-  completed_at: timestamp.optional(),
-  last_snapshot: snapshotIdSchema.nullable(),
+  completed_at: z.optional(timestamp),
+  last_snapshot: z.nullable(snapshotIdSchema),
 });
 export type Run = z.infer<typeof runSchema>;
 
 export const contextEntrySchema = z.looseObject({
   id: z.string(),
   text: z.string(),
-  rationale: z.string().optional(),
+  rationale: z.optional(z.string()),
   at: timestamp,
 });
 export type ContextEntry = z.infer<typeof contextEntrySchema>;
@@ -148,7 +151,7 @@ export type ContextEntry = z.infer<typeof contextEntrySchema>;
 export const decisionsSchema = z.looseObject({ ...versioned, decisions: z.array(contextEntrySchema) });
 export const assumptionsSchema = z.looseObject({ ...versioned, assumptions: z.array(contextEntrySchema) });
 
-const gitStateSchema = z.looseObject({ branch: z.string().nullable(), head: z.string().nullable() });
+const gitStateSchema = z.looseObject({ branch: z.nullable(z.string()), head: z.nullable(z.string()) });
 
 export const checkpointSchema = z.looseObject({
   ...versioned,
@@ -156,9 +159,9 @@ export const checkpointSchema = z.looseObject({
   type: z.enum(SNAPSHOT_TYPES),
   created_at: timestamp,
   track_id: trackIdSchema,
-  name: z.string().max(100).optional(),
-  description: z.string().optional(),
-  trigger: z.looseObject({ source: z.string(), event: z.string().optional() }),
+  name: z.optional(z.string().check(z.maxLength(100))),
+  description: z.optional(z.string()),
+  trigger: z.looseObject({ source: z.string(), event: z.optional(z.string()) }),
   state: z.looseObject({
     version: z.string(),
     track: trackSchema,
@@ -167,7 +170,7 @@ export const checkpointSchema = z.looseObject({
       assumptions: z.array(contextEntrySchema),
     }),
     runs: z.array(z.looseObject({ run_id: runIdSchema })),
-    project: z.looseObject({ root_path: z.string(), git: gitStateSchema.nullable() }),
+    project: z.looseObject({ root_path: z.string(), git: z.nullable(gitStateSchema) }),
   }),
 });
 export type Checkpoint = z.infer<typeof checkpointSchema>;
@@ -179,13 +182,13 @@ export const runSnapshotSchema = z.looseObject({
   created_at: timestamp,
   track_id: trackIdSchema,
   run_id: runIdSchema,
-  trigger: z.looseObject({ source: z.string(), step_number: z.number().int().min(0).optional() }),
+  trigger: z.looseObject({ source: z.string(), step_number: z.optional(count) }),
   state: z.looseObject({
     version: z.string(),
     run: z.looseObject({
       status: z.enum(RUN_STATUSES),
-      current_step: z.number().int().min(0),
-      total_steps: z.number().int().min(1).nullable(),
+      current_step: count,
+      total_steps: z.nullable(z.int().check(z.gte(1))),
       state: z.record(z.string(), z.unknown()),
     }),
   }),
@@ -200,7 +203,7 @@ export const journalSchema = z.looseObject({
 export type Journal = z.infer<typeof journalSchema>;
 
 export const lockOwnerSchema = z.looseObject({
-  pid: z.number().int(),
+  pid: z.int(),
   host: z.string(),
   command: z.string(),
   acquired_at: timestamp,

@@ -1,6 +1,5 @@
 import { stat, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
-import { z } from 'zod';
 import { readCheckpoints } from './checkpoints';
 import type { StoreContext } from './context';
 import { fsyncDirectory } from './files';
@@ -10,6 +9,7 @@ import { readIndex } from './reads';
 import type { Problem } from './registry';
 import { readRunSnapshots } from './runs';
 import { mutate } from './transaction';
+import * as z from 'zod/mini';
 
 export interface SnapshotEntry {
   snapshot_id: string;
@@ -109,7 +109,7 @@ export interface PruneResult {
  * snapshot its recovery needs.
  */
 export async function pruneSnapshots(ctx: StoreContext, options: PruneOptions): Promise<PruneResult> {
-  const keepCount = parseInput(z.number().int().min(0).max(1_000_000), options.keepCount, '--keep-count');
+  const keepCount = parseInput(z.int().check(z.gte(0), z.lte(1_000_000)), options.keepCount, '--keep-count');
   return mutate(ctx, 'snapshot prune', async (tx) => {
     const { groups } = await collectGroups(ctx, options);
     const keep = Math.max(1, keepCount);

@@ -1,22 +1,22 @@
 import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { z } from 'zod';
 import type { StoreContext } from './context';
 import { assumptionsDocument, decisionsDocument, readContextFiles } from './context-files';
 import { TrackError } from './errors';
 import { assertId } from './ids';
-import { blockText, parseInput } from './input';
+import { blockText, parseInput, requiredBlockText } from './input';
 import { listDirectory } from './registry';
 import type { ContextEntry } from './schemas';
 import { mutate } from './transaction';
+import * as z from 'zod/mini';
 
 /** A plain file name: it can only ever land inside the track's artifacts folder. */
 const ARTIFACT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 const MAX_ARTIFACT_BYTES = 50 * 1024 * 1024;
 
 const entryInputSchema = z.strictObject({
-  text: blockText(5000).pipe(z.string().min(1, 'must not be empty')),
-  rationale: blockText(5000).optional(),
+  text: requiredBlockText(5000),
+  rationale: z.optional(blockText(5000)),
 });
 
 export interface ContextEntryInput {
