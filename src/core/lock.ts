@@ -11,6 +11,11 @@ export const DEFAULT_STALE_MS = 30_000;
 export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
 /** One proper-lockfile retry round; between rounds we look for an abandoned lock to take over. */
 const ROUND_RETRIES = { retries: 12, factor: 1.35, minTimeout: 2, maxTimeout: 40, randomize: true };
+/**
+ * A holder records itself (owner file) within a millisecond of creating the lock. A lock still
+ * without an owner after this long belongs to a process killed in between.
+ */
+const OWNERLESS_GRACE_MS = 2_000;
 
 export interface LockSettings {
   staleMs?: number;
@@ -118,18 +123,15 @@ async function acquire(
 }
 
 /**
- * A lock whose holder is known dead on this host, or whose date is implausibly far in the future,
- * is abandoned: proper-lockfile alone would wait out the stale time (or forever, for a future
- * date). We move exactly the directory we examined aside, so a fresh lock is never removed.
+ * A lock whose holder is known dead on this host, that never got an owner, or whose date is
+ * implausibly far in the future, is abandoned: proper-lockfile alone would wait out the stale time
+ * (or forever, for a future date). We move exactly the directory we examined aside, and a holder
+ * whose lock was moved finds out in assertHeld() before it writes anything.
  */
 async function takeOverAbandonedLock(paths: StorePaths, staleMs: number): Promise<boolean> {
   const examined = await stat(paths.lockDir).catch(() => null);
   if (!examined) return true;
-  const owner = await readOwner(paths);
-  const ownerOfThisLock = owner && owner.lock_ino === examined.ino ? owner : null;
-  const holderState = ownerOfThisLock ? processState(ownerOfThisLock) : 'unknown';
-  const futureDated = examined.mtimeMs > Date.now() + staleMs;
-  if (!(holderState === 'dead' || (futureDated && holderState !== 'alive'))) return false;
+  if (!isAbandoned(examined, await readOwner(paths), staleMs)) return false;
   const aside = `${paths.lockDir}.abandoned-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     await rename(paths.lockDir, aside);
@@ -138,6 +140,15 @@ async function takeOverAbandonedLock(paths: StorePaths, staleMs: number): Promis
   }
   await rmdir(aside).catch(() => undefined);
   return true;
+}
+
+function isAbandoned(lock: { ino: number; mtimeMs: number }, owner: LockOwner | null, staleMs: number): boolean {
+  const ownerOfThisLock = owner && owner.lock_ino === lock.ino ? owner : null;
+  const holder = ownerOfThisLock ? processState(ownerOfThisLock) : 'unknown';
+  const ageMs = Date.now() - lock.mtimeMs;
+  if (holder === 'dead') return true;
+  if (holder === 'alive') return false;
+  return (!ownerOfThisLock && ageMs > OWNERLESS_GRACE_MS) || ageMs < -staleMs;
 }
 
 export type HolderState = 'alive' | 'dead' | 'unknown';
@@ -187,7 +198,7 @@ export async function inspectLock(paths: StorePaths, staleMs = DEFAULT_STALE_MS)
   const now = Date.now();
   const holder = owner ? processState(owner) : 'unknown';
   const refreshedMsAgo = now - examined.mtimeMs;
-  const stale = holder === 'dead' || (holder !== 'alive' && Math.abs(refreshedMsAgo) > staleMs);
+  const stale = isAbandoned(examined, read, staleMs) || refreshedMsAgo > staleMs;
   return {
     exists: true,
     owner,

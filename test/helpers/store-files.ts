@@ -1,0 +1,41 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { TEMP_FILE_PATTERN, parseDocument } from '../../src/core/files';
+import {
+  assumptionsSchema, checkpointSchema, decisionsSchema, journalSchema, registrySchema, runSchema, runSnapshotSchema, trackSchema,
+} from '../../src/core/schemas';
+
+/** Every JSON document of a store (temp files excepted), with the schema it must satisfy. */
+export function storeDocuments(conductor: string): Array<{ file: string; schema: any }> {
+  const found: Array<{ file: string; schema: any }> = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith('track-registry.lock')) walk(full);
+        continue;
+      }
+      if (TEMP_FILE_PATTERN.test(entry.name) || !entry.name.endsWith('.json') || entry.name.startsWith('track-registry.lock')) continue;
+      const schema =
+        entry.name === 'track.json' ? trackSchema
+          : entry.name === 'track-registry.json' ? registrySchema
+          : entry.name === 'track-journal.json' ? journalSchema
+          : entry.name === 'run.json' ? runSchema
+          : entry.name === 'decisions.json' ? decisionsSchema
+          : entry.name === 'assumptions.json' ? assumptionsSchema
+          : /^checkpoint-\d+\.json$/.test(entry.name) ? checkpointSchema
+          : /^snap-.*\.json$/.test(entry.name) ? runSnapshotSchema
+          : null;
+      if (schema && !full.includes(`${path.sep}artifacts${path.sep}`)) found.push({ file: full, schema });
+    }
+  };
+  walk(conductor);
+  return found;
+}
+
+/** Throws (naming the file) unless every document parses and validates. */
+export function assertStoreDocumentsValid(conductor: string): number {
+  const documents = storeDocuments(conductor);
+  for (const { file, schema } of documents) parseDocument(readFileSync(file, 'utf8'), file, schema, { kind: path.basename(file) });
+  return documents.length;
+}
