@@ -1,0 +1,141 @@
+import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseDocument } from '../../src/core/files';
+import { trackSchema } from '../../src/core/schemas';
+import { Workspace } from '../helpers/workspace';
+
+describe('corruption: damaged files give clear errors and are never overwritten', function () {
+  this.timeout(120_000);
+  let ws: Workspace;
+  let victim: string;
+  let healthy: string;
+  let original: string;
+  before(() => {
+    ws = new Workspace();
+    victim = ws.create('Victim Track').track_id;
+    healthy = ws.create('Healthy Track').track_id;
+    ws.ok(['activate', '--track-id', healthy]);
+    original = readFileSync(ws.trackFile(victim), 'utf8');
+  });
+  after(() => ws.cleanup());
+  afterEach(() => writeFileSync(ws.trackFile(victim), original));
+
+  const damaged: Array<[string, () => string]> = [
+    ['empty', () => ''],
+    ['garbage', () => '\u0000\u0001garbage{{{'],
+    ['an array', () => '[]'],
+    ['schema_version 0', () => original.replace('"schema_version": 1', '"schema_version": 0')],
+    ['a status of banana', () => original.replace('"status": "draft"', '"status": "banana"')],
+    ['a negative progress', () => original.replace('"percentage": 0', '"percentage": -5')],
+  ];
+  // A track file cut at many offsets: every prefix but the whole file is invalid.
+  for (const fraction of [0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95]) {
+    damaged.push([`truncated at ${Math.round(fraction * 100)}%`, () => original.slice(0, Math.floor(original.length * fraction))]);
+  }
+  damaged.push(['missing its last brace', () => original.trimEnd().slice(0, -1)]);
+
+  it('a track file truncated at every offset is rejected by the reader as corrupt', () => {
+    const text = original.trimEnd();
+    for (let offset = 0; offset < text.length; offset += 1) {
+      assert.throws(() => parseDocument(text.slice(0, offset), 'track.json', trackSchema, { kind: 'track' }), { code: 'E_CORRUPT_FILE' }, `offset ${offset}`);
+    }
+    assert.equal(parseDocument(text, 'track.json', trackSchema, { kind: 'track' }).track_id, victim);
+  });
+
+  for (const [label, content] of damaged) {
+    it(`track.json ${label}: E_CORRUPT_FILE naming file and field, file untouched, other tracks still list`, () => {
+      const bytes = content();
+      writeFileSync(ws.trackFile(victim), bytes);
+      for (const args of [['show', '--track-id', victim], ['activate', '--track-id', victim], ['update', '--track-id', victim, '--field', 'priority', '--value', 'P0'], ['switch', '--to', victim]]) {
+        const result = ws.cli([...args, '--json']);
+        assert.equal(result.code, 9, `${args[0]}: ${result.stderr}`);
+        const error = JSON.parse(result.stderr).error;
+        assert.equal(error.code, 'E_CORRUPT_FILE');
+        assert.ok(error.message.includes(path.join('.claude', 'conductor', 'tracks', victim, 'track.json')), error.message);
+        assert.equal(readFileSync(ws.trackFile(victim), 'utf8'), bytes, 'never overwritten');
+      }
+      const listed = ws.ok(['list']);
+      assert.ok(listed.some((t: any) => t.track_id === healthy));
+      assert.equal(ws.ok(['get-active']).track_id, healthy);
+      assert.equal(ws.cli(['pause', '--track-id', healthy, '--reason', 'still works']).code, 0);
+      assert.equal(ws.cli(['resume', '--track-id', healthy]).code, 0);
+    });
+  }
+
+  it('names the invalid field', () => {
+    writeFileSync(ws.trackFile(victim), original.replace('"status": "draft"', '"status": "banana"'));
+    const error = JSON.parse(ws.cli(['show', '--track-id', victim, '--json']).stderr).error;
+    assert.equal(error.details.field, 'status');
+    assert.match(error.message, /at field "status"/);
+  });
+
+  it('a newer schema_version is E_UNSUPPORTED_SCHEMA, and the file is left alone', () => {
+    const newer = original.replace('"schema_version": 1', '"schema_version": 2');
+    writeFileSync(ws.trackFile(victim), newer);
+    const result = ws.cli(['update', '--track-id', victim, '--field', 'priority', '--value', 'P0']);
+    assert.equal(result.code, 10);
+    assert.match(result.stderr, /newer than this Track Manager understands/);
+    assert.equal(readFileSync(ws.trackFile(victim), 'utf8'), newer);
+  });
+
+  it('an unlisted track folder with a corrupt file is reported, the others list', () => {
+    const registry = ws.readJson(ws.registryFile);
+    delete registry.tracks[victim];
+    ws.writeJson(ws.registryFile, registry);
+    writeFileSync(ws.trackFile(victim), '{"truncated": ');
+    const result = ws.cli(['list']);
+    assert.equal(result.code, 0);
+    assert.deepEqual(result.json.map((t: any) => t.track_id), [healthy]);
+    assert.match(result.stderr, /warning: .*track\.json is corrupt/);
+    writeFileSync(ws.trackFile(victim), original);
+    assert.equal(ws.ok(['list']).length, 2, 'indexed again once repaired');
+  });
+
+  it('fields written by a newer version survive a rewrite by this one (loose schemas)', () => {
+    const extended = JSON.parse(original);
+    extended.future_field = { keep: 'me' };
+    extended.context.future_context = [1, 2, 3];
+    writeFileSync(ws.trackFile(victim), JSON.stringify(extended));
+    ws.ok(['update', '--track-id', victim, '--field', 'priority', '--value', 'P1']);
+    const after = ws.readJson(ws.trackFile(victim));
+    assert.deepEqual(after.future_field, { keep: 'me' });
+    assert.deepEqual(after.context.future_context, [1, 2, 3]);
+    assert.equal(after.priority, 'P1');
+  });
+
+  describe('a corrupt registry', () => {
+    for (const [label, bytes] of [['garbage', 'not json at all'], ['empty', ''], ['wrong shape', '{"schema_version":1,"tracks":5}']]) {
+      it(`${label}: reads fall back to the track files, writes refuse, doctor --repair rebuilds`, () => {
+        writeFileSync(ws.registryFile, bytes);
+        const list = ws.cli(['list']);
+        assert.equal(list.code, 0);
+        assert.equal(list.json.length, 2);
+        assert.match(list.stderr, /registry file .* is corrupt/);
+        const write = ws.cli(['update', '--track-id', victim, '--field', 'priority', '--value', 'P3']);
+        assert.equal(write.code, 9);
+        assert.match(write.stderr, /E_CORRUPT_FILE: The registry file/);
+        assert.equal(readFileSync(ws.registryFile, 'utf8'), bytes, 'not overwritten by a write');
+        const doctor = ws.cli(['doctor']);
+        assert.equal(doctor.code, 15);
+        assert.ok(doctor.json.problems.some((p: any) => p.code === 'REGISTRY_CORRUPT' && p.repairable));
+        const repair = ws.cli(['doctor', '--repair']);
+        assert.equal(repair.code, 0, repair.stdout);
+        assert.ok(repair.json.repaired.some((r: string) => /Rebuilt the registry/.test(r)));
+        assert.ok(readdirSync(ws.tracksDir).some((name) => name.startsWith('track-registry.json.corrupt-')), 'the corrupt bytes are kept aside');
+        assert.equal(ws.readJson(ws.registryFile).active_track, healthy);
+        assert.equal(ws.cli(['update', '--track-id', victim, '--field', 'priority', '--value', 'P3']).code, 0);
+      });
+    }
+
+    it('a missing registry is rebuilt on the next read (a fresh clone of a team\'s tracks)', () => {
+      writeFileSync(ws.registryFile, 'x');
+      ws.cli(['doctor', '--repair']);
+      const { unlinkSync } = require('node:fs') as typeof import('node:fs');
+      unlinkSync(ws.registryFile);
+      const listed = ws.ok(['list']);
+      assert.equal(listed.length, 2);
+      assert.equal(ws.readJson(ws.registryFile).active_track, healthy);
+    });
+  });
+});
