@@ -60,6 +60,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       env: io.env,
       command: `track ${command.name}`,
       ownerPid: ownerPid(values, io.env),
+      lockTimeoutMs: lockTimeout(io.env),
     });
     const result = await command.run(store, values);
     printResult(command, result, Boolean(values.json), io);
@@ -104,6 +105,14 @@ function ownerPid(values: Values, env: NodeJS.ProcessEnv): number | null {
   const raw = (values['owner-pid'] as string | undefined) ?? env.TRACK_OWNER_PID;
   if (raw === undefined || raw === '') return null;
   if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new TrackError('E_INVALID_INPUT', `--owner-pid (or TRACK_OWNER_PID) must be a process id, not ${JSON.stringify(raw)}.`, { field: 'owner-pid' });
+  return Number(raw);
+}
+
+/** TRACK_MANAGER_LOCK_TIMEOUT_MS: how long a write waits for the lock (slow network file systems). */
+function lockTimeout(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.TRACK_MANAGER_LOCK_TIMEOUT_MS;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw)) throw new TrackError('E_INVALID_INPUT', `TRACK_MANAGER_LOCK_TIMEOUT_MS must be a number of milliseconds, not ${JSON.stringify(raw)}.`, { field: 'TRACK_MANAGER_LOCK_TIMEOUT_MS' });
   return Number(raw);
 }
 
