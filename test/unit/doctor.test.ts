@@ -1,0 +1,120 @@
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Workspace } from '../helpers/workspace';
+
+describe('doctor', function () {
+  this.timeout(60_000);
+  let ws: Workspace;
+  let a: string;
+  let b: string;
+  beforeEach(() => {
+    ws = new Workspace();
+    a = ws.create('Doctor Alpha').track_id;
+    b = ws.create('Doctor Beta').track_id;
+    ws.ok(['activate', '--track-id', a]);
+  });
+  afterEach(() => ws.cleanup());
+
+  const codes = (report: any) => report.problems.map((p: any) => p.code).sort();
+
+  it('a clean store is healthy (exit 0)', () => {
+    const result = ws.cli(['doctor']);
+    assert.equal(result.code, 0);
+    assert.deepEqual(result.json.problems, []);
+    assert.equal(result.json.healthy, true);
+    assert.equal(result.json.tracks_checked, 2);
+  });
+
+  it('finds registry drift (a hand edit, a teammate\'s pull) and --repair rebuilds the index', () => {
+    const registry = ws.readJson(ws.registryFile);
+    registry.tracks[b].status = 'completed';
+    registry.active_track = null;
+    ws.writeJson(ws.registryFile, registry);
+    const report = ws.cli(['doctor']);
+    assert.equal(report.code, 15);
+    assert.deepEqual([...new Set(codes(report.json))], ['REGISTRY_DRIFT']);
+    const repaired = ws.cli(['doctor', '--repair']);
+    assert.equal(repaired.code, 0);
+    assert.equal(ws.readJson(ws.registryFile).tracks[b].status, 'draft');
+    assert.equal(ws.readJson(ws.registryFile).active_track, a);
+  });
+
+  it('finishes a write interrupted after its commit point (journal), and removes old temp files', () => {
+    const trackFile = ws.trackFile(b);
+    const temp = path.join(path.dirname(trackFile), `.track.json.999999.1.abcdef01.tmp`);
+    writeFileSync(temp, JSON.stringify({ ...ws.readJson(trackFile), priority: 'P0' }, null, 2));
+    ws.writeJson(path.join(ws.tracksDir, 'track-journal.json'), {
+      schema_version: 1, created_at: new Date().toISOString(),
+      entries: [{ target: path.relative(ws.conductor, trackFile), temp: path.relative(ws.conductor, temp) }],
+    });
+    const orphanTemp = path.join(ws.tracksDir, a, `.track.json.999999.2.abcdef02.tmp`);
+    writeFileSync(orphanTemp, '{"half');
+    const old = (Date.now() - 120_000) / 1000;
+    utimesSync(orphanTemp, old, old);
+    assert.deepEqual(codes(ws.cli(['doctor']).json), ['LEFTOVER_TEMP', 'PENDING_JOURNAL']);
+    const repaired = ws.cli(['doctor', '--repair']).json;
+    assert.equal(repaired.healthy, true);
+    assert.equal(ws.readJson(trackFile).priority, 'P0', 'rolled forward');
+    assert.ok(!existsSync(orphanTemp));
+    assert.ok(!existsSync(path.join(ws.tracksDir, 'track-journal.json')));
+  });
+
+  it('any write finishes a pending journal first', () => {
+    const trackFile = ws.trackFile(b);
+    const temp = path.join(path.dirname(trackFile), `.track.json.999999.1.abcdef03.tmp`);
+    writeFileSync(temp, JSON.stringify({ ...ws.readJson(trackFile), name: 'Rolled Forward' }, null, 2));
+    ws.writeJson(path.join(ws.tracksDir, 'track-journal.json'), {
+      schema_version: 1, created_at: new Date().toISOString(),
+      entries: [{ target: path.relative(ws.conductor, trackFile), temp: path.relative(ws.conductor, temp) }],
+    });
+    ws.ok(['update', '--track-id', a, '--field', 'priority', '--value', 'P1']);
+    assert.equal(ws.readJson(trackFile).name, 'Rolled Forward');
+  });
+
+  it('a journal pointing outside the store is refused', () => {
+    ws.writeJson(path.join(ws.tracksDir, 'track-journal.json'), {
+      schema_version: 1, created_at: new Date().toISOString(), entries: [{ target: '../../../etc/passwd', temp: 'x' }],
+    });
+    const result = ws.cli(['update', '--track-id', a, '--field', 'priority', '--value', 'P1']);
+    assert.equal(result.code, 9);
+    assert.match(result.stderr, /outside the store/);
+  });
+
+  it('reports two active tracks (hand-edited files) without guessing which to pause', () => {
+    const file = ws.trackFile(b);
+    ws.writeJson(file, { ...ws.readJson(file), status: 'active' });
+    const report = ws.cli(['doctor', '--repair']).json;
+    const multiple = report.problems.find((p: any) => p.code === 'MULTIPLE_ACTIVE');
+    assert.ok(multiple);
+    assert.equal(multiple.repairable, false);
+    assert.match(multiple.message, /Pause all but one/);
+    assert.equal(ws.readJson(file).status, 'active', 'left as it was');
+  });
+
+  it('removes an empty track folder left by an interrupted create, keeps one holding data', () => {
+    const empty = path.join(ws.tracksDir, 'track-interrupted-1');
+    mkdirSync(path.join(empty, 'context', 'artifacts'), { recursive: true });
+    const kept = path.join(ws.tracksDir, 'track-lost-record-1');
+    mkdirSync(path.join(kept, 'context'), { recursive: true });
+    writeFileSync(path.join(kept, 'context', 'decisions.json'), '{"schema_version":1,"decisions":[]}');
+    const report = ws.cli(['doctor', '--repair']).json;
+    assert.ok(!existsSync(empty));
+    assert.ok(existsSync(kept));
+    assert.ok(report.problems.some((p: any) => p.code === 'ORPHAN_FOLDER' && !p.repairable));
+  });
+
+  it('reports corrupt checkpoints and context files by name', () => {
+    const checkpoint = ws.ok(['checkpoint', 'create', '--track-id', a]);
+    assert.ok(checkpoint.snapshot_id);
+    writeFileSync(path.join(ws.tracksDir, a, 'checkpoints', 'checkpoint-001.json'), '{"cut');
+    writeFileSync(path.join(ws.tracksDir, b, 'context', 'decisions.json'), '[]');
+    const report = ws.cli(['doctor']);
+    assert.equal(report.code, 15);
+    const files = report.json.problems.filter((p: any) => p.code === 'CORRUPT_FILE').map((p: any) => p.file).sort();
+    assert.deepEqual(files, [
+      path.join('.claude', 'conductor', 'tracks', a, 'checkpoints', 'checkpoint-001.json'),
+      path.join('.claude', 'conductor', 'tracks', b, 'context', 'decisions.json'),
+    ].sort());
+  });
+});
