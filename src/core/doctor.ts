@@ -160,7 +160,7 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
     }
     const trackFilesExist = Object.keys(rebuilt.registry.tracks).length > 0 || current !== null;
     if (trackFilesExist && (!current || compareRegistries(current, rebuilt.registry).length > 0)) {
-      await commitFiles(paths, lock, new Map([[paths.registryFile, serialize(rebuilt.registry)]]));
+      await commitFiles(paths, lock, new Map([[paths.registryFile, `${JSON.stringify(rebuilt.registry)}\n`]]));
       repaired.push(`Rebuilt the registry from ${Object.keys(rebuilt.registry.tracks).length} track folder(s).`);
     }
   });

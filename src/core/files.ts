@@ -25,8 +25,8 @@ export async function writeDurableTemp(target: string, content: string | Buffer)
   const temp = tempPathFor(target);
   const handle = await open(temp, 'wx', 0o644);
   try {
-    await handle.writeFile(content);
-    await handle.sync();
+    await handle.write(typeof content === 'string' ? Buffer.from(content) : content);
+    await handle.datasync();
   } catch (error) {
     await handle.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);

@@ -21,7 +21,11 @@ export async function commitFiles(
   const createdDirs = await ensureParentDirs([...files.keys()]);
   const staged: Array<{ target: string; temp: string }> = [];
   try {
-    for (const [target, content] of files) staged.push({ target, temp: await writeDurableTemp(target, content) });
+    // Flushed in parallel: the file system batches concurrent flushes into one journal commit.
+    const written = await Promise.allSettled([...files].map(async ([target, content]) => ({ target, temp: await writeDurableTemp(target, content) })));
+    for (const result of written) if (result.status === 'fulfilled') staged.push(result.value);
+    const failed = written.find((result) => result.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
     await lock.assertHeld();
     if (staged.length > 1) {
       const journal = {
@@ -69,7 +73,7 @@ async function applyEntries(entries: Array<{ target: string; temp: string }>, cr
     }
     dirs.add(path.dirname(entry.target));
   }
-  for (const dir of dirs) await fsyncDirectory(dir);
+  await Promise.all([...dirs].map((dir) => fsyncDirectory(dir)));
 }
 
 /** Creates missing folders; returns the parents whose entries changed so they get fsynced. */

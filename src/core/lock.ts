@@ -10,7 +10,7 @@ import { lockOwnerSchema, type LockOwner } from './schemas';
 export const DEFAULT_STALE_MS = 30_000;
 export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
 /** One proper-lockfile retry round; between rounds we look for an abandoned lock to take over. */
-const ROUND_RETRIES = { retries: 12, factor: 1.35, minTimeout: 2, maxTimeout: 40, randomize: true };
+const ROUND_RETRIES = { retries: 40, factor: 1.2, minTimeout: 1, maxTimeout: 12, randomize: true };
 /**
  * A holder records itself (owner file) within a millisecond of creating the lock. A lock still
  * without an owner after this long belongs to a process killed in between.

@@ -115,7 +115,8 @@ export async function mutate<T>(ctx: StoreContext, command: string, work: (tx: T
     const result = await work(tx);
     if (tx.registryChanged) {
       tx.registry.updated_at = now;
-      tx.put(ctx.paths.registryFile, tx.registry);
+      // Machine-only and the largest file: written without indentation.
+      tx.putRaw(ctx.paths.registryFile, `${JSON.stringify(tx.registry)}\n`);
     }
     await commitFiles(ctx.paths, lock, tx.files);
     for (const action of tx.afterCommit) await action();
