@@ -25,12 +25,14 @@ const common = {
 };
 
 await Promise.all([
+  build({ ...common, entryPoints: [join(root, 'src/cli/bin.ts')], outfile: join(dist, 'cli-main.js'), format: 'cjs', minify: true }),
   build({
     ...common,
-    entryPoints: [join(root, 'src/cli/bin.ts')],
+    entryPoints: [join(root, 'src/cli/launcher.ts')],
     outfile: join(dist, 'cli.js'),
     format: 'cjs',
     minify: true,
+    sourcemap: false,
     banner: { js: '#!/usr/bin/env node' },
   }),
   build({ ...common, entryPoints: [join(root, 'src/core/index.ts')], outfile: join(dist, 'index.js'), format: 'cjs' }),
