@@ -36,6 +36,15 @@ await Promise.all([
     banner: { js: '#!/usr/bin/env node' },
   }),
   build({ ...common, entryPoints: [join(root, 'src/core/index.ts')], outfile: join(dist, 'index.js'), format: 'cjs' }),
+  build({
+    ...common,
+    entryPoints: [join(root, 'src/extension/extension.ts')],
+    outfile: join(dist, 'extension.js'),
+    format: 'cjs',
+    external: ['vscode'],
+    minify: true,
+    sourcemap: false,
+  }),
 ]);
 chmodSync(join(dist, 'cli.js'), 0o755);
 // One implementation for both module systems: the ESM entry re-exports the CommonJS bundle.

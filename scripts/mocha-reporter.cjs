@@ -6,7 +6,8 @@ class SpecWithSummary extends Mocha.reporters.Spec {
     super(runner, options);
     runner.once(Mocha.Runner.constants.EVENT_RUN_END, () => {
       const { passes, failures, pending } = runner.stats;
-      process.stdout.write(`\n${passes} passed, ${failures} failed, ${pending} skipped\n`);
+      // console.log, not stdout: inside a VS Code extension host only the console reaches the runner.
+      console.log(`\n${passes} passed, ${failures} failed, ${pending} skipped`);
     });
   }
 }

@@ -1,0 +1,94 @@
+// Runs the mocha suites of test/integration inside the real Node extension host of each VS Code
+// version (the VS Code server with the smoke-test driver, driven by headless Chromium), with the
+// host's console streamed here. Exit code: 0 only if every version ran and passed.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { format } from 'node:util';
+import { PROJECT_ROOT, pickHosts } from './hosts.mjs';
+import { killGroup, launchChromium, removeRunDirs, runDirs, runEnv, startVsCodeServer } from './server.mjs';
+
+const CLI = join(PROJECT_ROOT, 'dist', 'cli.js');
+const SUITE = join(PROJECT_ROOT, 'out', 'test', 'integration', 'index.js');
+const RUN_TIMEOUT_MS = Number(process.env.INTEGRATION_TIMEOUT_MS ?? 240_000);
+
+/** A workspace with a store made through the CLI, as a user (or an agent) would have it. */
+function seedWorkspace() {
+  const dir = mkdtempSync(join(tmpdir(), 'track-it-workspace-'));
+  const cli = (...args) => {
+    const result = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' } });
+    if (result.status !== 0) throw new Error(`track ${args.join(' ')}: ${result.stderr}`);
+    return JSON.parse(result.stdout);
+  };
+  const oauth = cli('create', '--name', 'OAuth Authentication', '--type', 'feature', '--goal', 'Add OAuth 2.0 login', '--priority', 'P1').track_id;
+  cli('create', '--name', 'Login Timeout Fix', '--type', 'bugfix', '--goal', 'Fix the session timeout', '--priority', 'P0');
+  cli('activate', '--track-id', oauth);
+  cli('update', '--track-id', oauth, '--field', 'progress', '--value', '45');
+  return dir;
+}
+
+async function runOn(host) {
+  const dirs = runDirs(`it-${host.vscode}`);
+  const workspace = seedWorkspace();
+  const env = runEnv(dirs, { TRACK_TEST_CLI: CLI, TRACK_TEST_WORKSPACE: workspace, TRACK_TEST_VSCODE: host.vscode });
+  let server;
+  let browser;
+  const started = Date.now();
+  try {
+    server = await startVsCodeServer(host, dirs, env);
+    browser = await launchChromium();
+    const page = await browser.newPage();
+    let summary = null;
+    const exitCode = new Promise((resolve) => {
+      page.exposeFunction('codeAutomationExit', (code) => resolve(code));
+    });
+    await page.exposeFunction('codeAutomationLog', (type, args) => {
+      const text = Array.isArray(args) ? format(...args) : String(args);
+      const match = /(\d+) passed, (\d+) failed(?:, (\d+) skipped)?/.exec(text);
+      if (match) summary = { passed: Number(match[1]), failed: Number(match[2]), skipped: Number(match[3] ?? 0) };
+      for (const line of text.split('\n')) console.log(`[${host.vscode}] ${line}`);
+    });
+    const authority = `127.0.0.1:${server.port}`;
+    const payload = [
+      ['extensionDevelopmentPath', `vscode-remote://${authority}${PROJECT_ROOT}`],
+      ['extensionTestsPath', `vscode-remote://${authority}${SUITE}`],
+      ['skipWelcome', 'true'],
+    ];
+    const url = `http://${authority}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    await page.goto(url);
+    const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), RUN_TIMEOUT_MS));
+    const code = await Promise.race([exitCode, timeout]);
+    if (code === 'timeout') {
+      console.error(`[${host.vscode}] the extension host never reported a result within ${RUN_TIMEOUT_MS / 1000} s; server output:\n${server.output.join('').slice(-4000)}`);
+      return { host, code: 1, summary, seconds: (Date.now() - started) / 1000 };
+    }
+    return { host, code, summary, seconds: (Date.now() - started) / 1000 };
+  } catch (error) {
+    console.error(`[${host.vscode}] ${error.stack ?? error}`);
+    if (server) console.error(server.output.join('').slice(-4000));
+    return { host, code: 1, summary: null, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await killGroup(server?.child);
+    removeRunDirs(dirs);
+    rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
+const results = [];
+for (const host of pickHosts()) results.push(await runOn(host));
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const result of results) {
+  const s = result.summary ?? { passed: 0, failed: 1, skipped: 0 };
+  // A host that exits non-zero without counting a failure still fails the run.
+  const hostFailed = result.code !== 0 ? Math.max(1, s.failed) : s.failed;
+  passed += s.passed;
+  failed += hostFailed;
+  skipped += s.skipped;
+  console.log(`integration on VS Code ${result.host.vscode}: exit ${result.code}, ${s.passed} passed, ${hostFailed} failed (${result.seconds.toFixed(1)} s)`);
+}
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(results.every((r) => r.code === 0) && failed === 0 ? 0 : 1);

@@ -1,0 +1,22 @@
+import { readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import Mocha from 'mocha';
+
+/**
+ * The suite index VS Code loads as `extensionTestsPath`: the same file serves the VS Code server
+ * (scripts/vscode-host/run-integration.mjs) and @vscode/test-electron on a desktop.
+ */
+export function run(): Promise<void> {
+  const mocha = new Mocha({
+    ui: 'bdd',
+    color: false,
+    timeout: 30_000,
+    reporter: require(path.resolve(__dirname, '..', '..', '..', 'scripts', 'mocha-reporter.cjs')),
+  });
+  for (const file of readdirSync(__dirname).filter((name) => name.endsWith('.test.js')).sort()) {
+    mocha.addFile(path.join(__dirname, file));
+  }
+  return new Promise((resolve, reject) => {
+    mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()));
+  });
+}
