@@ -126,8 +126,11 @@ function ensureHost(host) {
   if (existsSync(join(vscode, 'bin', 'remote-cli'))) link('code-linux.sh', join(vscode, 'bin', 'remote-cli', 'code-server'));
   if (existsSync(join(vscode, 'bin', 'helpers'))) link('browser-linux.sh', join(vscode, 'bin', 'helpers', 'browser.sh'));
   run('npm', ['install', '--omit=dev'], { cwd: join(vscode, 'extensions'), env });
-  const argon = join(server, 'node_modules', 'argon2');
-  if (existsSync(argon) && !hasNativeBinary(argon)) run('npm', ['rebuild', 'argon2'], { cwd: server, env });
+  // argon2 (code-server's password hashing) is hoisted to the host folder; its install was skipped.
+  for (const project of [dir, server]) {
+    const argon = join(project, 'node_modules', 'argon2');
+    if (existsSync(argon) && !hasNativeBinary(argon)) run('npm', ['rebuild', 'argon2'], { cwd: project, env });
+  }
   writeFileSync(stamp, expected);
   log(`VS Code ${host.vscode} installed in ${((Date.now() - hostStarted) / 1000).toFixed(0)} s`);
 }
