@@ -1,41 +1,17 @@
 // UI end-to-end tests: code-server (what users run) with the packaged .vsix installed, driven by
 // mocha + playwright-core + Debian's Chromium. Screenshots go to test-results/screenshots/.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT, pickHosts } from './hosts.mjs';
+import { CLI, seedWorkspace } from './seed.mjs';
 import { freePort, killGroup, removeRunDirs, runDirs, runEnv, startCodeServer } from './server.mjs';
+import { ensureVsix } from './vsix.mjs';
 
-const CLI = join(PROJECT_ROOT, 'dist', 'cli.js');
-const VSIX = join(PROJECT_ROOT, 'dist', 'track-manager.vsix');
 const SCREENSHOTS = join(PROJECT_ROOT, 'test-results', 'screenshots');
 
-// The .vsix of the current build: packaged here when missing or older than the bundle.
-const bundle = join(PROJECT_ROOT, 'dist', 'extension.js');
-if (!existsSync(bundle)) {
-  console.error(`${bundle} is missing: run \`npm run build\` first.`);
-  process.exit(1);
-}
-if (!existsSync(VSIX) || statSync(VSIX).mtimeMs < statSync(bundle).mtimeMs) {
-  const vsce = join(PROJECT_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const packaged = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', VSIX], { cwd: PROJECT_ROOT, stdio: 'inherit' });
-  if (packaged.status !== 0) process.exit(1);
-}
+const VSIX = ensureVsix();
 
-function seedWorkspace() {
-  const dir = mkdtempSync(join(tmpdir(), 'track-e2e-workspace-'));
-  const cli = (...args) => {
-    const result = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' } });
-    if (result.status !== 0) throw new Error(`track ${args.join(' ')}: ${result.stderr}`);
-    return JSON.parse(result.stdout);
-  };
-  const oauth = cli('create', '--name', 'OAuth Authentication', '--type', 'feature', '--goal', 'Add OAuth 2.0 login', '--priority', 'P1').track_id;
-  cli('create', '--name', 'Login Timeout Fix', '--type', 'bugfix', '--goal', 'Fix the session timeout', '--priority', 'P0');
-  cli('activate', '--track-id', oauth);
-  cli('update', '--track-id', oauth, '--field', 'progress', '--value', '45');
-  return dir;
-}
 
 function runMocha(env) {
   return new Promise((resolve) => {
@@ -59,7 +35,7 @@ let skipped = 0;
 let ok = true;
 for (const host of pickHosts(process.env.E2E_HOSTS ?? process.env.VSCODE_HOSTS)) {
   const dirs = runDirs(`e2e-${host.vscode}`);
-  const workspace = seedWorkspace();
+  const workspace = seedWorkspace('e2e');
   const port = await freePort();
   const env = runEnv(dirs);
   let server;

@@ -1,36 +1,20 @@
 // Runs the mocha suites of test/integration inside the real Node extension host of each VS Code
 // version (the VS Code server with the smoke-test driver, driven by headless Chromium), with the
 // host's console streamed here. Exit code: 0 only if every version ran and passed.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import { PROJECT_ROOT, pickHosts } from './hosts.mjs';
+import { CLI, seedWorkspace } from './seed.mjs';
 import { killGroup, launchChromium, removeRunDirs, runDirs, runEnv, startVsCodeServer } from './server.mjs';
 
-const CLI = join(PROJECT_ROOT, 'dist', 'cli.js');
 const SUITE = join(PROJECT_ROOT, 'out', 'test', 'integration', 'index.js');
 const RUN_TIMEOUT_MS = Number(process.env.INTEGRATION_TIMEOUT_MS ?? 240_000);
 
-/** A workspace with a store made through the CLI, as a user (or an agent) would have it. */
-function seedWorkspace() {
-  const dir = mkdtempSync(join(tmpdir(), 'track-it-workspace-'));
-  const cli = (...args) => {
-    const result = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' } });
-    if (result.status !== 0) throw new Error(`track ${args.join(' ')}: ${result.stderr}`);
-    return JSON.parse(result.stdout);
-  };
-  const oauth = cli('create', '--name', 'OAuth Authentication', '--type', 'feature', '--goal', 'Add OAuth 2.0 login', '--priority', 'P1').track_id;
-  cli('create', '--name', 'Login Timeout Fix', '--type', 'bugfix', '--goal', 'Fix the session timeout', '--priority', 'P0');
-  cli('activate', '--track-id', oauth);
-  cli('update', '--track-id', oauth, '--field', 'progress', '--value', '45');
-  return dir;
-}
 
 async function runOn(host) {
   const dirs = runDirs(`it-${host.vscode}`);
-  const workspace = seedWorkspace();
+  const workspace = seedWorkspace('it');
   const env = runEnv(dirs, { TRACK_TEST_CLI: CLI, TRACK_TEST_WORKSPACE: workspace, TRACK_TEST_VSCODE: host.vscode });
   let server;
   let browser;

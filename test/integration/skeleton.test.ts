@@ -14,7 +14,7 @@ describe(`the extension in VS Code ${vscode.version}`, () => {
     const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
     assert.equal(extension.isActive, true);
     assert.equal(typeof process.versions.node, 'string');
-    assert.equal(vscode.version, process.env.TRACK_TEST_VSCODE);
+    if (process.env.TRACK_TEST_VSCODE) assert.equal(vscode.version, process.env.TRACK_TEST_VSCODE);
   });
 
   it('lists the tracks the CLI created in the workspace', async () => {

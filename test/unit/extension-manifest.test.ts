@@ -1,0 +1,58 @@
+import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { PROJECT_ROOT } from '../helpers/workspace';
+
+const manifest = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8'));
+
+function extensionSources(): string {
+  const dir = path.join(PROJECT_ROOT, 'src', 'extension');
+  const files: string[] = [];
+  const walk = (current: string) => {
+    for (const entry of readdirSync(current, { withFileTypes: true })) {
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.ts')) files.push(readFileSync(full, 'utf8'));
+    }
+  };
+  walk(dir);
+  return files.join('\n');
+}
+
+describe('the extension manifest', () => {
+  it('contributes every command the extension registers, and registers every contributed command', () => {
+    const contributed = new Set<string>(manifest.contributes.commands.map((c: { command: string }) => c.command));
+    const registered = new Set([...extensionSources().matchAll(/registerCommand\(\s*['"`]([\w.]+)['"`]/g)].map((m) => m[1]));
+    assert.ok(registered.size > 0);
+    assert.deepEqual([...registered].sort(), [...contributed].sort());
+  });
+
+  it('every command used in a menu is contributed, with the Track Manager category', () => {
+    const contributed = new Set<string>(manifest.contributes.commands.map((c: { command: string }) => c.command));
+    for (const command of manifest.contributes.commands) assert.equal(command.category, 'Track Manager', command.command);
+    for (const entries of Object.values(manifest.contributes.menus ?? {}) as Array<Array<{ command: string }>>) {
+      for (const entry of entries) assert.ok(contributed.has(entry.command), entry.command);
+    }
+  });
+
+  it('keeps the editor API out of the core and the CLI', () => {
+    for (const layer of ['core', 'cli']) {
+      const dir = path.join(PROJECT_ROOT, 'src', layer);
+      for (const file of readdirSync(dir)) {
+        const text = readFileSync(path.join(dir, file), 'utf8');
+        assert.doesNotMatch(text, /from ['"]vscode['"]|require\(['"]vscode['"]\)/, `${layer}/${file}`);
+      }
+    }
+  });
+
+  it('declares the engine, the view container with its icon, and an allow-list .vscodeignore', () => {
+    assert.equal(manifest.engines.vscode, '^1.100.0');
+    assert.equal(manifest.main, './dist/extension.js');
+    const container = manifest.contributes.viewsContainers.activitybar[0];
+    assert.equal(container.title, 'Tracks');
+    readFileSync(path.join(PROJECT_ROOT, container.icon));
+    const ignore = readFileSync(path.join(PROJECT_ROOT, '.vscodeignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    assert.equal(ignore[0], '**');
+    assert.ok(ignore.slice(1).every((line) => line.startsWith('!')));
+  });
+});
