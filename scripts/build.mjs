@@ -53,6 +53,8 @@ writeFileSync(join(dist, 'index.mjs'), "export * from './index.js';\n");
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.types.json')], { stdio: 'inherit' });
 if (!process.argv.includes('--no-tests')) {
+  // Compiled tests of deleted sources must not linger and run.
+  rmSync(join(root, 'out'), { recursive: true, force: true });
   execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
 }
 console.log(`build: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,8 +1,9 @@
 // Runs the mocha suites of test/integration inside the real Node extension host of each VS Code
 // version (the VS Code server with the smoke-test driver, driven by headless Chromium), with the
 // host's console streamed here. Exit code: 0 only if every version ran and passed.
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { format } from 'node:util';
 import { PROJECT_ROOT, pickHosts } from './hosts.mjs';
 import { CLI, seedWorkspace } from './seed.mjs';
@@ -12,10 +13,21 @@ const SUITE = join(PROJECT_ROOT, 'out', 'test', 'integration', 'index.js');
 const RUN_TIMEOUT_MS = Number(process.env.INTEGRATION_TIMEOUT_MS ?? 240_000);
 
 
-async function runOn(host) {
+/** Single folder: the seeded workspace. Multi-root: it and an empty second folder, in a .code-workspace. */
+function openTarget(scenario, workspace) {
+  if (scenario === 'single-folder') return { query: `folder=${encodeURIComponent(workspace)}`, extra: [] };
+  const second = mkdtempSync(join(tmpdir(), 'track-it-second-'));
+  const file = join(mkdtempSync(join(tmpdir(), 'track-it-multi-')), 'multi.code-workspace');
+  writeFileSync(file, JSON.stringify({ folders: [{ path: workspace }, { path: second }] }));
+  return { query: `workspace=${encodeURIComponent(file)}`, extra: [second, dirname(file)] };
+}
+
+async function runOn(host, scenario) {
   const dirs = runDirs(`it-${host.vscode}`);
   const workspace = seedWorkspace('it');
-  const env = runEnv(dirs, { TRACK_TEST_CLI: CLI, TRACK_TEST_WORKSPACE: workspace, TRACK_TEST_VSCODE: host.vscode });
+  const target = openTarget(scenario, workspace);
+  const label = `${host.vscode} ${scenario}`;
+  const env = runEnv(dirs, { TRACK_TEST_CLI: CLI, TRACK_TEST_WORKSPACE: workspace, TRACK_TEST_VSCODE: host.vscode, TRACK_TEST_SCENARIO: scenario });
   let server;
   let browser;
   const started = Date.now();
@@ -31,7 +43,7 @@ async function runOn(host) {
       const text = Array.isArray(args) ? format(...args) : String(args);
       const match = /(\d+) passed, (\d+) failed(?:, (\d+) skipped)?/.exec(text);
       if (match) summary = { passed: Number(match[1]), failed: Number(match[2]), skipped: Number(match[3] ?? 0) };
-      for (const line of text.split('\n')) console.log(`[${host.vscode}] ${line}`);
+      for (const line of text.split('\n')) console.log(`[${label}] ${line}`);
     });
     const authority = `127.0.0.1:${server.port}`;
     const payload = [
@@ -39,29 +51,31 @@ async function runOn(host) {
       ['extensionTestsPath', `vscode-remote://${authority}${SUITE}`],
       ['skipWelcome', 'true'],
     ];
-    const url = `http://${authority}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const url = `http://${authority}/?${target.query}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
     await page.goto(url);
     const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), RUN_TIMEOUT_MS));
     const code = await Promise.race([exitCode, timeout]);
     if (code === 'timeout') {
-      console.error(`[${host.vscode}] the extension host never reported a result within ${RUN_TIMEOUT_MS / 1000} s; server output:\n${server.output.join('').slice(-4000)}`);
-      return { host, code: 1, summary, seconds: (Date.now() - started) / 1000 };
+      console.error(`[${label}] the extension host never reported a result within ${RUN_TIMEOUT_MS / 1000} s; server output:\n${server.output.join('').slice(-4000)}`);
+      return { label, code: 1, summary, seconds: (Date.now() - started) / 1000 };
     }
-    return { host, code, summary, seconds: (Date.now() - started) / 1000 };
+    return { label, code, summary, seconds: (Date.now() - started) / 1000 };
   } catch (error) {
-    console.error(`[${host.vscode}] ${error.stack ?? error}`);
+    console.error(`[${label}] ${error.stack ?? error}`);
     if (server) console.error(server.output.join('').slice(-4000));
-    return { host, code: 1, summary: null, seconds: (Date.now() - started) / 1000 };
+    return { label, code: 1, summary: null, seconds: (Date.now() - started) / 1000 };
   } finally {
     await browser?.close().catch(() => undefined);
     await killGroup(server?.child);
     removeRunDirs(dirs);
-    rmSync(workspace, { recursive: true, force: true });
+    for (const dir of [workspace, ...target.extra]) rmSync(dir, { recursive: true, force: true });
   }
 }
 
 const results = [];
-for (const host of pickHosts()) results.push(await runOn(host));
+for (const host of pickHosts()) {
+  for (const scenario of ['single-folder', 'multi-root']) results.push(await runOn(host, scenario));
+}
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -72,7 +86,7 @@ for (const result of results) {
   passed += s.passed;
   failed += hostFailed;
   skipped += s.skipped;
-  console.log(`integration on VS Code ${result.host.vscode}: exit ${result.code}, ${s.passed} passed, ${hostFailed} failed (${result.seconds.toFixed(1)} s)`);
+  console.log(`integration on VS Code ${result.label}: exit ${result.code}, ${s.passed} passed, ${hostFailed} failed (${result.seconds.toFixed(1)} s)`);
 }
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(results.every((r) => r.code === 0) && failed === 0 ? 0 : 1);

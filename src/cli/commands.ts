@@ -257,6 +257,15 @@ export const COMMANDS: CommandSpec[] = [
     },
   },
   {
+    name: 'checkpoint restore',
+    summary: 'Restore a checkpoint into an active or paused track (the current state is checkpointed first)',
+    options: { 'track-id': trackId, checkpoint: { type: 'string', required: true, value: 'ID', description: 'The checkpoint to restore' } },
+    run: async (store, values) => {
+      const result = await store.restoreCheckpoint(str(values, 'track-id')!, str(values, 'checkpoint')!);
+      return { json: { ...viewTrack(result.track), checkpoint_restored: result.checkpoint_restored, checkpoint_saved: result.checkpoint_saved } };
+    },
+  },
+  {
     name: 'run start',
     summary: 'Start a workflow run in the active track',
     options: {

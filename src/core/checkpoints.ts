@@ -110,6 +110,16 @@ export function stageRestore(tx: Transaction, track: Track, checkpoint: Checkpoi
   };
 }
 
+/** Checkpoints the current state, then restores `checkpoint`: a restore can always be undone. */
+export async function stageRestoreWithBackup(
+  tx: Transaction,
+  track: Track,
+  checkpoint: Checkpoint,
+): Promise<{ track: Track; saved: string }> {
+  const before = await stageCheckpoint(tx, track, { event: 'pre-restore', type: 'recovery', reason: `Before restoring ${checkpoint.snapshot_id}` });
+  return { track: stageRestore(tx, before.track, checkpoint), saved: before.checkpoint.snapshot_id };
+}
+
 export interface CheckpointList {
   checkpoints: Array<CheckpointEntry & { document: Checkpoint }>;
   problems: Problem[];

@@ -1,5 +1,5 @@
 import { access, mkdir } from 'node:fs/promises';
-import { findCheckpoint, stageCheckpoint, stageRestore } from './checkpoints';
+import { findCheckpoint, stageCheckpoint, stageRestoreWithBackup } from './checkpoints';
 import type { StoreContext } from './context';
 import { assumptionsDocument, decisionsDocument } from './context-files';
 import { TrackError } from './errors';
@@ -245,14 +245,38 @@ export async function resumeTrack(
     const other = await tx.otherActiveTrack(trackId);
     if (other) throw anotherActive(other, trackId);
     let saved: string | null = null;
-    if (wanted) {
-      const before = await stageCheckpoint(tx, track, { event: 'pre-restore', type: 'recovery', reason: `Before restoring ${wanted.snapshot_id}` });
-      saved = before.checkpoint.snapshot_id;
-      track = stageRestore(tx, before.track, wanted);
-    }
+    if (wanted) ({ track, saved } = await stageRestoreWithBackup(tx, track, wanted));
     const resumed = applyTransition(track, 'resume', tx.now);
     tx.putTrack(resumed);
     return { track: resumed, checkpoint_restored: wanted?.snapshot_id ?? null, checkpoint_saved: saved };
+  });
+}
+
+/**
+ * Puts a checkpoint's work state back into an active or paused track without changing its status;
+ * the current state is checkpointed first, so the restore can itself be undone.
+ */
+export async function restoreCheckpoint(
+  ctx: StoreContext,
+  trackId: string,
+  checkpointId: string,
+): Promise<{ track: Track; checkpoint_restored: string; checkpoint_saved: string }> {
+  assertId('track', trackId, '--track-id');
+  assertId('snapshot', checkpointId, '--checkpoint');
+  const wanted = await findCheckpoint(ctx, trackId, checkpointId);
+  return mutate(ctx, 'checkpoint restore', async (tx) => {
+    const track = await tx.track(trackId);
+    if (track.status !== 'active' && track.status !== 'paused') {
+      throw new TrackError(
+        'E_INVALID_TRANSITION',
+        `Cannot restore a checkpoint into track ${trackId}: it is ${track.status}; reopen it first with \`track reopen --track-id ${trackId}\`.`,
+        { track_id: trackId, status: track.status },
+      );
+    }
+    const { track: restored, saved } = await stageRestoreWithBackup(tx, track, wanted);
+    const updated = { ...restored, updated_at: tx.now };
+    tx.putTrack(updated);
+    return { track: updated, checkpoint_restored: checkpointId, checkpoint_saved: saved };
   });
 }
 

@@ -1,4 +1,4 @@
-import { newestRestorableCheckpoint, stageCheckpoint, stageRestore } from './checkpoints';
+import { newestRestorableCheckpoint, stageRestoreWithBackup } from './checkpoints';
 import type { StoreContext } from './context';
 import { TrackError } from './errors';
 import { assertId } from './ids';
@@ -140,11 +140,10 @@ export async function recoverTrack(ctx: StoreContext, trackId: string): Promise<
         );
       }
     }
-    const before = await stageCheckpoint(tx, track, { event: 'pre-restore', type: 'recovery', reason: `Before restoring ${checkpoint.snapshot_id}` });
-    let restored = stageRestore(tx, before.track, checkpoint);
-    restored = track.status === 'paused'
-      ? applyTransition(restored, 'resume', tx.now, `Recovered from ${checkpoint.snapshot_id}`)
-      : { ...restored, updated_at: tx.now };
+    const backup = await stageRestoreWithBackup(tx, track, checkpoint);
+    const restored = track.status === 'paused'
+      ? applyTransition(backup.track, 'resume', tx.now, `Recovered from ${checkpoint.snapshot_id}`)
+      : { ...backup.track, updated_at: tx.now };
     tx.putTrack(restored);
     return {
       success: true,
@@ -153,7 +152,7 @@ export async function recoverTrack(ctx: StoreContext, trackId: string): Promise<
       status: restored.status,
       progress_percentage: restored.progress.percentage,
       checkpoint_restored: checkpoint.snapshot_id,
-      checkpoint_saved: before.checkpoint.snapshot_id,
+      checkpoint_saved: backup.saved,
     };
   });
 }

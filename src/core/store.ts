@@ -67,6 +67,7 @@ export class TrackStore {
       return checkpoint;
     });
   }
+  restoreCheckpoint(trackId: string, checkpointId: string) { return lifecycle.restoreCheckpoint(this.ctx, trackId, checkpointId); }
   async listCheckpoints(trackId: string) {
     await queries.getTrack(this.ctx, trackId);
     const list = await checkpoints.readCheckpoints(this.ctx, trackId);

@@ -1,33 +1,80 @@
 import * as vscode from 'vscode';
+import { TrackActions } from './actions';
+import { registerCommands } from './commands';
+import { defaultFilter, describeFilter, isFilterActive } from './filter';
+import { createLog } from './log';
+import { vscodePrompter, type Prompter } from './prompter';
+import { RecoveryMonitor } from './recoveryMonitor';
 import { ActiveTrackStatusBar } from './statusBar';
 import { StoreService } from './storeService';
-import { TracksTreeProvider } from './tracksTree';
+import { StoreWatcher } from './storeWatcher';
+import { TracksTreeProvider, type TrackFilter } from './tracksTree';
 
-/** What activate() returns: used by the integration tests to look inside the running extension. */
+/** What activate() returns: the integration tests look inside the running extension through it. */
 export interface TrackManagerApi {
   tree: TracksTreeProvider;
+  view: vscode.TreeView<unknown>;
   statusBar: ActiveTrackStatusBar;
+  recovery: RecoveryMonitor;
+  actions: TrackActions;
+  /** Fired after the views were refreshed because the store changed on disk. */
+  onDidRefresh: vscode.Event<vscode.WorkspaceFolder | undefined>;
+  /** Replaces the questions asked to the user (tests script the answers). */
+  setPrompter(prompter: Prompter): void;
   refresh(): Promise<void>;
 }
 
 export function activate(context: vscode.ExtensionContext): TrackManagerApi {
+  const log = createLog();
   const stores = new StoreService();
   const tree = new TracksTreeProvider(stores);
+  const view = vscode.window.createTreeView('trackManager.tracks', { treeDataProvider: tree, showCollapseAll: true });
   const statusBar = new ActiveTrackStatusBar(stores);
-  const refresh = async () => {
-    tree.refresh();
+  const watcher = new StoreWatcher(stores);
+  const refreshed = new vscode.EventEmitter<vscode.WorkspaceFolder | undefined>();
+  let prompter: Prompter = vscodePrompter;
+  const ui = () => prompter;
+
+  // Declared before use by the closures below; assigned right after.
+  let recovery: RecoveryMonitor;
+  const refresh = async (folder?: vscode.WorkspaceFolder) => {
+    tree.refresh(folder);
     await statusBar.refresh();
+    refreshed.fire(folder);
+    void recovery.check();
   };
+  const actions = new TrackActions(stores, log, ui, (folder) => void refresh(folder));
+  recovery = new RecoveryMonitor(stores, actions, ui, log);
+  const setFilter = (filter: TrackFilter) => {
+    tree.setFilter(filter);
+    view.description = describeFilter(filter);
+    void vscode.commands.executeCommand('setContext', 'trackManager.filterActive', isFilterActive(filter));
+  };
+
   context.subscriptions.push(
-    stores,
-    tree,
-    statusBar,
-    vscode.window.registerTreeDataProvider('trackManager.tracks', tree),
-    vscode.commands.registerCommand('trackManager.refresh', refresh),
+    log, stores, tree, view, statusBar, watcher, recovery, refreshed,
+    watcher.onDidChange((folder) => void refresh(folder)),
     stores.onDidChangeStores(() => void refresh()),
+    tree.onDidLoad(({ total, shown }) => {
+      void vscode.commands.executeCommand('setContext', 'trackManager.hasTracks', total > 0);
+      view.message = total > 0 && shown === 0 ? 'No track matches the filter.' : undefined;
+    }),
+    recovery.onDidDetect((items) => {
+      view.badge = items.length > 0 ? { value: items.length, tooltip: `${items.length} interrupted session(s)` } : undefined;
+    }),
+    ...registerCommands({ actions, recovery, stores, tree, log, ui, refresh: () => refresh(), setFilter }),
   );
-  void statusBar.refresh();
-  return { tree, statusBar, refresh };
+  setFilter(defaultFilter());
+  // The first reads happen after activation returns: activate() itself touches no store file.
+  setTimeout(() => void refresh(), 0);
+  log.info(`Track Manager activated for ${stores.folders().map((f) => f.name).join(', ') || 'no folder'}`);
+
+  return {
+    tree, view: view as vscode.TreeView<unknown>, statusBar, recovery, actions,
+    onDidRefresh: refreshed.event,
+    setPrompter: (next) => { prompter = next; },
+    refresh: () => refresh(),
+  };
 }
 
 export function deactivate(): void {

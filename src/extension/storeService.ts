@@ -40,6 +40,10 @@ export class StoreService implements vscode.Disposable {
     return store;
   }
 
+  detailsOf(folder: vscode.WorkspaceFolder, trackId: string) {
+    return this.storeFor(folder).getTrackDetails(trackId);
+  }
+
   private reset(): void {
     this.stores = new Map();
     this.changed.fire();

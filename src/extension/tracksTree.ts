@@ -1,65 +1,313 @@
 import * as vscode from 'vscode';
+import { isTrackError } from '../core/errors';
+import type { CheckpointEntry } from '../core/checkpoints';
 import type { TrackSummary } from '../core/queries';
+import type { Problem } from '../core/registry';
+import type { Priority, RunSummaryEntry, Track, TrackStatus, TrackType } from '../core/schemas';
+import { ago, durationText, FINISHED, localTime, STATUS_LABEL, STATUS_ORDER, statusIcon, typeIcon } from './presentation';
 import type { StoreService } from './storeService';
 
-export interface TrackNode {
-  kind: 'track';
-  folder: vscode.WorkspaceFolder;
-  track: TrackSummary;
+export interface TrackFilter {
+  text?: string;
+  type?: TrackType;
+  priority?: Priority;
 }
 
-export interface MessageNode {
-  kind: 'message';
-  label: string;
-  detail?: string;
+type Section = 'criteria' | 'checkpoints' | 'runs' | 'artifacts';
+
+export type TreeNode =
+  | { kind: 'folder'; folder: vscode.WorkspaceFolder }
+  | { kind: 'group'; folder: vscode.WorkspaceFolder; status: TrackStatus; count: number }
+  | { kind: 'track'; folder: vscode.WorkspaceFolder; track: TrackSummary }
+  | { kind: 'detail'; folder: vscode.WorkspaceFolder; trackId: string; key: string; label: string; icon: string; tooltip?: string }
+  | { kind: 'section'; folder: vscode.WorkspaceFolder; trackId: string; section: Section; count: number }
+  | { kind: 'checkpoint'; folder: vscode.WorkspaceFolder; trackId: string; checkpoint: CheckpointEntry }
+  | { kind: 'run'; folder: vscode.WorkspaceFolder; trackId: string; run: RunSummaryEntry & { run_id: string } }
+  | { kind: 'artifact'; folder: vscode.WorkspaceFolder; trackId: string; name: string; path: string }
+  | { kind: 'problem'; folder: vscode.WorkspaceFolder; file: string; message: string };
+
+export type TrackNode = Extract<TreeNode, { kind: 'track' }>;
+
+interface FolderState {
+  tracks: TrackSummary[];
+  problems: Problem[];
 }
 
-export type TreeNode = TrackNode | MessageNode;
-
-/** The Tracks view: the tracks of every workspace folder's store. */
+/**
+ * The Tracks view: tracks grouped by status (per workspace folder when there are several), each
+ * opening to its goal, criteria, checkpoints, runs and artifacts. It reads only through the core.
+ */
 export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
+  private readonly states = new Map<string, Promise<FolderState>>();
+  private readonly details = new Map<string, ReturnType<StoreService['detailsOf']>>();
+  private filterState: TrackFilter = {};
+  private readonly loaded = new vscode.EventEmitter<{ total: number; shown: number; problems: number }>();
+  /** After each load of the root: how many tracks exist and how many the filter lets through. */
+  readonly onDidLoad = this.loaded.event;
 
   constructor(private readonly stores: StoreService) {}
 
-  refresh(): void {
+  get filter(): TrackFilter {
+    return this.filterState;
+  }
+
+  setFilter(filter: TrackFilter): void {
+    this.filterState = { ...filter };
     this.changed.fire(undefined);
   }
 
-  async getChildren(element?: TreeNode): Promise<TreeNode[]> {
-    if (element) return [];
-    const nodes: TreeNode[] = [];
-    for (const folder of this.stores.folders()) {
-      try {
-        const { tracks, problems } = await this.stores.storeFor(folder).listTracks();
-        nodes.push(...tracks.map((track) => ({ kind: 'track' as const, folder, track })));
-        nodes.push(...problems.map((problem) => ({ kind: 'message' as const, label: `Cannot read ${problem.file}`, detail: problem.message })));
-      } catch (error) {
-        nodes.push({ kind: 'message', label: `Cannot read the tracks of ${folder.name}`, detail: (error as Error).message });
+  /** Forgets what was read (all folders, or one) and redraws. */
+  refresh(folder?: vscode.WorkspaceFolder): void {
+    if (folder) {
+      this.states.delete(folder.uri.toString());
+      for (const key of [...this.details.keys()]) if (key.startsWith(folder.uri.toString())) this.details.delete(key);
+    } else {
+      this.states.clear();
+      this.details.clear();
+    }
+    this.changed.fire(undefined);
+  }
+
+  private state(folder: vscode.WorkspaceFolder): Promise<FolderState> {
+    const key = folder.uri.toString();
+    let state = this.states.get(key);
+    if (!state) {
+      state = this.stores.storeFor(folder).listTracks().catch((error: unknown) => ({
+        tracks: [],
+        problems: [{ code: isTrackError(error) ? error.code : 'E_INTERNAL', file: String((isTrackError(error) && error.details.file) || this.stores.storeFor(folder).conductorDir), message: (error as Error).message }],
+      }));
+      this.states.set(key, state);
+    }
+    return state;
+  }
+
+  private matches(track: TrackSummary): boolean {
+    const { text, type, priority } = this.filterState;
+    if (type && track.type !== type) return false;
+    if (priority && track.priority !== priority) return false;
+    if (text) {
+      const needle = text.toLowerCase();
+      if (!track.name.toLowerCase().includes(needle) && !track.track_id.includes(needle)) return false;
+    }
+    return true;
+  }
+
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    if (!node) return this.roots();
+    switch (node.kind) {
+      case 'folder':
+        return this.folderChildren(node.folder);
+      case 'group': {
+        const { tracks } = await this.state(node.folder);
+        return tracks.filter((t) => t.status === node.status && this.matches(t)).sort(byPriorityThenUpdate).map((track) => ({ kind: 'track' as const, folder: node.folder, track }));
       }
+      case 'track':
+        return this.trackChildren(node);
+      case 'section':
+        return this.sectionChildren(node);
+      default:
+        return [];
+    }
+  }
+
+  private async roots(): Promise<TreeNode[]> {
+    const folders = this.stores.folders();
+    const states = await Promise.all(folders.map((folder) => this.state(folder)));
+    const total = states.reduce((sum, s) => sum + s.tracks.length, 0);
+    const shown = states.reduce((sum, s) => sum + s.tracks.filter((t) => this.matches(t)).length, 0);
+    const problems = states.reduce((sum, s) => sum + s.problems.length, 0);
+    this.loaded.fire({ total, shown, problems });
+    if (folders.length > 1) return folders.map((folder) => ({ kind: 'folder' as const, folder }));
+    return folders.length === 1 ? this.folderChildren(folders[0]) : [];
+  }
+
+  private async folderChildren(folder: vscode.WorkspaceFolder): Promise<TreeNode[]> {
+    const { tracks, problems } = await this.state(folder);
+    const nodes: TreeNode[] = problems.map((problem) => ({ kind: 'problem' as const, folder, file: problem.file, message: problem.message }));
+    for (const status of STATUS_ORDER) {
+      const count = tracks.filter((t) => t.status === status && this.matches(t)).length;
+      if (count > 0) nodes.push({ kind: 'group', folder, status, count });
     }
     return nodes;
   }
 
-  getTreeItem(node: TreeNode): vscode.TreeItem {
-    if (node.kind === 'message') {
-      const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
-      item.iconPath = new vscode.ThemeIcon('warning');
-      item.tooltip = node.detail;
-      item.contextValue = 'problem';
-      return item;
+  private async trackChildren(node: TrackNode): Promise<TreeNode[]> {
+    const { folder, track } = node;
+    let details: Awaited<ReturnType<StoreService['detailsOf']>>;
+    try {
+      details = await this.detailsOf(folder, track.track_id);
+    } catch (error) {
+      const file = String((isTrackError(error) && error.details.file) || this.stores.storeFor(folder).paths.trackFile(track.track_id));
+      return [{ kind: 'problem', folder, file, message: (error as Error).message }];
     }
-    const { track } = node;
-    const item = new vscode.TreeItem(track.name, vscode.TreeItemCollapsibleState.None);
-    item.id = `${node.folder.uri.toString()}#${track.track_id}`;
-    item.description = `${track.status} · ${track.priority} · ${track.progress_percentage}%`;
-    item.tooltip = `${track.name}\n${track.track_id}`;
-    item.contextValue = `track.${track.status}`;
+    const id = track.track_id;
+    const nodes: TreeNode[] = [{ kind: 'detail', folder, trackId: id, key: 'goal', label: details.track.context.goal, icon: 'target', tooltip: 'Goal' }];
+    const sections: Array<[Section, number]> = [
+      ['criteria', details.track.context.success_criteria.length],
+      ['checkpoints', details.checkpoints.length],
+      ['runs', details.runs.length],
+      ['artifacts', details.artifacts.length],
+    ];
+    for (const [section, count] of sections) if (count > 0) nodes.push({ kind: 'section', folder, trackId: id, section, count });
+    nodes.push(...details.problems.map((problem) => ({ kind: 'problem' as const, folder, file: problem.file, message: problem.message })));
+    return nodes;
+  }
+
+  private async sectionChildren(node: Extract<TreeNode, { kind: 'section' }>): Promise<TreeNode[]> {
+    const { folder, trackId } = node;
+    const details = await this.detailsOf(folder, trackId);
+    switch (node.section) {
+      case 'criteria':
+        return details.track.context.success_criteria.map((text, i) => ({ kind: 'detail' as const, folder, trackId, key: `criterion-${i}`, label: text, icon: 'checklist' }));
+      case 'checkpoints':
+        return details.checkpoints.map((checkpoint) => ({ kind: 'checkpoint' as const, folder, trackId, checkpoint }));
+      case 'runs':
+        return details.runs.map((run) => ({ kind: 'run' as const, folder, trackId, run }));
+      case 'artifacts':
+        return details.artifacts.map((artifact) => ({ kind: 'artifact' as const, folder, trackId, name: artifact.name, path: artifact.path }));
+    }
+  }
+
+  private detailsOf(folder: vscode.WorkspaceFolder, trackId: string) {
+    const key = `${folder.uri.toString()}#${trackId}`;
+    let details = this.details.get(key);
+    if (!details) {
+      details = this.stores.detailsOf(folder, trackId);
+      details.catch(() => this.details.delete(key));
+      this.details.set(key, details);
+    }
+    return details;
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    const base = node.folder.uri.toString();
+    switch (node.kind) {
+      case 'folder': {
+        const item = new vscode.TreeItem(node.folder.name, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `folder:${base}`;
+        item.iconPath = vscode.ThemeIcon.Folder;
+        item.contextValue = 'folder';
+        return item;
+      }
+      case 'group': {
+        const finished = FINISHED.includes(node.status);
+        const item = new vscode.TreeItem(`${STATUS_LABEL[node.status]} (${node.count})`, finished ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `group:${base}:${node.status}`;
+        item.iconPath = statusIcon(node.status);
+        item.contextValue = `group.${node.status}`;
+        return item;
+      }
+      case 'track': {
+        const { track } = node;
+        const item = new vscode.TreeItem(track.name, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `track:${base}:${track.track_id}`;
+        item.description = `${track.priority} · ${track.progress_percentage}%`;
+        item.iconPath = typeIcon(track.type, track.status);
+        item.contextValue = `track.${track.status}`;
+        item.accessibilityInformation = { label: `${track.name}, ${track.status}, priority ${track.priority}, ${track.progress_percentage} percent` };
+        return item;
+      }
+      case 'detail': {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+        item.id = `detail:${base}:${node.trackId}:${node.key}`;
+        item.iconPath = new vscode.ThemeIcon(node.icon);
+        item.tooltip = node.tooltip ? `${node.tooltip}: ${node.label}` : node.label;
+        item.contextValue = 'detail';
+        return item;
+      }
+      case 'section': {
+        const labels: Record<Section, string> = { criteria: 'Success criteria', checkpoints: 'Checkpoints', runs: 'Workflow runs', artifacts: 'Artifacts' };
+        const icons: Record<Section, string> = { criteria: 'checklist', checkpoints: 'history', runs: 'run-all', artifacts: 'files' };
+        const item = new vscode.TreeItem(labels[node.section], vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `section:${base}:${node.trackId}:${node.section}`;
+        item.description = String(node.count);
+        item.iconPath = new vscode.ThemeIcon(icons[node.section]);
+        item.contextValue = `section.${node.section}`;
+        return item;
+      }
+      case 'checkpoint': {
+        const { checkpoint } = node;
+        const label = checkpoint.name ?? checkpoint.description ?? checkpoint.event ?? checkpoint.snapshot_id;
+        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+        item.id = `checkpoint:${base}:${node.trackId}:${checkpoint.snapshot_id}`;
+        item.description = `${checkpoint.type === 'recovery' ? 'saved before a restore · ' : ''}${ago(checkpoint.created_at)}`;
+        item.tooltip = new vscode.MarkdownString(`**${label}**\n\n\`${checkpoint.snapshot_id}\`\n\n${localTime(checkpoint.created_at)}${checkpoint.event ? ` · ${checkpoint.event}` : ''}`);
+        item.iconPath = new vscode.ThemeIcon(checkpoint.type === 'recovery' ? 'discard' : 'history');
+        item.contextValue = 'checkpoint';
+        return item;
+      }
+      case 'run': {
+        const { run } = node;
+        const item = new vscode.TreeItem(run.run_id, vscode.TreeItemCollapsibleState.None);
+        item.id = `run:${base}:${run.run_id}`;
+        item.description = `${run.status} · step ${run.current_step}${run.total_steps ? `/${run.total_steps}` : ''}`;
+        item.tooltip = `${run.workflow}\nupdated ${ago(run.updated_at)}`;
+        item.iconPath = new vscode.ThemeIcon(run.status === 'completed' ? 'pass' : run.status === 'failed' ? 'error' : 'sync');
+        item.contextValue = `run.${run.status}`;
+        return item;
+      }
+      case 'artifact': {
+        const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
+        item.id = `artifact:${base}:${node.trackId}:${node.name}`;
+        item.resourceUri = vscode.Uri.file(node.path);
+        item.iconPath = vscode.ThemeIcon.File;
+        item.command = { command: 'vscode.open', title: 'Open Artifact', arguments: [vscode.Uri.file(node.path)] };
+        item.contextValue = 'artifact';
+        return item;
+      }
+      case 'problem': {
+        const item = new vscode.TreeItem(`Cannot read ${vscode.workspace.asRelativePath(node.file)}`, vscode.TreeItemCollapsibleState.None);
+        item.id = `problem:${base}:${node.file}`;
+        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+        item.tooltip = node.message;
+        item.description = 'Run doctor';
+        item.contextValue = 'problem';
+        return item;
+      }
+    }
+  }
+
+  /** The track tooltip needs the full record: read it only when the user hovers. */
+  async resolveTreeItem(item: vscode.TreeItem, node: TreeNode): Promise<vscode.TreeItem> {
+    if (node.kind !== 'track') return item;
+    try {
+      item.tooltip = trackTooltip(await this.stores.storeFor(node.folder).getTrack(node.track.track_id));
+    } catch (error) {
+      item.tooltip = (error as Error).message;
+    }
     return item;
   }
 
   dispose(): void {
     this.changed.dispose();
+    this.loaded.dispose();
   }
+}
+
+function byPriorityThenUpdate(a: TrackSummary, b: TrackSummary): number {
+  return a.priority.localeCompare(b.priority) || b.updated_at.localeCompare(a.updated_at);
+}
+
+export function activeMs(track: Track, now = Date.now()): number {
+  const running = track.status === 'active' && track.last_activated_at ? now - Date.parse(track.last_activated_at) : 0;
+  return track.metrics.active_duration_ms + Math.max(0, running);
+}
+
+export function trackTooltip(track: Track): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`**${escape(track.name)}** — ${STATUS_LABEL[track.status]}\n\n`);
+  md.appendMarkdown(`${escape(track.context.goal)}\n\n`);
+  md.appendMarkdown(`| | |\n|---|---|\n`);
+  md.appendMarkdown(`| Type | ${track.type} |\n| Priority | ${track.priority} |\n| Progress | ${track.progress.percentage}% |\n`);
+  md.appendMarkdown(`| Created | ${localTime(track.created_at)} |\n| Updated | ${localTime(track.updated_at)} |\n`);
+  md.appendMarkdown(`| Time active | ${durationText(activeMs(track))} |\n`);
+  md.appendMarkdown(`| Last checkpoint | ${track.last_checkpoint ?? 'none'} |\n\n`);
+  md.appendMarkdown(`\`${track.track_id}\``);
+  return md;
+}
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
 }

@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
+import type { PickItem, Prompter } from '../../src/extension/prompter';
+import type { TreeNode } from '../../src/extension/tracksTree';
+import type { CreateTrackInput } from '../../src/core/lifecycle';
 
 export const EXTENSION_ID = 'track-manager.track-manager';
 
@@ -10,27 +13,96 @@ export async function activateExtension(): Promise<TrackManagerApi> {
   return extension.activate();
 }
 
-export function workspaceDir(): string {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  if (!folder) throw new Error('the test host opened no folder');
-  return folder.uri.fsPath;
+export function folders(): readonly vscode.WorkspaceFolder[] {
+  const list = vscode.workspace.workspaceFolders ?? [];
+  if (list.length === 0) throw new Error('the test host opened no folder');
+  return list;
 }
 
 /** The real CLI as a child process, as an agent in a terminal would call it. */
-export function cli(...args: string[]): any {
+export function cli(args: string[], cwd = folders()[0].uri.fsPath): any {
   const result = spawnSync(process.execPath, [process.env.TRACK_TEST_CLI!, ...args], {
-    cwd: workspaceDir(), encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' },
+    cwd, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' },
   });
   if (result.status !== 0) throw new Error(`track ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
   return JSON.parse(result.stdout);
 }
 
-export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined && value !== false) return value as T;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Walks the whole tree (every level), as the view would when everything is expanded. */
+export async function allNodes(api: TrackManagerApi, parent?: TreeNode): Promise<TreeNode[]> {
+  const children = await api.tree.getChildren(parent);
+  const nested = await Promise.all(children.map((child) => allNodes(api, child)));
+  return children.flatMap((child, i) => [child, ...nested[i]]);
+}
+
+export async function trackNode(api: TrackManagerApi, name: string): Promise<Extract<TreeNode, { kind: 'track' }>> {
+  const node = (await allNodes(api)).find((n) => n.kind === 'track' && n.track.name === name);
+  if (!node || node.kind !== 'track') throw new Error(`no row for track "${name}"`);
+  return node;
+}
+
+type Answer<T> = string | ((items: Array<PickItem<T>>) => PickItem<T> | undefined);
+
+/**
+ * Scripted answers to the extension's questions. Each question takes the next queued answer; a
+ * question with no answer queued fails the test (so a command that should not ask, does not).
+ */
+export class ScriptedPrompter implements Prompter {
+  readonly picks: Array<{ placeHolder?: string; labels: string[] }> = [];
+  readonly inputs: Array<vscode.InputBoxOptions> = [];
+  readonly messages: Array<{ kind: string; text: string; buttons: string[] }> = [];
+  pickAnswers: Array<Answer<any>> = [];
+  inputAnswers: Array<string | undefined> = [];
+  messageAnswers: Array<string | undefined> = [];
+  confirmAnswers: boolean[] = [];
+  createAnswers: Array<CreateTrackInput | undefined> = [];
+
+  async pick<T>(items: Array<PickItem<T>>, options: vscode.QuickPickOptions): Promise<PickItem<T> | undefined> {
+    this.picks.push({ placeHolder: options.placeHolder, labels: items.map((i) => i.label) });
+    if (this.pickAnswers.length === 0) throw new Error(`unexpected quick pick: ${options.placeHolder}`);
+    const answer = this.pickAnswers.shift()!;
+    if (typeof answer === 'function') return answer(items);
+    const found = items.find((item) => item.kind !== vscode.QuickPickItemKind.Separator && item.label.includes(answer));
+    if (!found) throw new Error(`no item "${answer}" in ${items.map((i) => i.label).join(', ')}`);
+    return found;
+  }
+
+  async input(options: vscode.InputBoxOptions): Promise<string | undefined> {
+    this.inputs.push(options);
+    if (this.inputAnswers.length === 0) throw new Error(`unexpected input box: ${options.prompt}`);
+    const answer = this.inputAnswers.shift();
+    if (answer !== undefined && options.validateInput) {
+      const problem = await options.validateInput(answer);
+      if (problem) throw new Error(`the input box refused "${answer}": ${problem}`);
+    }
+    return answer;
+  }
+
+  async message(kind: 'info' | 'warning' | 'error', text: string, ...buttons: string[]): Promise<string | undefined> {
+    this.messages.push({ kind, text, buttons });
+    return this.messageAnswers.shift();
+  }
+
+  async confirm(): Promise<boolean> {
+    return this.confirmAnswers.shift() ?? false;
+  }
+
+  async createTrack(): Promise<CreateTrackInput | undefined> {
+    if (this.createAnswers.length === 0) throw new Error('unexpected Create Track input');
+    return this.createAnswers.shift();
+  }
+
+  lastMessage(): { kind: string; text: string; buttons: string[] } | undefined {
+    return this.messages.at(-1);
   }
 }

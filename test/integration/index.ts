@@ -13,7 +13,10 @@ export function run(): Promise<void> {
     timeout: 30_000,
     reporter: require(path.resolve(__dirname, '..', '..', '..', 'scripts', 'mocha-reporter.cjs')),
   });
-  for (const file of readdirSync(__dirname).filter((name) => name.endsWith('.test.js')).sort()) {
+  // The multi-root scenario opens a .code-workspace with two folders and runs its own files.
+  const multiRoot = process.env.TRACK_TEST_SCENARIO === 'multi-root';
+  const wanted = (name: string) => (multiRoot ? name.endsWith('.multiroot.js') : name.endsWith('.test.js'));
+  for (const file of readdirSync(__dirname).filter(wanted).sort()) {
     mocha.addFile(path.join(__dirname, file));
   }
   return new Promise((resolve, reject) => {

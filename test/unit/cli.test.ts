@@ -18,7 +18,7 @@ describe('the track CLI', function () {
       'create', 'ready', 'activate', 'pause', 'resume', 'switch', 'complete', 'fail', 'cancel', 'archive', 'reopen',
       'get-active', 'list', 'show', 'stats', 'update',
       'context add-decision', 'context add-assumption', 'context add-artifact',
-      'checkpoint create', 'checkpoint list',
+      'checkpoint create', 'checkpoint list', 'checkpoint restore',
       'run start', 'run step', 'run complete', 'run fail', 'run list',
       'snapshot list', 'snapshot prune', 'recover detect', 'recover resume', 'doctor',
     ].sort();

@@ -64,6 +64,21 @@ describe('workflow runs, checkpoints, snapshots and recovery', function () {
     assert.ok(listed[0].created_at >= listed[1].created_at && listed[1].created_at >= listed[2].created_at, 'newest first');
   });
 
+  it('checkpoint restore puts a checkpoint back into an active track, keeping it active', () => {
+    ws.ok(['activate', '--track-id', id]);
+    ws.ok(['update', '--track-id', id, '--field', 'progress', '--value', '20']);
+    const early = ws.ok(['checkpoint', 'create', '--track-id', id]).snapshot_id;
+    ws.ok(['update', '--track-id', id, '--field', 'progress', '--value', '90']);
+    const restored = ws.ok(['checkpoint', 'restore', '--track-id', id, '--checkpoint', early]);
+    assert.equal(restored.status, 'active');
+    assert.equal(restored.progress_percentage, 20);
+    assert.equal(restored.checkpoint_restored, early);
+    const undo = ws.ok(['checkpoint', 'restore', '--track-id', id, '--checkpoint', restored.checkpoint_saved]);
+    assert.equal(undo.progress_percentage, 90, 'the state before the restore can be restored in turn');
+    ws.ok(['complete', '--track-id', id]);
+    assert.equal(ws.cli(['checkpoint', 'restore', '--track-id', id, '--checkpoint', early]).code, 6);
+  });
+
   it('checkpoints record the git branch and HEAD of the workspace', function () {
     if (spawnSync('git', ['--version']).status !== 0) this.skip();
     const git = (...args: string[]) => execFileSync('git', args, { cwd: ws.dir, encoding: 'utf8' }).trim();

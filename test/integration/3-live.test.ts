@@ -1,0 +1,97 @@
+import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { TrackManagerApi } from '../../src/extension/extension';
+import { vscodePrompter } from '../../src/extension/prompter';
+import { activateExtension, allNodes, cli, folders, ScriptedPrompter, waitFor } from './helpers';
+
+describe('live refresh, recovery and a corrupt store', () => {
+  let api: TrackManagerApi;
+  let ui: ScriptedPrompter;
+  before(async () => {
+    api = await activateExtension();
+    ui = new ScriptedPrompter();
+    api.setPrompter(ui);
+  });
+  after(() => api.setPrompter(vscodePrompter));
+
+  it('a track created by the CLI in a terminal shows up with no manual refresh (file watcher)', async () => {
+    const latencies: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const name = `Watched Track ${i}`;
+      const seen = new Promise<number>((resolve) => {
+        const subscription = api.onDidRefresh(async () => {
+          const found = (await api.tree.getChildren()).length >= 0 && (await allNodes(api)).some((n) => n.kind === 'track' && n.track.name === name);
+          if (found) {
+            subscription.dispose();
+            resolve(Date.now());
+          }
+        });
+      });
+      const written = Date.now();
+      cli(['create', '--name', name, '--type', 'feature', '--goal', 'g']);
+      const doneWriting = Date.now();
+      const at = await Promise.race([seen, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`${name} never appeared`)), 10_000))]);
+      latencies.push(at - doneWriting);
+      void written;
+    }
+    latencies.sort((a, b) => a - b);
+    console.log(`      CLI write → tree refreshed: median ${latencies[2]} ms, max ${latencies[4]} ms`);
+  });
+
+  it('the status bar follows a switch made by the CLI', async () => {
+    const created = cli(['create', '--name', 'Switched By CLI', '--type', 'bugfix', '--goal', 'g', '--priority', 'P3']);
+    cli(['switch', '--to', created.track_id]);
+    await waitFor(() => api.statusBar.item.text === '$(target) Switched By CLI · P3 · 0%', 'the status bar to follow');
+  });
+
+  it('detects interrupted work, raises one notification with Resume/Show/Dismiss, badges the view, never twice', async () => {
+    await vscode.workspace.getConfiguration('trackManager').update('staleThresholdMinutes', 0, vscode.ConfigurationTarget.Workspace);
+    ui.messageAnswers.push('Dismiss');
+    await api.recovery.check();
+    await waitFor(() => api.recovery.announcements.length > 0, 'an announcement');
+    const first = api.recovery.announcements.at(-1)!;
+    assert.match(first.message, /^Detected \d+ interrupted session\(s\)$/);
+    const notice = ui.messages.find((m) => m.text === first.message)!;
+    assert.deepEqual(notice.buttons, ['Resume', 'Show', 'Dismiss']);
+    assert.equal(api.view.badge?.value, api.recovery.interruptions.length);
+    const count = api.recovery.announcements.length;
+    await api.recovery.check();
+    assert.equal(api.recovery.announcements.length, count, 'the same items are not announced twice');
+
+    ui.messageAnswers.push('Resume');
+    ui.pickAnswers.push((items) => items.find((item) => item.label.includes('Switched By CLI')));
+    const checkpoint = cli(['checkpoint', 'create', '--track-id', cli(['get-active']).track_id]);
+    await vscode.commands.executeCommand('trackManager.detectInterrupted');
+    await waitFor(() => ui.messages.some((m) => m.text.startsWith('Resumed "Switched By CLI"')), 'the resume to finish');
+    assert.ok(checkpoint.snapshot_id);
+    await vscode.workspace.getConfiguration('trackManager').update('staleThresholdMinutes', undefined, vscode.ConfigurationTarget.Workspace);
+    await api.recovery.check();
+    assert.equal(api.view.badge, undefined);
+  });
+
+  it('a corrupt track file becomes an error row naming the file, the rest still shows, nothing crashes', async () => {
+    const victim = cli(['create', '--name', 'Soon Corrupt', '--type', 'custom', '--goal', 'g']);
+    const file = path.join(folders()[0].uri.fsPath, '.claude', 'conductor', 'tracks', victim.track_id, 'track.json');
+    const registry = path.join(folders()[0].uri.fsPath, '.claude', 'conductor', 'tracks', 'track-registry.json');
+    const index = JSON.parse(require('node:fs').readFileSync(registry, 'utf8'));
+    delete index.tracks[victim.track_id];
+    writeFileSync(registry, JSON.stringify(index));
+    writeFileSync(file, '{"truncated":');
+    await api.refresh();
+    const nodes = await allNodes(api);
+    const problem = nodes.find((n) => n.kind === 'problem');
+    assert.ok(problem && problem.kind === 'problem');
+    assert.equal(problem.file, file);
+    const item = api.tree.getTreeItem(problem);
+    assert.match(String(item.label), /Cannot read .*track\.json/);
+    assert.equal(item.contextValue, 'problem');
+    assert.ok(nodes.some((n) => n.kind === 'track' && n.track.name === 'OAuth Authentication'));
+    await vscode.commands.executeCommand('trackManager.openProblemFile', problem);
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, file);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    writeFileSync(file, JSON.stringify({ ...victim, progress_percentage: undefined }));
+    cli(['doctor', '--repair']);
+  });
+});
