@@ -42,6 +42,7 @@ for (const host of pickHosts(process.env.E2E_HOSTS ?? process.env.VSCODE_HOSTS))
   try {
     server = await startCodeServer(host, dirs, env, { port, folder: workspace, vsix: VSIX });
     const screenshots = join(SCREENSHOTS, host.vscode);
+    rmSync(screenshots, { recursive: true, force: true });
     mkdirSync(screenshots, { recursive: true });
     const result = await runMocha({
       ...process.env,
