@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seed } from './seed.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -14,7 +15,7 @@ const CLI = join(root, 'dist', 'cli.js');
 const SIZES = (process.env.BENCH_SIZES ?? '100,1000,10000').split(',').map(Number);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 30);
 /** BENCH_ONLY=core,cli,writers runs a part of the benchmark. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'core,cli,writers').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'core,cli,writers,editor').split(','));
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const quantile = (values, q) => {
@@ -47,29 +48,6 @@ function fsFloor(dir, bytes) {
     fsyncSync(dfd);
     closeSync(dfd);
   });
-}
-
-/** Seeds N tracks as a teammate's pull would: track folders on disk, then one index rebuild. */
-async function seed(workspace, count) {
-  const store = new TrackStore({ root: workspace });
-  const template = await store.createTrack({ name: 'Template Track', type: 'feature', goal: 'Seed the benchmark', priority: 'P2' });
-  const tracksDir = join(workspace, '.claude', 'conductor', 'tracks');
-  const types = ['feature', 'bugfix', 'refactor', 'testing', 'documentation'];
-  const base = Date.parse('2026-01-01T00:00:00Z');
-  for (let i = 1; i < count; i += 1) {
-    const id = `track-seeded-${i}-${base + i}`;
-    mkdirSync(join(tracksDir, id, 'context'), { recursive: true });
-    const at = new Date(base + i * 1000).toISOString();
-    writeFileSync(join(tracksDir, id, 'track.json'), JSON.stringify({
-      ...template, track_id: id, name: `Seeded track ${i}`, type: types[i % types.length], priority: `P${i % 4}`,
-      status: i % 3 === 0 ? 'completed' : i % 3 === 1 ? 'paused' : 'draft', created_at: at, updated_at: at,
-      status_history: [{ from: null, to: 'draft', at }],
-    }, null, 2));
-  }
-  unlinkSync(join(tracksDir, 'track-registry.json'));
-  const started = now();
-  await store.listTracks();
-  return { store, template, reindexMs: now() - started, registryBytes: statSync(join(tracksDir, 'track-registry.json')).size };
 }
 
 async function inProcess(size) {
@@ -208,4 +186,15 @@ if (ONLY.has('writers')) {
   const writers = await concurrentWriters();
   table('Concurrent writers (switch with checkpoint, separate processes, one store)', ['writers', 'transitions', 'seconds', 'transitions/s'], [[writers.writers, writers.transitions, writers.seconds.toFixed(2), writers.perSecond.toFixed(0)]]);
 }
-console.log('\nTargets: switch ≤ 5× fs floor in-process; CLI ≤ 1.5× node -e 0; list+stats of 10 000 ≤ 20 ms; 8 writers ≥ 300 transitions/s.');
+if (ONLY.has('editor')) {
+  const { editorBench } = await import('./editor.mjs');
+  const size = SIZES[SIZES.length - 1];
+  const result = await editorBench(size, now);
+  table(`VS Code ${result.vscode}, extension host, ${result.tracks} tracks`, ['measure', 'p50', 'p95'], [
+    ['activate()', fmt(result.activation_ms), '—'],
+    ['tree: root groups from the store', fmt(result.groups_p50), fmt(result.groups_p95)],
+    ['tree: open the largest group (first 200 rows)', fmt(result.largest_group_p50), fmt(result.largest_group_p95)],
+    ['CLI write → tree refreshed (watcher)', fmt(result.cli_to_tree_p50), fmt(result.cli_to_tree_p95)],
+  ]);
+}
+console.log('\nTargets: switch ≤ 5× fs floor in-process; CLI ≤ 1.5× node -e 0; list+stats of 10 000 ≤ 20 ms; 8 writers ≥ 300 transitions/s; activation ≤ 20 ms; CLI write → tree ≤ 300 ms; groups of 10 000 tracks ≤ 50 ms.');

@@ -4,10 +4,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { format } from 'node:util';
 import { PROJECT_ROOT, pickHosts } from './hosts.mjs';
 import { CLI, seedWorkspace } from './seed.mjs';
-import { killGroup, launchChromium, removeRunDirs, runDirs, runEnv, startVsCodeServer } from './server.mjs';
+import { removeRunDirs, runDirs, runEnv, runExtensionSuite } from './server.mjs';
 
 const SUITE = join(PROJECT_ROOT, 'out', 'test', 'integration', 'index.js');
 const RUN_TIMEOUT_MS = Number(process.env.INTEGRATION_TIMEOUT_MS ?? 240_000);
@@ -28,45 +27,26 @@ async function runOn(host, scenario) {
   const target = openTarget(scenario, workspace);
   const label = `${host.vscode} ${scenario}`;
   const env = runEnv(dirs, { TRACK_TEST_CLI: CLI, TRACK_TEST_WORKSPACE: workspace, TRACK_TEST_VSCODE: host.vscode, TRACK_TEST_SCENARIO: scenario });
-  let server;
-  let browser;
+  let summary = null;
   const started = Date.now();
   try {
-    server = await startVsCodeServer(host, dirs, env);
-    browser = await launchChromium();
-    const page = await browser.newPage();
-    let summary = null;
-    const exitCode = new Promise((resolve) => {
-      page.exposeFunction('codeAutomationExit', (code) => resolve(code));
+    const { code, serverOutput } = await runExtensionSuite({
+      host, dirs, env, query: target.query, suite: SUITE, extensionPath: PROJECT_ROOT, timeoutMs: RUN_TIMEOUT_MS,
+      onLog: (text) => {
+        const match = /(\d+) passed, (\d+) failed(?:, (\d+) skipped)?/.exec(text);
+        if (match) summary = { passed: Number(match[1]), failed: Number(match[2]), skipped: Number(match[3] ?? 0) };
+        for (const line of text.split('\n')) console.log(`[${label}] ${line}`);
+      },
     });
-    await page.exposeFunction('codeAutomationLog', (type, args) => {
-      const text = Array.isArray(args) ? format(...args) : String(args);
-      const match = /(\d+) passed, (\d+) failed(?:, (\d+) skipped)?/.exec(text);
-      if (match) summary = { passed: Number(match[1]), failed: Number(match[2]), skipped: Number(match[3] ?? 0) };
-      for (const line of text.split('\n')) console.log(`[${label}] ${line}`);
-    });
-    const authority = `127.0.0.1:${server.port}`;
-    const payload = [
-      ['extensionDevelopmentPath', `vscode-remote://${authority}${PROJECT_ROOT}`],
-      ['extensionTestsPath', `vscode-remote://${authority}${SUITE}`],
-      ['skipWelcome', 'true'],
-    ];
-    const url = `http://${authority}/?${target.query}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
-    await page.goto(url);
-    const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), RUN_TIMEOUT_MS));
-    const code = await Promise.race([exitCode, timeout]);
     if (code === 'timeout') {
-      console.error(`[${label}] the extension host never reported a result within ${RUN_TIMEOUT_MS / 1000} s; server output:\n${server.output.join('').slice(-4000)}`);
+      console.error(`[${label}] the extension host never reported a result within ${RUN_TIMEOUT_MS / 1000} s; server output:\n${serverOutput.slice(-4000)}`);
       return { label, code: 1, summary, seconds: (Date.now() - started) / 1000 };
     }
     return { label, code, summary, seconds: (Date.now() - started) / 1000 };
   } catch (error) {
     console.error(`[${label}] ${error.stack ?? error}`);
-    if (server) console.error(server.output.join('').slice(-4000));
     return { label, code: 1, summary: null, seconds: (Date.now() - started) / 1000 };
   } finally {
-    await browser?.close().catch(() => undefined);
-    await killGroup(server?.child);
     removeRunDirs(dirs);
     for (const dir of [workspace, ...target.extra]) rmSync(dir, { recursive: true, force: true });
   }

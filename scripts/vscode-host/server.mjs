@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { format } from 'node:util';
 import { CHROMIUM, codeServerDir, nodeBinary } from './hosts.mjs';
 
 export const CHROMIUM_ARGS = [
@@ -146,4 +147,37 @@ export async function launchChromium() {
 
 export function removeRunDirs(dirs) {
   rmSync(dirs.base, { recursive: true, force: true });
+}
+
+/**
+ * Opens `query` (folder=… or workspace=…) in a VS Code server whose extension host loads this
+ * project as the extension under development and `suite` as its tests; every console line of the
+ * host goes to `onLog`. Resolves with the suite's exit code, or 'timeout'.
+ */
+export async function runExtensionSuite({ host, dirs, env, query, suite, extensionPath, onLog, timeoutMs }) {
+  const server = await startVsCodeServer(host, dirs, env);
+  let browser;
+  try {
+    browser = await launchChromium();
+    const page = await browser.newPage();
+    const exitCode = new Promise((resolve) => {
+      void page.exposeFunction('codeAutomationExit', (code) => resolve(code));
+    });
+    await page.exposeFunction('codeAutomationLog', (_type, args) => {
+      onLog(Array.isArray(args) ? format(...args) : String(args));
+    });
+    const authority = `127.0.0.1:${server.port}`;
+    const payload = [
+      ['extensionDevelopmentPath', `vscode-remote://${authority}${extensionPath}`],
+      ['extensionTestsPath', `vscode-remote://${authority}${suite}`],
+      ['skipWelcome', 'true'],
+    ];
+    await page.goto(`http://${authority}/?${query}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), timeoutMs));
+    const code = await Promise.race([exitCode, timeout]);
+    return { code, serverOutput: server.output.join('') };
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await killGroup(server.child);
+  }
 }

@@ -1,0 +1,62 @@
+import { spawnSync } from 'node:child_process';
+import * as vscode from 'vscode';
+import type { TrackManagerApi } from '../../src/extension/extension';
+import type { TreeNode } from '../../src/extension/tracksTree';
+
+/**
+ * Not a test: the extension's half of `npm run bench`, run inside the real extension host on a
+ * workspace seeded with many tracks. Prints one JSON line, BENCH_RESULT {...}, for bench/run.mjs.
+ */
+export async function run(): Promise<void> {
+  const extension = vscode.extensions.getExtension<TrackManagerApi>('track-manager.track-manager')!;
+  const api = await extension.activate();
+  await vscode.commands.executeCommand('trackManager.tracks.focus');
+  const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];
+  const folder = vscode.workspace.workspaceFolders![0];
+
+  // Groups of the root, read from the store afresh (as after a change on disk).
+  const groups: number[] = [];
+  const largest: number[] = [];
+  for (let i = 0; i < 10; i += 1) {
+    api.tree.refresh();
+    let start = performance.now();
+    const roots = await api.tree.getChildren();
+    groups.push(performance.now() - start);
+    const biggest = roots.filter((n): n is Extract<TreeNode, { kind: 'group' }> => n.kind === 'group').sort((a, b) => b.count - a.count)[0];
+    start = performance.now();
+    const rows = await api.tree.getChildren(biggest);
+    rows.slice(0, 200).forEach((row) => api.tree.getTreeItem(row));
+    largest.push(performance.now() - start);
+  }
+
+  // CLI write (a child process, as an agent would) → the watcher → the tree refreshed.
+  const refresh: number[] = [];
+  for (let i = 0; i < 8; i += 1) {
+    const name = `Bench Watched ${i} ${Date.now()}`;
+    const seen = new Promise<number>((resolve) => {
+      const subscription = api.onDidRefresh(async () => {
+        const roots = await api.tree.getChildren();
+        const draft = roots.find((n) => n.kind === 'group' && n.status === 'draft');
+        const rows = draft ? await api.tree.getChildren(draft) : [];
+        if (rows.some((row) => row.kind === 'track' && row.track.name === name)) {
+          subscription.dispose();
+          resolve(performance.now());
+        }
+      });
+    });
+    const result = spawnSync(process.execPath, [process.env.TRACK_TEST_CLI!, 'create', '--name', name, '--type', 'feature', '--goal', 'g'], { cwd: folder.uri.fsPath, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(result.stderr);
+    const written = performance.now();
+    const at = await Promise.race([seen, new Promise<number>((resolve) => setTimeout(() => resolve(Number.NaN), 10_000))]);
+    refresh.push(at - written);
+  }
+  const tracks = (await api.tree.getChildren()).reduce((sum, node) => sum + (node.kind === 'group' ? node.count : 0), 0);
+  console.log(`BENCH_RESULT ${JSON.stringify({
+    vscode: vscode.version,
+    tracks,
+    activation_ms: api.activationMs,
+    groups_p50: quantile(groups, 0.5), groups_p95: quantile(groups, 0.95),
+    largest_group_p50: quantile(largest, 0.5), largest_group_p95: quantile(largest, 0.95),
+    cli_to_tree_p50: quantile(refresh, 0.5), cli_to_tree_p95: quantile(refresh, 0.95),
+  })}`);
+}
