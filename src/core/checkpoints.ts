@@ -5,7 +5,7 @@ import { assumptionsDocument, decisionsDocument, readContextFiles } from './cont
 import { isTrackError, TrackError } from './errors';
 import { readDocument } from './files';
 import { readGitState } from './git';
-import { makeSnapshotId } from './ids';
+import { compareText, makeSnapshotId } from './ids';
 import { listDirectory, problemFrom, readRunFile, type Problem } from './registry';
 import { checkpointSchema, SCHEMA_VERSION, type Checkpoint, type Track } from './schemas';
 import type { Transaction } from './transaction';
@@ -152,7 +152,7 @@ export async function readCheckpoints(ctx: StoreContext, trackId: string): Promi
     }
   }
   const numberOf = (file: string) => Number(CHECKPOINT_FILE.exec(path.basename(file))?.[1] ?? 0);
-  checkpoints.sort((a, b) => b.created_at.localeCompare(a.created_at) || numberOf(b.file) - numberOf(a.file));
+  checkpoints.sort((a, b) => compareText(b.created_at, a.created_at) || numberOf(b.file) - numberOf(a.file));
   return { checkpoints, problems };
 }
 

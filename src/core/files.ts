@@ -90,13 +90,7 @@ export function parseDocument<S extends z.ZodMiniType>(
   options: ReadOptions,
 ): z.infer<S> {
   const shown = options.display ? options.display(file) : file;
-  const corrupt = (field: string | null, problem: string): TrackError =>
-    new TrackError(
-      'E_CORRUPT_FILE',
-      `The ${options.kind} file ${shown} is corrupt${field ? ` at field "${field}"` : ''}: ${problem}. ` +
-        'It was left untouched; run `track doctor` to diagnose, or restore the file from a checkpoint or version control.',
-      { file, field },
-    );
+  const corrupt = (field: string | null, problem: string) => corruptFileError(file, options, field, problem);
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -112,10 +106,23 @@ export function parseDocument<S extends z.ZodMiniType>(
     );
   }
   const result = schema.safeParse(data);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = issue.path.length > 0 ? issue.path.map(String).join('.') : '(document)';
-    throw corrupt(field, issue.message);
-  }
+  if (!result.success) throw corruptFromIssues(file, options, result.error.issues, []);
   return result.data;
+}
+
+/** E_CORRUPT_FILE naming the file and the field; the message says the file was left untouched. */
+export function corruptFileError(file: string, options: ReadOptions, field: string | null, problem: string): TrackError {
+  const shown = options.display ? options.display(file) : file;
+  return new TrackError(
+    'E_CORRUPT_FILE',
+    `The ${options.kind} file ${shown} is corrupt${field ? ` at field "${field}"` : ''}: ${problem}. ` +
+      'It was left untouched; run `track doctor` to diagnose, or restore the file from a checkpoint or version control.',
+    { file, field },
+  );
+}
+
+export function corruptFromIssues(file: string, options: ReadOptions, issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>, prefix: string[]): TrackError {
+  const issue = issues[0];
+  const path = [...prefix, ...issue.path.map(String)];
+  return corruptFileError(file, options, path.length > 0 ? path.join('.') : '(document)', issue.message);
 }

@@ -68,3 +68,11 @@ export type SnapshotKind = 'checkpoint' | 'auto' | 'recovery';
 export function makeSnapshotId(kind: SnapshotKind, epochMs: number): string {
   return `snap-${kind}-${epochMs}-${randomBytes(3).toString('hex')}`;
 }
+
+/**
+ * Plain code-unit order for ids and ISO timestamps (which sort correctly as strings):
+ * localeCompare is locale-aware and an order of magnitude slower on 10 000 tracks.
+ */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -2,7 +2,7 @@ import { readCheckpoints, type CheckpointEntry } from './checkpoints';
 import type { StoreContext } from './context';
 import { readContextFiles, type TrackContextFiles } from './context-files';
 import { TrackError } from './errors';
-import { assertId } from './ids';
+import { assertId, compareText } from './ids';
 import { readIndex } from './reads';
 import { readTrackFile, trackNotFound, type Problem } from './registry';
 import {
@@ -83,7 +83,7 @@ export async function listTracks(ctx: StoreContext, filter: TrackFilter = {}): P
       updated_at: entry.updated_at,
     });
   }
-  tracks.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.track_id.localeCompare(b.track_id));
+  tracks.sort((a, b) => compareText(a.created_at, b.created_at) || compareText(a.track_id, b.track_id));
   return { tracks, problems };
 }
 
@@ -115,7 +115,7 @@ export async function getStats(ctx: StoreContext): Promise<RegistryStats> {
 }
 
 function sortKeys<T extends Record<string, number>>(record: T): T {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b))) as T;
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => compareText(a, b))) as T;
 }
 
 export async function getTrack(ctx: StoreContext, trackId: string): Promise<Track> {
@@ -166,5 +166,5 @@ export async function listRuns(ctx: StoreContext, filter: RunFilter = {}): Promi
   return Object.entries(registry.runs)
     .filter(([, run]) => (!filter.trackId || run.track_id === filter.trackId) && (!filter.status || run.status === filter.status))
     .map(([run_id, run]) => ({ run_id, ...run }))
-    .sort((a, b) => a.run_id.localeCompare(b.run_id));
+    .sort((a, b) => compareText(a.run_id, b.run_id));
 }

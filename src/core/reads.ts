@@ -36,7 +36,7 @@ export async function readIndex(ctx: StoreContext): Promise<RegistryView> {
 
   let view: RegistryView;
   try {
-    view = await loadAndReconcile(ctx, registryStat !== null);
+    view = await loadAndReconcile(ctx, registryStat !== null, dirStat.nlink);
   } catch (error) {
     if (!isTrackError(error, 'E_CORRUPT_FILE')) throw error;
     // A corrupt index must not hide the tracks: list from the track files, write nothing.
@@ -47,9 +47,10 @@ export async function readIndex(ctx: StoreContext): Promise<RegistryView> {
   return view;
 }
 
-async function loadAndReconcile(ctx: StoreContext, registryExists: boolean): Promise<RegistryView> {
+async function loadAndReconcile(ctx: StoreContext, registryExists: boolean, dirLinks: number): Promise<RegistryView> {
   const { paths } = ctx;
   const registry = registryExists ? await readRegistry(paths) : null;
+  if (registry && (await foldersMatchIndex(ctx, registry, dirLinks))) return { registry, problems: [] };
   const folders = await listTrackFolders(paths);
   const problems: Problem[] = [];
   if (registry) {
@@ -73,6 +74,17 @@ async function loadAndReconcile(ctx: StoreContext, registryExists: boolean): Pro
     if (await reconcileFolders(paths, tx.registry, await listTrackFolders(paths), found)) tx.registryChanged = true;
     return { registry: tx.registry, problems: found };
   });
+}
+
+/**
+ * Whether the tracks folder holds exactly the indexed track folders, without listing 10 000
+ * entries: on file systems that count a directory's links (ext4, xfs, tmpfs…) nlink is 2 plus the
+ * number of subfolders. Any doubt (nlink of 1, an unexpected count) means a full listing.
+ */
+async function foldersMatchIndex(ctx: StoreContext, registry: Registry, dirLinks: number): Promise<boolean> {
+  if (dirLinks < 2) return false;
+  const lockHeld = await stat(ctx.paths.lockDir).then(() => 1, () => 0);
+  return dirLinks - 2 === Object.keys(registry.tracks).length + lockHeld;
 }
 
 export function forgetCachedIndex(ctx: StoreContext): void {

@@ -1,10 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import { isTrackError, TrackError } from './errors';
 import { readDocument } from './files';
-import { isValidId } from './ids';
+import { readRegistryFile } from './registry-file';
+import { compareText, isValidId } from './ids';
 import type { StorePaths } from './paths';
 import {
-  registrySchema, runSchema, SCHEMA_VERSION, trackSchema,
+  runSchema, SCHEMA_VERSION, trackSchema,
   type Registry, type Run, type RunSummaryEntry, type Track, type TrackSummaryEntry,
 } from './schemas';
 
@@ -58,7 +59,7 @@ export function indexRun(registry: Registry, run: Run): void {
 }
 
 export async function readRegistry(paths: StorePaths): Promise<Registry | null> {
-  return readDocument(paths.registryFile, registrySchema, { kind: 'registry', display: (f) => paths.display(f) });
+  return readRegistryFile(paths.registryFile, { kind: 'registry', display: (f) => paths.display(f) });
 }
 
 export async function readTrackFile(paths: StorePaths, trackId: string): Promise<Track | null> {
@@ -142,7 +143,7 @@ export async function rebuildRegistry(paths: StorePaths, now: string): Promise<{
   }
   if (activeTracks.length > 1) {
     // Keep the most recently updated one as the active track; doctor reports the others.
-    activeTracks.sort((a, b) => registry.tracks[b].updated_at.localeCompare(registry.tracks[a].updated_at));
+    activeTracks.sort((a, b) => compareText(registry.tracks[b].updated_at, registry.tracks[a].updated_at));
     registry.active_track = activeTracks[0];
   }
   return { registry, problems };

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { StoreContext } from './context';
 import { isTrackError, TrackError } from './errors';
 import { readDocument } from './files';
-import { assertId, makeRunId, makeSnapshotId, runSequence, type SnapshotKind } from './ids';
+import { assertId, compareText, makeRunId, makeSnapshotId, runSequence, type SnapshotKind } from './ids';
 import { blockText, lineText, parseInput } from './input';
 import { listDirectory, problemFrom, type Problem } from './registry';
 import { RUN_STATUSES, runSnapshotSchema, SCHEMA_VERSION, type Run, type RunSnapshot, type RunStatus } from './schemas';
@@ -202,6 +202,6 @@ export async function readRunSnapshots(ctx: StoreContext, trackId: string, runId
       problems.push(problemFrom(error, file));
     }
   }
-  snapshots.sort((a, b) => b.created_at.localeCompare(a.created_at) || b.snapshot_id.localeCompare(a.snapshot_id));
+  snapshots.sort((a, b) => compareText(b.created_at, a.created_at) || compareText(b.snapshot_id, a.snapshot_id));
   return { snapshots, problems };
 }

@@ -114,6 +114,15 @@ export const registrySchema = z.looseObject({
 });
 export type Registry = z.infer<typeof registrySchema>;
 
+/** The registry without its entries, which registry-file.ts validates one by one (with a memo). */
+export const registryEnvelopeSchema = z.looseObject({
+  ...versioned,
+  active_track: z.nullable(trackIdSchema),
+  updated_at: timestamp,
+  tracks: z.record(z.string(), z.unknown()),
+  runs: z.record(z.string(), z.unknown()),
+});
+
 export const ownerSchema = z.looseObject({
   pid: z.nullable(z.int().check(z.gte(1))),
   host: z.string(),

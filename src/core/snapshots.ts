@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { readCheckpoints } from './checkpoints';
 import type { StoreContext } from './context';
 import { fsyncDirectory } from './files';
-import { assertId } from './ids';
+import { assertId, compareText } from './ids';
 import { parseInput } from './input';
 import { readIndex } from './reads';
 import type { Problem } from './registry';
@@ -85,7 +85,7 @@ export async function listSnapshots(ctx: StoreContext, filter: SnapshotFilter = 
   const snapshots = groups
     .flatMap((group) => group.entries)
     .map((entry) => ({ ...entry, file: ctx.paths.display(entry.file) }))
-    .sort((a, b) => b.created_at.localeCompare(a.created_at));
+    .sort((a, b) => compareText(b.created_at, a.created_at));
   return { snapshots, problems };
 }
 

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { isTrackError } from '../core/errors';
+import { compareText } from '../core/ids';
 import type { CheckpointEntry } from '../core/checkpoints';
 import type { TrackSummary } from '../core/queries';
 import type { Problem } from '../core/registry';
@@ -287,7 +288,7 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
 }
 
 function byPriorityThenUpdate(a: TrackSummary, b: TrackSummary): number {
-  return a.priority.localeCompare(b.priority) || b.updated_at.localeCompare(a.updated_at);
+  return compareText(a.priority, b.priority) || compareText(b.updated_at, a.updated_at);
 }
 
 export function activeMs(track: Track, now = Date.now()): number {

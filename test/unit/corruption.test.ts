@@ -104,6 +104,23 @@ describe('corruption: damaged files give clear errors and are never overwritten'
     assert.equal(after.priority, 'P1');
   });
 
+  it('a registry entry edited into nonsense after a good read is still caught (validation memo)', async () => {
+    const { readRegistry } = await import('../../src/core/registry');
+    const { StorePaths, locateStore } = await import('../../src/core/paths');
+    const paths = new StorePaths(locateStore({ root: ws.dir }));
+    const first = await readRegistry(paths);
+    assert.equal(first!.tracks[healthy].status, 'active');
+    const registry = ws.readJson(ws.registryFile);
+    registry.tracks[healthy].status = 'banana';
+    ws.writeJson(ws.registryFile, registry);
+    await assert.rejects(readRegistry(paths), (error: any) => error.code === 'E_CORRUPT_FILE' && error.details.field === `tracks.${healthy}.status`);
+    registry.tracks[healthy].status = 'active';
+    registry.tracks[healthy].extra = { nested: true };
+    ws.writeJson(ws.registryFile, registry);
+    assert.deepEqual((await readRegistry(paths))!.tracks[healthy].extra, { nested: true });
+    ws.cli(['doctor', '--repair']);
+  });
+
   describe('a corrupt registry', () => {
     for (const [label, bytes] of [['garbage', 'not json at all'], ['empty', ''], ['wrong shape', '{"schema_version":1,"tracks":5}']]) {
       it(`${label}: reads fall back to the track files, writes refuse, doctor --repair rebuilds`, () => {
