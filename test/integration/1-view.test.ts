@@ -12,6 +12,7 @@ describe(`the Tracks view and status bar in VS Code ${vscode.version}`, () => {
 
   it('activates in the real extension host (Node, no mocks)', () => {
     assert.equal(vscode.extensions.getExtension(EXTENSION_ID)!.isActive, true);
+    console.log(`      activate() took ${api.activationMs.toFixed(1)} ms`);
     if (process.env.TRACK_TEST_VSCODE) assert.equal(vscode.version, process.env.TRACK_TEST_VSCODE);
   });
 
