@@ -33,7 +33,6 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   const tree = new TracksTreeProvider(stores);
   const view = vscode.window.createTreeView('trackManager.tracks', { treeDataProvider: tree, showCollapseAll: true });
   const statusBar = new ActiveTrackStatusBar(stores);
-  const watcher = new StoreWatcher(stores);
   const refreshed = new vscode.EventEmitter<vscode.WorkspaceFolder | undefined>();
   let prompter: Prompter = vscodePrompter;
   const ui = () => prompter;
@@ -55,8 +54,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   };
 
   context.subscriptions.push(
-    log, stores, tree, view, statusBar, watcher, recovery, refreshed,
-    watcher.onDidChange((folder) => void refresh(folder)),
+    log, stores, tree, view, statusBar, recovery, refreshed,
     stores.onDidChangeStores(() => void refresh()),
     tree.onDidLoad(({ total, shown }) => {
       void vscode.commands.executeCommand('setContext', 'trackManager.hasTracks', total > 0);
@@ -68,8 +66,12 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
     ...registerCommands({ actions, recovery, stores, tree, log, ui, refresh: () => refresh(), setFilter }),
   );
   setFilter(defaultFilter());
-  // The first reads happen after activation returns: activate() itself touches no store file.
-  setTimeout(() => void refresh(), 0);
+  // The watchers and the first reads start after activation returns: activate() only wires objects.
+  setTimeout(() => {
+    const watcher = new StoreWatcher(stores);
+    context.subscriptions.push(watcher, watcher.onDidChange((folder) => void refresh(folder)));
+    void refresh();
+  }, 0);
   const activationMs = performance.now() - started;
   log.info(`Track Manager activated in ${activationMs.toFixed(1)} ms for ${stores.folders().map((f) => f.name).join(', ') || 'no folder'}`);
 

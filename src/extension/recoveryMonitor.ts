@@ -24,23 +24,16 @@ export class RecoveryMonitor implements vscode.Disposable {
   readonly onDidDetect = this.changed.event;
   /** Every notification shown, for the log and the tests. */
   readonly announcements: Array<{ message: string; items: string[] }> = [];
-  private readonly subscriptions: vscode.Disposable[] = [this.changed];
   private readonly reportChanged = new vscode.EventEmitter<vscode.Uri>();
+  private readonly subscriptions: vscode.Disposable[] = [this.changed, this.reportChanged];
+  private provider: vscode.Disposable | undefined;
 
   constructor(
     private readonly stores: StoreService,
     private readonly actions: TrackActions,
     private readonly ui: () => Prompter,
     private readonly log: vscode.LogOutputChannel,
-  ) {
-    this.subscriptions.push(
-      this.reportChanged,
-      vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, {
-        onDidChange: this.reportChanged.event,
-        provideTextDocumentContent: () => this.report,
-      }),
-    );
-  }
+  ) {}
 
   get interruptions(): readonly Interruption[] {
     return this.current;
@@ -83,6 +76,11 @@ export class RecoveryMonitor implements vscode.Disposable {
   }
 
   async show(): Promise<void> {
+    // Registered on first use: nothing of it is needed to activate.
+    this.provider ??= vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, {
+      onDidChange: this.reportChanged.event,
+      provideTextDocumentContent: () => this.report,
+    });
     const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(`${REPORT_SCHEME}:/Interrupted work.md`));
     await vscode.window.showTextDocument(document, { preview: true });
   }
@@ -116,6 +114,7 @@ export class RecoveryMonitor implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.provider?.dispose();
     for (const subscription of this.subscriptions) subscription.dispose();
   }
 }
