@@ -338,4 +338,3 @@ export async function completeTrack(ctx: StoreContext, trackId: string, details:
   });
 }
 
-export { TERMINAL as TERMINAL_STATUSES };

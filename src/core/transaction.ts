@@ -90,7 +90,8 @@ export class Transaction {
   async otherActiveTrack(trackId: string): Promise<Track | null> {
     const activeId = this.registry.active_track;
     if (!activeId || activeId === trackId) return null;
-    const active = await readTrackFile(this.paths, activeId).catch(() => null);
+    // A corrupt file of the active track stops the write (E_CORRUPT_FILE): guessing could leave two active.
+    const active = await readTrackFile(this.paths, activeId);
     if (!active || active.status !== 'active') {
       this.registry.active_track = null;
       this.registryChanged = true;

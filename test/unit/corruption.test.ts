@@ -63,6 +63,21 @@ describe('corruption: damaged files give clear errors and are never overwritten'
     });
   }
 
+  it('a corrupt file of the active track stops activation of another (no guessing, never two active)', () => {
+    const own = new Workspace();
+    try {
+      const active = own.create('Active One').track_id;
+      own.ok(['activate', '--track-id', active]);
+      const other = own.create('Would Be Second').track_id;
+      writeFileSync(own.trackFile(active), '{"cut');
+      const result = own.cli(['activate', '--track-id', other]);
+      assert.equal(result.code, 9, result.stderr);
+      assert.equal(own.readJson(own.trackFile(other)).status, 'draft');
+    } finally {
+      own.cleanup();
+    }
+  });
+
   it('names the invalid field', () => {
     writeFileSync(ws.trackFile(victim), original.replace('"status": "draft"', '"status": "banana"'));
     const error = JSON.parse(ws.cli(['show', '--track-id', victim, '--json']).stderr).error;
