@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PROJECT_ROOT, runNode, Workspace } from '../helpers/workspace';
 
@@ -218,6 +218,8 @@ void switchTrack;`;
       assert.deepEqual(onDisk.outcomes.files_modified, ['routes.tsx', 'app.tsx']);
       assert.deepEqual(onDisk.context.success_criteria.length, 3);
       assert.ok(!existsSync(path.join(ws.dir, 'src', '.claude')), 'no store created beside the script');
+      const types = path.join(PROJECT_ROOT, 'dist', 'types', 'core', 'index.d.ts');
+      assert.match(readFileSync(types, 'utf8'), /createTrack/, 'type declarations ship with the library');
     });
   }
 
