@@ -5,10 +5,10 @@ import { assumptionsDocument, decisionsDocument, readContextFiles } from './cont
 import { isTrackError, TrackError } from './errors';
 import { readDocument } from './files';
 import { readGitState } from './git';
-import { compareText, makeSnapshotId } from './ids';
+import { assertId, compareText, makeSnapshotId } from './ids';
 import { listDirectory, problemFrom, readRunFile, type Problem } from './registry';
 import { checkpointSchema, SCHEMA_VERSION, type Checkpoint, type Track } from './schemas';
-import type { Transaction } from './transaction';
+import { mutate, type Transaction } from './transaction';
 
 const CHECKPOINT_FILE = /^checkpoint-(\d+)\.json$/;
 
@@ -108,6 +108,18 @@ export function stageRestore(tx: Transaction, track: Track, checkpoint: Checkpoi
     progress: saved.progress,
     last_restored: { snapshot_id: checkpoint.snapshot_id, at: tx.now },
   };
+}
+
+/** `track checkpoint create`: a manual checkpoint of one track. */
+export async function createCheckpoint(ctx: StoreContext, trackId: string, options: { name?: string; reason?: string } = {}): Promise<Checkpoint> {
+  assertId('track', trackId, '--track-id');
+  return mutate(ctx, 'checkpoint create', async (tx) => {
+    const { checkpoint, track } = await stageCheckpoint(tx, await tx.track(trackId), {
+      event: 'manual', type: 'checkpoint', name: options.name, reason: options.reason,
+    });
+    tx.putTrack({ ...track, updated_at: tx.now });
+    return checkpoint;
+  });
 }
 
 /** Checkpoints the current state, then restores `checkpoint`: a restore can always be undone. */

@@ -38,43 +38,30 @@ async function collectGroups(ctx: StoreContext, filter: SnapshotFilter): Promise
   const { registry } = await readIndex(ctx);
   const groups: SnapshotGroup[] = [];
   const problems: Problem[] = [];
-  const sizeOf = async (file: string) => (await stat(file).catch(() => null))?.size ?? 0;
+  // Newest first, as both readers return them; sizes read in parallel.
+  const group = async (trackId: string, runId: string | null, items: Array<{ snapshot_id: string; type: string; created_at: string; file: string }>) => ({
+    entries: await Promise.all(items.map(async (item) => ({
+      snapshot_id: item.snapshot_id,
+      type: item.type,
+      track_id: trackId,
+      run_id: runId,
+      created_at: item.created_at,
+      file: item.file,
+      size_bytes: (await stat(item.file).catch(() => null))?.size ?? 0,
+    }))),
+  });
   for (const trackId of Object.keys(registry.tracks).sort()) {
     if (filter.trackId && trackId !== filter.trackId) continue;
     if (!filter.runId) {
       const list = await readCheckpoints(ctx, trackId);
       problems.push(...list.problems);
-      groups.push({
-        entries: await Promise.all(
-          list.checkpoints.map(async (entry) => ({
-            snapshot_id: entry.snapshot_id,
-            type: entry.type,
-            track_id: trackId,
-            run_id: null,
-            created_at: entry.created_at,
-            file: entry.file,
-            size_bytes: await sizeOf(entry.file),
-          })),
-        ),
-      });
+      groups.push(await group(trackId, null, list.checkpoints));
     }
     for (const [runId, run] of Object.entries(registry.runs)) {
       if (run.track_id !== trackId || (filter.runId && runId !== filter.runId)) continue;
       const list = await readRunSnapshots(ctx, trackId, runId);
       problems.push(...list.problems);
-      groups.push({
-        entries: await Promise.all(
-          list.snapshots.map(async (snapshot) => ({
-            snapshot_id: snapshot.snapshot_id,
-            type: snapshot.type,
-            track_id: trackId,
-            run_id: runId,
-            created_at: snapshot.created_at,
-            file: snapshot.file,
-            size_bytes: await sizeOf(snapshot.file),
-          })),
-        ),
-      });
+      groups.push(await group(trackId, runId, list.snapshots));
     }
   }
   return { groups, problems };

@@ -2,15 +2,12 @@ import * as checkpoints from './checkpoints';
 import { createContext, type StoreContext, type StoreOptions } from './context';
 import { runDoctor } from './doctor';
 import { updateTrack } from './editing';
-import { assertId } from './ids';
 import * as lifecycle from './lifecycle';
 import * as queries from './queries';
 import * as recovery from './recovery';
 import * as runs from './runs';
-import { mutate } from './transaction';
 import * as snapshots from './snapshots';
 import * as trackContext from './track-context';
-import type { Track } from './schemas';
 
 /**
  * The store of one workspace: every operation of the CLI and the extension goes through here.
@@ -56,17 +53,7 @@ export class TrackStore {
   listArtifacts(trackId: string) { return trackContext.listArtifacts(this.ctx, trackId); }
 
   // Checkpoints
-  async createCheckpoint(trackId: string, options: { name?: string; reason?: string } = {}) {
-    assertId('track', trackId, '--track-id');
-    return mutate(this.ctx, 'checkpoint create', async (tx) => {
-      const track: Track = await tx.track(trackId);
-      const { checkpoint, track: updated } = await checkpoints.stageCheckpoint(tx, track, {
-        event: 'manual', type: 'checkpoint', name: options.name, reason: options.reason,
-      });
-      tx.putTrack({ ...updated, updated_at: tx.now });
-      return checkpoint;
-    });
-  }
+  createCheckpoint(trackId: string, options: { name?: string; reason?: string } = {}) { return checkpoints.createCheckpoint(this.ctx, trackId, options); }
   restoreCheckpoint(trackId: string, checkpointId: string) { return lifecycle.restoreCheckpoint(this.ctx, trackId, checkpointId); }
   async listCheckpoints(trackId: string) {
     await queries.getTrack(this.ctx, trackId);

@@ -18,6 +18,18 @@ describe('doctor', function () {
 
   const codes = (report: any) => report.problems.map((p: any) => p.code).sort();
 
+  /** A committed-but-unapplied write of track b, as a process killed after its commit point leaves it. */
+  function pendingJournal(change: Record<string, unknown>, tag: string): string {
+    const trackFile = ws.trackFile(b);
+    const temp = path.join(path.dirname(trackFile), `.track.json.999999.1.abcdef${tag}.tmp`);
+    writeFileSync(temp, JSON.stringify({ ...ws.readJson(trackFile), ...change }, null, 2));
+    ws.writeJson(path.join(ws.tracksDir, 'track-journal.json'), {
+      schema_version: 1, created_at: new Date().toISOString(),
+      entries: [{ target: path.relative(ws.conductor, trackFile), temp: path.relative(ws.conductor, temp) }],
+    });
+    return trackFile;
+  }
+
   it('a clean store is healthy (exit 0)', () => {
     const result = ws.cli(['doctor']);
     assert.equal(result.code, 0);
@@ -41,13 +53,7 @@ describe('doctor', function () {
   });
 
   it('finishes a write interrupted after its commit point (journal), and removes old temp files', () => {
-    const trackFile = ws.trackFile(b);
-    const temp = path.join(path.dirname(trackFile), `.track.json.999999.1.abcdef01.tmp`);
-    writeFileSync(temp, JSON.stringify({ ...ws.readJson(trackFile), priority: 'P0' }, null, 2));
-    ws.writeJson(path.join(ws.tracksDir, 'track-journal.json'), {
-      schema_version: 1, created_at: new Date().toISOString(),
-      entries: [{ target: path.relative(ws.conductor, trackFile), temp: path.relative(ws.conductor, temp) }],
-    });
+    const trackFile = pendingJournal({ priority: 'P0' }, '01');
     const orphanTemp = path.join(ws.tracksDir, a, `.track.json.999999.2.abcdef02.tmp`);
     writeFileSync(orphanTemp, '{"half');
     const old = (Date.now() - 120_000) / 1000;
@@ -61,13 +67,7 @@ describe('doctor', function () {
   });
 
   it('any write finishes a pending journal first', () => {
-    const trackFile = ws.trackFile(b);
-    const temp = path.join(path.dirname(trackFile), `.track.json.999999.1.abcdef03.tmp`);
-    writeFileSync(temp, JSON.stringify({ ...ws.readJson(trackFile), name: 'Rolled Forward' }, null, 2));
-    ws.writeJson(path.join(ws.tracksDir, 'track-journal.json'), {
-      schema_version: 1, created_at: new Date().toISOString(),
-      entries: [{ target: path.relative(ws.conductor, trackFile), temp: path.relative(ws.conductor, temp) }],
-    });
+    const trackFile = pendingJournal({ name: 'Rolled Forward' }, '03');
     ws.ok(['update', '--track-id', a, '--field', 'priority', '--value', 'P1']);
     assert.equal(ws.readJson(trackFile).name, 'Rolled Forward');
   });
