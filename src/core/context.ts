@@ -1,8 +1,8 @@
-import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STALE_MS } from './lock';
+import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STALE_MS, staleMsFromEnv } from './lock';
 import { locateStore, StorePaths, type LocateOptions } from './paths';
 
 export interface StoreOptions extends LocateOptions {
-  /** Lock stale time (ms); 30 s as the spec says. */
+  /** Lock stale time (ms); 30 s as the spec says, or TRACK_MANAGER_LOCK_STALE_MS. */
   lockStaleMs?: number;
   /** How long a write waits for the lock before E_LOCK_TIMEOUT (ms). */
   lockTimeoutMs?: number;
@@ -28,7 +28,7 @@ export function createContext(options: StoreOptions = {}): StoreContext {
   const paths = new StorePaths(locateStore(options));
   return {
     paths,
-    lockStaleMs: options.lockStaleMs ?? DEFAULT_STALE_MS,
+    lockStaleMs: options.lockStaleMs ?? staleMsFromEnv(options.env) ?? DEFAULT_STALE_MS,
     lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
     command: options.command ?? 'track-manager',
     ownerPid: options.ownerPid ?? null,

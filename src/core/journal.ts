@@ -2,7 +2,7 @@ import { mkdir, rename, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { TrackError } from './errors';
 import { fsyncDirectory, readDocument, serialize, writeDurableTemp, writeFileAtomic } from './files';
-import type { HeldLock } from './lock';
+import { isHeldBy, type HeldLock } from './lock';
 import type { StorePaths } from './paths';
 import { journalSchema, SCHEMA_VERSION } from './schemas';
 
@@ -31,6 +31,8 @@ export async function commitFiles(
       const journal = {
         schema_version: SCHEMA_VERSION,
         created_at: new Date().toISOString(),
+        // Nobody else rolls it forward while this writer still holds the lock (rollForwardJournal).
+        writer: lock.token,
         entries: staged.map((entry) => ({
           target: path.relative(paths.conductorDir, entry.target),
           temp: path.relative(paths.conductorDir, entry.temp),
@@ -43,7 +45,13 @@ export async function commitFiles(
     throw error;
   }
   await applyEntries(staged, createdDirs);
-  if (staged.length > 1) await unlink(paths.journalFile);
+  // Past the commit point: if another process took the lock over meanwhile, it rolled this journal
+  // forward (the write stands) and the journal there now may be its own.
+  if (staged.length > 1 && (await lock.stillOwned())) await unlink(paths.journalFile).catch(ignoreMissing);
+}
+
+function ignoreMissing(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'ENOENT') throw error;
 }
 
 /** Finishes a commit that a killed process left behind. Returns whether there was one. */
@@ -53,6 +61,9 @@ export async function rollForwardJournal(paths: StorePaths): Promise<boolean> {
     display: (file) => paths.display(file),
   });
   if (!journal) return false;
+  if (typeof journal.writer === 'string' && (await isHeldBy(paths, journal.writer))) {
+    throw new TrackError('E_LOCK_COMPROMISED', 'Another process still holds the store lock and is finishing its own write; nothing was written. Run the command again.', { reason: 'journal writer holds the lock' });
+  }
   const entries = journal.entries.map((entry) => ({
     target: insideConductor(paths, entry.target),
     temp: insideConductor(paths, entry.temp),

@@ -1,21 +1,42 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import * as fs from 'node:fs';
+import { mkdir, readdir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import * as path from 'node:path';
 import type * as ProperLockfile from 'proper-lockfile';
-import { TrackError } from './errors';
+import { toTrackError, TrackError } from './errors';
 import { parseDocument } from './files';
 import type { StorePaths } from './paths';
 import { lockOwnerSchema, type LockOwner } from './schemas';
 
 export const DEFAULT_STALE_MS = 30_000;
+/** Below this a holder could not refresh its lock in time (proper-lockfile refreshes at most once a second). */
+export const MIN_STALE_MS = 2_000;
 export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
 /** One proper-lockfile retry round; between rounds we look for an abandoned lock to take over. */
 const ROUND_RETRIES = { retries: 40, factor: 1.2, minTimeout: 1, maxTimeout: 12, randomize: true };
 /**
- * A holder records itself (owner file) within a millisecond of creating the lock. A lock still
- * without an owner after this long belongs to a process killed in between.
+ * A holder records itself (its owner file) within a millisecond of creating the lock. A lock still
+ * without an owner after this long belongs to a process killed (or stopped) in between.
  */
 const OWNERLESS_GRACE_MS = 2_000;
+/** proper-lockfile never judges staleness itself: its check-then-remove is not atomic (see takeOver). */
+const NEVER_STALE_FOR_PROPER_LOCKFILE = 2 ** 31 - 1;
+/** The owner file inside the lock directory; the token in its name is the proof of ownership. */
+const OWNER_FILE = /^owner\.([0-9a-f]{32})\.json$/;
+
+/**
+ * TRACK_MANAGER_LOCK_STALE_MS: the stale time of the store lock (default 30 s). Every process
+ * using one store must use the same value. Meant for tests and soak runs; returns undefined when unset.
+ */
+export function staleMsFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.TRACK_MANAGER_LOCK_STALE_MS;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < MIN_STALE_MS) {
+    throw new TrackError('E_INVALID_INPUT', `TRACK_MANAGER_LOCK_STALE_MS must be a number of milliseconds of at least ${MIN_STALE_MS}, not ${JSON.stringify(raw)}.`, { field: 'TRACK_MANAGER_LOCK_STALE_MS' });
+  }
+  return Number(raw);
+}
 
 export interface LockSettings {
   staleMs?: number;
@@ -25,11 +46,137 @@ export interface LockSettings {
 }
 
 export interface HeldLock {
-  /** Throws E_LOCK_COMPROMISED unless the lock on disk is still the one we created. */
+  /** This holder's token: unique per acquisition, never reused. Recorded in the journals it writes. */
+  readonly token: string;
+  /**
+   * Throws E_LOCK_COMPROMISED unless this process provably still holds the lock and will for a
+   * while: its owner file (named by its token) is still inside the lock directory, and the lock
+   * was refreshed recently enough that nobody could have judged it stale. Call it right before a
+   * commit point.
+   */
   assertHeld(): Promise<void>;
+  /** Whether the owner file is still there (no timing check): for clean-up after a commit. */
+  stillOwned(): Promise<boolean>;
 }
 
+/** One acquisition of the lock by this process. */
+class Hold {
+  token = '';
+  established = false;
+  lost = false;
+  tainted = false;
+  compromisedBy: Error | null = null;
+  /** A lower bound of the time others see as the lock's last refresh (min of its mtime and ctime). */
+  base = 0;
+  readonly refreshMs: number;
+  /** The commit-time limit on the lock's age: half the stale time leaves the other half as margin. */
+  readonly maxAgeMs: number;
+
+  constructor(readonly lockDir: string, readonly staleMs: number, readonly owner: { pid: number; host: string; command: string }) {
+    this.refreshMs = Math.max(1_000, Math.floor(staleMs / 4));
+    this.maxAgeMs = Math.max(Math.floor(staleMs / 2), this.refreshMs + 500);
+  }
+
+  get ownerFile(): string {
+    return path.join(this.lockDir, `owner.${this.token}.json`);
+  }
+
+  noteRefresh(startedAt: number, mtime: number): void {
+    if (startedAt - this.base > this.maxAgeMs) this.tainted = true;
+    this.base = Math.max(this.base, Math.min(startedAt, mtime));
+  }
+
+  problem(now = Date.now()): string | null {
+    if (this.lost) return 'the lock was taken over by another process';
+    if (this.compromisedBy) return `the lock was changed by another process (${this.compromisedBy.message})`;
+    if (this.tainted || now - this.base > this.maxAgeMs) {
+      return `this process was paused or busy for longer than the lock allows (${(this.maxAgeMs / 1000).toFixed(1)} s without a refresh), so another process may have taken the lock over`;
+    }
+    return null;
+  }
+}
+
+/** The hold being acquired or held per lock directory (one at a time: see inProcessTails). */
+const holds = new Map<string, Hold>();
 const inProcessTails = new Map<string, Promise<unknown>>();
+
+/**
+ * The file system proper-lockfile works through. It makes the lock's creation and every removal
+ * token-aware: mkdir records the owner inside the new directory before proper-lockfile even knows
+ * it has the lock; a refresh or a release of a lock whose owner file is gone does nothing.
+ */
+const lockFs = {
+  realpath: fs.realpath,
+  stat: fs.stat,
+  mkdir(dir: string, callback: (error: NodeJS.ErrnoException | null) => void): void {
+    const hold = holds.get(dir);
+    if (!hold) return fs.mkdir(dir, callback);
+    const startedAt = Date.now();
+    fs.mkdir(dir, (error) => {
+      if (error) return callback(error);
+      establish(hold, startedAt).then(() => callback(null), (failure: NodeJS.ErrnoException) => callback(failure));
+    });
+  },
+  utimes(file: string, atime: Date, mtime: Date, callback: (error: NodeJS.ErrnoException | null) => void): void {
+    const hold = holds.get(file);
+    if (hold?.established && (hold.lost || !fs.existsSync(hold.ownerFile))) {
+      hold.lost = true;
+      return callback(Object.assign(new Error(`lock owner file ${hold.ownerFile} is gone`), { code: 'ENOENT' }));
+    }
+    const startedAt = Date.now();
+    fs.utimes(file, atime, mtime, (error) => {
+      if (!error && hold?.established) hold.noteRefresh(startedAt, mtime.getTime());
+      callback(error);
+    });
+  },
+  rmdir(dir: string, callback: (error: NodeJS.ErrnoException | null) => void): void {
+    // Releases go through releaseHold; proper-lockfile only removes directories we never established.
+    if (holds.get(dir)?.established) return callback(null);
+    fs.rmdir(dir, callback);
+  },
+  rmdirSync(dir: string): void {
+    // At exit: remove our lock only if it is still ours.
+    const hold = holds.get(dir);
+    if (hold?.established) {
+      if (hold.lost) return;
+      try {
+        fs.unlinkSync(hold.ownerFile);
+      } catch {
+        return;
+      }
+    }
+    fs.rmdirSync(dir);
+  },
+};
+
+/**
+ * Records the owner inside the directory we just created. A fresh token per directory: a takeover
+ * removes a lock by unlinking the one owner file it examined, and that name exists in no other lock.
+ * If the directory vanished or holds any other entry meanwhile (a takeover removed our empty
+ * directory and someone else created theirs), we back off as if it had been taken: EEXIST.
+ */
+async function establish(hold: Hold, startedAt: number): Promise<void> {
+  hold.token = randomBytes(16).toString('hex');
+  hold.base = startedAt;
+  const owner: LockOwner = { ...hold.owner, acquired_at: new Date(startedAt).toISOString(), token: hold.token };
+  const busy = () => Object.assign(new Error('Lock file is already being held'), { code: 'EEXIST' });
+  try {
+    await writeFile(hold.ownerFile, JSON.stringify(owner), { flag: 'wx' });
+  } catch (error) {
+    await unlink(hold.ownerFile).catch(() => undefined);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EEXIST') throw busy();
+    // Disk full, read-only…: leave nothing behind, not even the empty directory.
+    await rmdir(hold.lockDir).catch(() => undefined);
+    throw error;
+  }
+  const entries = await readdir(hold.lockDir).catch(() => null);
+  if (!entries || entries.length !== 1) {
+    await unlink(hold.ownerFile).catch(() => undefined);
+    throw busy();
+  }
+  hold.established = true;
+}
 
 /** Loaded on the first write only: commands that just read start faster without it. */
 function properLockfile(): typeof ProperLockfile {
@@ -61,94 +208,165 @@ export async function withStoreLock<T>(
   }
 }
 
+function compromised(reason: string): TrackError {
+  return new TrackError(
+    'E_LOCK_COMPROMISED',
+    `The store lock was lost while this command held it: ${reason}. Nothing was written; run the command again.`,
+    { reason },
+  );
+}
+
 async function holdLock<T>(paths: StorePaths, settings: LockSettings, work: (lock: HeldLock) => Promise<T>): Promise<T> {
-  const staleMs = settings.staleMs ?? DEFAULT_STALE_MS;
-  let compromisedBy: Error | null = null;
-  const release = await acquire(paths, settings, staleMs, (error) => {
-    // proper-lockfile would throw this from a timer; we record it and abort the write instead.
-    compromisedBy = error;
-  });
-  const lockStat = await stat(paths.lockDir);
-  const owner: LockOwner = {
-    pid: process.pid,
-    host: hostname(),
-    command: settings.command ?? 'track',
-    acquired_at: new Date().toISOString(),
-    lock_ino: lockStat.ino,
-  };
-  await writeOwner(paths, owner);
+  const staleMs = Math.max(settings.staleMs ?? DEFAULT_STALE_MS, MIN_STALE_MS);
+  const { hold, release } = await acquire(paths, settings, staleMs);
   const held: HeldLock = {
+    token: hold.token,
     async assertHeld() {
-      const current = await stat(paths.lockDir).catch(() => null);
-      if (compromisedBy || !current || current.ino !== lockStat.ino) {
-        throw new TrackError(
-          'E_LOCK_COMPROMISED',
-          'The store lock was taken over by another process while this command held it (was the machine suspended?). Nothing was written; run the command again.',
-          { reason: compromisedBy ? String((compromisedBy as Error).message) : 'lock directory replaced' },
-        );
-      }
+      const before = hold.problem();
+      if (before) throw compromised(before);
+      if (!(await ownerFilePresent(hold))) hold.lost = true;
+      // Checked again after the await: a pause during the stat counts too.
+      const after = hold.problem();
+      if (after) throw compromised(after);
     },
+    stillOwned: () => ownerFilePresent(hold),
   };
   try {
     return await work(held);
   } finally {
-    await unlink(paths.lockOwnerFile).catch(() => undefined);
-    await release().catch(() => undefined);
+    await releaseHold(hold, release);
   }
 }
 
-async function acquire(
-  paths: StorePaths,
-  settings: LockSettings,
-  staleMs: number,
-  onCompromised: (error: Error) => void,
-): Promise<() => Promise<void>> {
+async function ownerFilePresent(hold: Hold): Promise<boolean> {
+  if (hold.lost) return false;
+  return stat(hold.ownerFile).then(() => true, () => false);
+}
+
+async function releaseHold(hold: Hold, release: () => Promise<void>): Promise<void> {
+  const owned = !hold.lost && (await unlink(hold.ownerFile).then(() => true, () => false));
+  hold.lost = true;
+  await release().catch(() => undefined); // stops the refresh timer; its rmdir is a no-op now
+  if (holds.get(hold.lockDir) === hold) holds.delete(hold.lockDir);
+  // Only the holder that just removed its own owner file removes the directory.
+  if (owned) await rmdir(hold.lockDir).catch(() => undefined);
+}
+
+async function acquire(paths: StorePaths, settings: LockSettings, staleMs: number): Promise<{ hold: Hold; release: () => Promise<void> }> {
   await mkdir(paths.tracksDir, { recursive: true });
   const deadline = Date.now() + (settings.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
-  const options = {
-    lockfilePath: paths.lockDir,
-    realpath: false,
-    stale: staleMs,
-    onCompromised,
-  };
+  const owner = { pid: process.pid, host: hostname(), command: settings.command ?? 'track' };
   for (let round = 0; ; round += 1) {
+    const hold = new Hold(paths.lockDir, staleMs, owner);
+    holds.set(paths.lockDir, hold);
     try {
-      return await properLockfile().lock(paths.registryFile, { ...options, retries: round === 0 ? 0 : ROUND_RETRIES });
+      const release = await properLockfile().lock(paths.registryFile, {
+        lockfilePath: paths.lockDir,
+        realpath: false,
+        stale: NEVER_STALE_FOR_PROPER_LOCKFILE,
+        update: hold.refreshMs,
+        retries: round === 0 ? 0 : ROUND_RETRIES,
+        fs: lockFs,
+        // proper-lockfile would throw this from a timer; we record it and refuse to commit instead.
+        onCompromised: (error: Error) => {
+          hold.compromisedBy = error;
+        },
+      });
+      if (hold.established) return { hold, release };
+      await release().catch(() => undefined);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      if (holds.get(paths.lockDir) === hold) holds.delete(paths.lockDir);
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw toTrackError(error);
     }
     if (await takeOverAbandonedLock(paths, staleMs)) continue;
-    if (Date.now() >= deadline) throw await lockTimeoutError(paths);
+    if (Date.now() >= deadline) throw await lockTimeoutError(paths, staleMs);
   }
+}
+
+interface ExaminedLock {
+  ino: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  /** Every entry inside the lock directory. */
+  entries: string[];
+  /** The one owner file's name, when there is exactly one. */
+  ownerName: string | null;
+  /** Its content, when readable and valid. */
+  owner: LockOwner | null;
+}
+
+async function examineLock(lockDir: string): Promise<ExaminedLock | null> {
+  const info = await stat(lockDir).catch(() => null);
+  if (!info) return null;
+  const entries = info.isDirectory() ? await readdir(lockDir).catch(() => null) : [];
+  if (!entries) return null;
+  const owners = entries.filter((name) => OWNER_FILE.test(name));
+  const ownerName = owners.length === 1 ? owners[0] : null;
+  let owner: LockOwner | null = null;
+  if (ownerName) {
+    const file = path.join(lockDir, ownerName);
+    owner = await readFile(file, 'utf8')
+      .then((text) => parseDocument(text, file, lockOwnerSchema, { kind: 'lock owner' }))
+      .catch(() => null);
+  }
+  return { ino: info.ino, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, entries, ownerName, owner };
 }
 
 /**
- * A lock whose holder is known dead on this host, that never got an owner, or whose date is
- * implausibly far in the future, is abandoned: proper-lockfile alone would wait out the stale time
- * (or forever, for a future date). We move exactly the directory we examined aside, and a holder
- * whose lock was moved finds out in assertHeld() before it writes anything.
+ * How long ago the lock last showed a sign of life, never negative. A refresh sets the mtime;
+ * the ctime is set by the kernel to the real time of any change, so a date in the future (a clock
+ * ahead, a `touch`) counts from when it was set, not from when it says.
  */
-async function takeOverAbandonedLock(paths: StorePaths, staleMs: number): Promise<boolean> {
-  const examined = await stat(paths.lockDir).catch(() => null);
-  if (!examined) return true;
-  if (!isAbandoned(examined, await readOwner(paths), staleMs)) return false;
-  const aside = `${paths.lockDir}.abandoned-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await rename(paths.lockDir, aside);
-  } catch {
-    return true;
-  }
-  await rmdir(aside).catch(() => undefined);
-  return true;
+function quietForMs(lock: { mtimeMs: number; ctimeMs: number }, now: number): number {
+  return Math.max(0, now - Math.min(lock.mtimeMs, lock.ctimeMs));
 }
 
-function isAbandoned(lock: { ino: number; mtimeMs: number }, owner: LockOwner | null, staleMs: number): boolean {
-  const ownerOfThisLock = owner && owner.lock_ino === lock.ino ? owner : null;
-  const holder = ownerOfThisLock ? processState(ownerOfThisLock) : 'unknown';
-  const ageMs = Date.now() - lock.mtimeMs;
-  if (holder === 'dead') return true;
-  if (holder === 'alive') return false;
-  return (!ownerOfThisLock && ageMs > OWNERLESS_GRACE_MS) || ageMs < -staleMs;
+type Verdict = { abandoned: false } | { abandoned: true; why: 'holder-dead' | 'stale' | 'ownerless' };
+
+/**
+ * A lock is abandoned when its holder is known dead on this host, when it was not refreshed for
+ * the stale time (whether or not its holder runs: a stopped holder loses it, and finds out), or
+ * when it never got an owner within a short grace.
+ */
+function judge(lock: ExaminedLock, staleMs: number, now = Date.now()): Verdict {
+  const quiet = quietForMs(lock, now);
+  if (lock.owner && processState(lock.owner) === 'dead') return { abandoned: true, why: 'holder-dead' };
+  if (quiet > staleMs) return { abandoned: true, why: 'stale' };
+  if (!lock.owner && quiet > OWNERLESS_GRACE_MS) return { abandoned: true, why: 'ownerless' };
+  return { abandoned: false };
+}
+
+/**
+ * Takes over the lock if the one at the path is abandoned, and only that one. Its owner file's name
+ * holds a token no other lock ever had, so unlinking it removes the examined lock and nothing else:
+ * of several processes taking over at once exactly one succeeds, the others find it gone. Once the
+ * owner file is gone, its holder cannot commit (assertHeld) nor remove the directory (releaseHold),
+ * so the directory left behind is removed only here. An ownerless lock is removed only if it is
+ * still the empty directory examined; rmdir cannot remove a lock whose owner has meanwhile
+ * recorded itself, and a process whose empty new directory is removed before it recorded itself
+ * notices in establish() and tries again. Returns whether it is worth trying to lock again at once.
+ */
+async function takeOverAbandonedLock(paths: StorePaths, staleMs: number): Promise<boolean> {
+  const examined = await examineLock(paths.lockDir);
+  if (!examined) return true;
+  if (!judge(examined, staleMs).abandoned) return false;
+  const ownerNames = examined.entries.filter((name) => OWNER_FILE.test(name));
+  if (ownerNames.length > 0) {
+    let removedAny = false;
+    for (const name of ownerNames) {
+      if (await unlink(path.join(paths.lockDir, name)).then(() => true, () => false)) removedAny = true;
+    }
+    // Another process took it over first (or its holder let go): nothing of ours to remove.
+    if (!removedAny) return true;
+  } else {
+    const now = await stat(paths.lockDir).catch(() => null);
+    if (!now || now.ino !== examined.ino || now.mtimeMs !== examined.mtimeMs || now.ctimeMs !== examined.ctimeMs) return true;
+  }
+  for (const name of examined.entries) {
+    if (!OWNER_FILE.test(name)) await unlink(path.join(paths.lockDir, name)).catch(() => undefined);
+  }
+  await rmdir(paths.lockDir).catch(() => undefined);
+  return true;
 }
 
 export type HolderState = 'alive' | 'dead' | 'unknown';
@@ -165,60 +383,59 @@ export function processState(owner: { pid: number | null; host: string }): Holde
   }
 }
 
+/** The owner recorded inside the lock directory, if there is exactly one valid owner file. */
 export async function readOwner(paths: StorePaths): Promise<LockOwner | null> {
-  try {
-    const text = await readFile(paths.lockOwnerFile, 'utf8');
-    return parseDocument(text, paths.lockOwnerFile, lockOwnerSchema, { kind: 'lock owner' });
-  } catch {
-    return null;
-  }
+  return (await examineLock(paths.lockDir))?.owner ?? null;
 }
 
-async function writeOwner(paths: StorePaths, owner: LockOwner): Promise<void> {
-  // Advisory only (it names the holder in messages): a rename is enough, no fsync needed.
-  const temp = `${paths.lockOwnerFile}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  await writeFile(temp, JSON.stringify(owner));
-  await rename(temp, paths.lockOwnerFile);
+/** Whether the holder with this token still holds the store lock (its owner file is there). */
+export async function isHeldBy(paths: StorePaths, token: string): Promise<boolean> {
+  if (!/^[0-9a-f]{32}$/.test(token)) return false;
+  return stat(path.join(paths.lockDir, `owner.${token}.json`)).then(() => true, () => false);
 }
 
 export interface LockInfo {
   exists: boolean;
   owner: LockOwner | null;
+  /** Since the owner acquired it (never negative). */
   ageMs: number | null;
+  /** Since its last sign of life (never negative, also for a lock dated in the future). */
   refreshedMsAgo: number | null;
+  /** How far in the future the lock's date is (0 when it is not). */
+  datedInFutureMs: number;
   holder: HolderState;
   stale: boolean;
 }
 
 export async function inspectLock(paths: StorePaths, staleMs = DEFAULT_STALE_MS): Promise<LockInfo> {
-  const examined = await stat(paths.lockDir).catch(() => null);
-  if (!examined) return { exists: false, owner: null, ageMs: null, refreshedMsAgo: null, holder: 'unknown', stale: false };
-  const read = await readOwner(paths);
-  const owner = read && read.lock_ino === examined.ino ? read : null;
+  const examined = await examineLock(paths.lockDir);
+  if (!examined) return { exists: false, owner: null, ageMs: null, refreshedMsAgo: null, datedInFutureMs: 0, holder: 'unknown', stale: false };
   const now = Date.now();
-  const holder = owner ? processState(owner) : 'unknown';
-  const refreshedMsAgo = now - examined.mtimeMs;
-  const stale = isAbandoned(examined, read, staleMs) || refreshedMsAgo > staleMs;
+  const owner = examined.owner;
+  // proper-lockfile dates a fresh lock up to a second ahead (mtime precision probe).
+  const ahead = examined.mtimeMs - now;
   return {
     exists: true,
     owner,
-    ageMs: owner ? now - Date.parse(owner.acquired_at) : null,
-    refreshedMsAgo,
-    holder,
-    stale,
+    ageMs: owner ? Math.max(0, now - Date.parse(owner.acquired_at)) : null,
+    refreshedMsAgo: quietForMs(examined, now),
+    datedInFutureMs: ahead > 1_500 ? ahead : 0,
+    holder: owner ? processState(owner) : 'unknown',
+    stale: judge(examined, Math.max(staleMs, MIN_STALE_MS), now).abandoned,
   };
 }
 
-async function lockTimeoutError(paths: StorePaths): Promise<TrackError> {
-  const info = await inspectLock(paths);
+async function lockTimeoutError(paths: StorePaths, staleMs: number): Promise<TrackError> {
+  const info = await inspectLock(paths, staleMs);
   const seconds = (ms: number | null) => (ms === null ? 'unknown' : `${(ms / 1000).toFixed(1)} s`);
   const holder = info.owner
     ? `pid ${info.owner.pid} on ${info.owner.host} (${info.owner.command})`
     : 'an unknown process';
+  const future = info.datedInFutureMs > 0 ? ` (its date is ${seconds(info.datedInFutureMs)} in the future)` : '';
   return new TrackError(
     'E_LOCK_TIMEOUT',
-    `Failed to acquire registry lock: held by ${holder} for ${seconds(info.ageMs)}, last refreshed ${seconds(info.refreshedMsAgo)} ago. ` +
-      `Wait a few seconds and retry; a lock not refreshed for 30 s is stale and \`track doctor --repair\` removes it (${paths.display(paths.lockDir)}).`,
+    `Failed to acquire registry lock: held by ${holder} for ${seconds(info.ageMs)}, last refreshed ${seconds(info.refreshedMsAgo)} ago${future}. ` +
+      `Wait a few seconds and retry; a lock not refreshed for ${Math.round(staleMs / 1000)} s is stale and \`track doctor --repair\` removes it (${paths.display(paths.lockDir)}).`,
     { holder: info.owner, age_ms: info.ageMs, refreshed_ms_ago: info.refreshedMsAgo },
   );
 }

@@ -216,6 +216,9 @@ export const lockOwnerSchema = z.looseObject({
   host: z.string(),
   command: z.string(),
   acquired_at: timestamp,
-  lock_ino: z.number(),
+  /** Older versions tied the owner to the lock directory's inode (which ext4 reuses at once). */
+  lock_ino: z.optional(z.number()),
+  /** The holder's token: unique per acquisition; the owner file inside the lock is named by it. */
+  token: z.optional(z.string()),
 });
 export type LockOwner = z.infer<typeof lockOwnerSchema>;

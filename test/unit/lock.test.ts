@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -9,6 +10,14 @@ import { withStoreLock } from '../../src/core/lock';
 import { TrackStore } from '../../src/core/store';
 import { mutate } from '../../src/core/transaction';
 import { Workspace } from '../helpers/workspace';
+
+/** Records this (live) test process as the lock's owner, as a holder does: a file named by its token inside the lock. */
+function recordOwner(lockDir: string): void {
+  const token = randomBytes(16).toString('hex');
+  writeFileSync(path.join(lockDir, `owner.${token}.json`), JSON.stringify({
+    pid: process.pid, host: hostname(), command: 'this test', acquired_at: new Date().toISOString(), token,
+  }));
+}
 
 function holdLock(root: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
@@ -67,9 +76,7 @@ describe('the store lock (proper-lockfile)', function () {
 
   it('a lock refreshed 25 s ago whose holder is alive is respected (stale only after 30 s)', () => {
     mkdirSync(lockDir);
-    writeFileSync(path.join(ws.tracksDir, 'track-registry.lock-owner.json'), JSON.stringify({
-      pid: process.pid, host: hostname(), command: 'this test', acquired_at: new Date().toISOString(), lock_ino: require('node:fs').statSync(lockDir).ino,
-    }));
+    recordOwner(lockDir);
     const recent = (Date.now() - 25_000) / 1000;
     utimesSync(lockDir, recent, recent);
     assert.equal(update('blocked').code, 7, 'the holder (this live process) keeps it');
@@ -79,16 +86,14 @@ describe('the store lock (proper-lockfile)', function () {
     mkdirSync(lockDir);
     const future = (Date.now() + 3_600_000) / 1000;
     utimesSync(lockDir, future, future);
-    assert.equal(update('after future').code, 0);
+    assert.equal(update('after future', { TRACK_MANAGER_LOCK_TIMEOUT_MS: '5000' }).code, 0);
   });
 
   it('a future-dated lock whose holder is alive is respected', () => {
     mkdirSync(lockDir);
     const future = (Date.now() + 3_600_000) / 1000;
     utimesSync(lockDir, future, future);
-    writeFileSync(path.join(ws.tracksDir, 'track-registry.lock-owner.json'), JSON.stringify({
-      pid: process.pid, host: hostname(), command: 'this test', acquired_at: new Date().toISOString(), lock_ino: require('node:fs').statSync(lockDir).ino,
-    }));
+    recordOwner(lockDir);
     assert.equal(update('blocked').code, 7);
   });
 
