@@ -1,0 +1,33 @@
+// One library writer of the soak (scripts/soak.mjs): a long-lived process using the bundled
+// library as the extension does. Reads one JSON op per line on stdin, answers one JSON line each.
+import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+
+const require = createRequire(import.meta.url);
+const { TrackStore } = require('../dist/index.js');
+const store = new TrackStore({ root: process.argv[2], lockTimeoutMs: Number(process.argv[3]), command: 'soak library writer' });
+
+const actions = {
+  decision: (op) => store.addDecision(op.trackId, { text: op.text }),
+  // Two decisions at once through one process: they queue for the lock in-process.
+  burst: (op) => Promise.all(op.texts.map((text) => store.addDecision(op.trackId, { text }))),
+  update: (op) => store.updateTrack(op.trackId, 'notes', op.value),
+  switch: (op) => store.switchTrack(op.trackId),
+  checkpoint: (op) => store.createCheckpoint(op.trackId, {}),
+  pause: (op) => store.suspendTrack(op.trackId, 'soak'),
+};
+
+const lines = createInterface({ input: process.stdin });
+let queue = Promise.resolve();
+lines.on('line', (line) => {
+  const op = JSON.parse(line);
+  queue = queue.then(async () => {
+    try {
+      const result = await actions[op.kind](op);
+      process.stdout.write(`${JSON.stringify({ id: op.id, ok: true, snapshotId: result?.snapshot_id ?? null })}\n`);
+    } catch (error) {
+      process.stdout.write(`${JSON.stringify({ id: op.id, ok: false, code: error?.code ?? 'UNKNOWN', message: String(error?.message ?? error) })}\n`);
+    }
+  });
+});
+lines.on('close', () => queue.then(() => process.exit(0)));
