@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createContext } from '../../src/core/context';
 import { TrackStore } from '../../src/core/store';
-import { commitFiles } from '../../src/core/journal';
+import { commitFiles, rollForwardJournal } from '../../src/core/journal';
 import { withStoreLock } from '../../src/core/lock';
 import { CLI, runNode, Workspace } from '../helpers/workspace';
 
@@ -125,6 +125,19 @@ describe('the store lock under attack: takeovers, pauses, clocks (issue 7)', fun
     assert.equal((await store.listTracks()).tracks.length, createdCount + 2, 'no create lost');
     const report = await store.doctor();
     assert.deepEqual(report.problems, []);
+  });
+
+  it('a journal is never rolled forward by another while its writer still holds the lock', async () => {
+    const ctx = createContext({ root: ws.dir });
+    const journalFile = path.join(ws.tracksDir, 'track-journal.json');
+    await withStoreLock(ctx.paths, { command: 'journal writer' }, async (lock) => {
+      writeFileSync(journalFile, JSON.stringify({ schema_version: 1, created_at: new Date().toISOString(), writer: lock.token, entries: [] }));
+      await assert.rejects(rollForwardJournal(ctx.paths), { code: 'E_LOCK_COMPROMISED' });
+      assert.ok(existsSync(journalFile), 'left for its writer');
+    });
+    // Once the writer is gone (killed after its commit point), the next holder finishes it.
+    await withStoreLock(ctx.paths, {}, async () => assert.equal(await rollForwardJournal(ctx.paths), true));
+    assert.equal(existsSync(journalFile), false);
   });
 
   it('an ownerless lock dated 20 s in the future: waiters never see a negative age, and it is taken over after the short grace', async () => {
