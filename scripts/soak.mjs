@@ -82,6 +82,9 @@ const ops = [];
 /** Running op processes (CLI children and library workers) by pid. */
 const running = new Map();
 let writersDone = false;
+// Never leave a SIGSTOPped child behind if this script is interrupted.
+process.on('exit', () => { for (const { child } of running.values()) child.kill('SIGKILL'); });
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => process.exit(130));
 
 function killProbability() {
   const remainingOps = Math.max(1, WRITERS * OPS - stats.opsAttempted);
@@ -246,13 +249,17 @@ async function stopper() {
 /** Plants ownerless and future-dated lock directories whenever the lock is free. */
 async function oddLocks() {
   let planted = 0;
+  let next = Date.now() + 1_000;
   while (!writersDone && planted < ODD_LOCKS) {
-    await sleep(1_000 + random() * 3_000);
+    // Poll often: with many writers the lock is free only for moments.
+    await sleep(10 + random() * 40);
+    if (Date.now() < next) continue;
     try {
       fs.mkdirSync(lockDir);
     } catch {
       continue;
     }
+    next = Date.now() + 3_000 + random() * 3_000;
     if (planted % 2 === 1) {
       const future = (Date.now() + 20_000) / 1000;
       fs.utimesSync(lockDir, future, future);
