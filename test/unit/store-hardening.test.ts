@@ -229,8 +229,6 @@ describe('store hardening (issue 7)', function () {
       const result = ws.cli(['run', 'step', '--run-id', run.run_id, '--step', '1', '--state', deep, '--json']);
       assert.equal(result.code, 3, result.stderr.slice(0, 300));
       assert.equal(errorOf(result).code, 'E_INVALID_INPUT');
-      const big = JSON.stringify({ x: 'y'.repeat(2 * 1024 * 1024) });
-      assert.equal(ws.cli(['run', 'step', '--run-id', run.run_id, '--step', '1', '--state', big]).code, 3);
       assert.match(ws.ok(['run', 'step', '--help']) ?? ws.cli(['run', 'step', '--help']).stdout, /deep/);
     });
 
@@ -241,6 +239,9 @@ describe('store hardening (issue 7)', function () {
       for (let i = 0; i < 5000; i += 1) deep = [deep];
       const store = new TrackStore({ root: ws.dir });
       await assert.rejects(store.startRun(a, { workflow: 'w', state: { deep } }), { code: 'E_INVALID_INPUT' });
+      await assert.rejects(store.startRun(a, { workflow: 'w', state: { big: 'y'.repeat(1100 * 1024) } }), { code: 'E_INVALID_INPUT' });
+      const run = await store.startRun(a, { workflow: 'w', state: { fine: [[[1]]] } });
+      assert.deepEqual(run.state, { fine: [[[1]]] });
     });
   });
 
@@ -266,7 +267,7 @@ describe('store hardening (issue 7)', function () {
       assert.ok(report.json.problems.some((p: any) => p.file.includes(a)), report.stdout);
       const listed = ws.cli(['list']);
       assert.equal(listed.code, 0, listed.stderr);
-      assert.equal(listed.json.length, 1);
+      assert.match(listed.stderr, new RegExp(a));
     });
 
     it('progress "", " " and 0x10 are refused', () => {
