@@ -8,6 +8,7 @@ import { serialize, TEMP_FILE_PATTERN } from './files';
 import { commitFiles, rollForwardJournal } from './journal';
 import { setAsideJournal } from './journal-repair';
 import { inspectLock, withStoreLock } from './lock';
+import { withLockScope } from './lock-scope';
 import { forgetCachedIndex } from './reads';
 import {
   listTrackFolders, problemFrom, readRegistry, rebuildRegistry, type Problem,
@@ -156,7 +157,8 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
   const { paths } = ctx;
   const repaired: string[] = [];
   const before = await inspectLock(paths, ctx.lockStaleMs);
-  await withStoreLock(paths, { staleMs: ctx.lockStaleMs, timeoutMs: ctx.lockTimeoutMs, command: `${ctx.command} doctor --repair` }, async (lock) => {
+  const settings = { staleMs: ctx.lockStaleMs, timeoutMs: ctx.lockTimeoutMs, command: `${ctx.command} doctor --repair` };
+  await withLockScope(paths.lockDir, 'doctor --repair', () => withStoreLock(paths, settings, async (lock) => {
     if (before.exists && before.stale) repaired.push(`Removed the stale lock ${paths.display(paths.lockDir)}.`);
     try {
       if (await rollForwardJournal(paths)) repaired.push('Finished an interrupted write from its journal.');
@@ -190,7 +192,7 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
       await commitFiles(paths, lock, new Map([[paths.registryFile, `${JSON.stringify(rebuilt.registry)}\n`]]));
       repaired.push(`Rebuilt the registry from ${Object.keys(rebuilt.registry.tracks).length} track folder(s).`);
     }
-  });
+  }));
   return repaired;
 }
 

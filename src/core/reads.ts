@@ -117,8 +117,12 @@ async function reindex(ctx: StoreContext, registry: Registry | null, changed: st
   return { registry: copy, problems: found };
 }
 
-/** The store cannot be written here: no permission, a read-only file system. */
+/**
+ * The index cannot be written now: no permission, a read-only file system, or a writer holding
+ * the lock longer than a read should wait. A read then answers from the track files alone.
+ */
 function cannotWrite(error: unknown): boolean {
+  if (isTrackError(error, 'E_LOCK_TIMEOUT')) return true;
   const errno = isTrackError(error) ? error.details.errno : (error as NodeJS.ErrnoException)?.code;
   return errno === 'EACCES' || errno === 'EPERM' || errno === 'EROFS';
 }

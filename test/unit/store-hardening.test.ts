@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
-  chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync,
-  writeFileSync,
+  chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync,
+  unlinkSync, writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { isTrackError } from '../../src/core/errors';
 import { TrackStore } from '../../src/core/store';
@@ -95,6 +95,28 @@ describe('store hardening (issue 7)', function () {
       const outcome = await Promise.race([store.pruneSnapshots({ keepCount: 1 }).then((r) => r.removed_count), hang]);
       clearTimeout(timer);
       assert.equal(outcome, 1);
+    });
+
+    it('a read inside a locked section that needs re-indexing answers from the files instead of waiting', async () => {
+      const a = ws.create('Read Under Lock').track_id;
+      unlinkSync(ws.registryFile);
+      const { mutate } = await import('../../src/core/transaction');
+      const store = new TrackStore({ root: ws.dir, lockTimeoutMs: 1_000 });
+      const listed = await mutate(store.ctx, 'outer', () => store.listTracks());
+      assert.deepEqual(listed.tracks.map((t) => t.track_id), [a]);
+    });
+
+    it('a read while another process holds the lock and the index is stale answers without waiting for it', async () => {
+      const a = ws.create('Held Elsewhere').track_id;
+      unlinkSync(ws.registryFile);
+      mkdirSync(path.join(ws.tracksDir, 'track-registry.lock'));
+      ws.writeJson(path.join(ws.tracksDir, 'track-registry.lock-owner.json'), {
+        pid: process.pid, host: hostname(), command: 'test', acquired_at: new Date().toISOString(),
+        lock_ino: statSync(path.join(ws.tracksDir, 'track-registry.lock')).ino,
+      });
+      const result = ws.cli(['list'], { env: { TRACK_MANAGER_LOCK_TIMEOUT_MS: '300' } });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.json[0].track_id, a);
     });
 
     it('a re-entrant lock attempt is an immediate internal error, not a hang', async () => {
