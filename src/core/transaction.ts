@@ -21,6 +21,8 @@ export const GITIGNORE = [
   'tracks/track-registry.lock-owner.json',
   'tracks/track-registry.lock.abandoned-*',
   'tracks/track-journal.json',
+  'tracks/track-journal.json.unapplied-*',
+  '.*.tmp.unapplied-*',
   '.*.tmp',
   '',
 ].join('\n');
