@@ -1,5 +1,6 @@
 import { TrackError } from '../core/errors';
 import { EDITABLE_FIELDS } from '../core/editing';
+import { assertJsonTextWithinLimits, MAX_JSON_BYTES, MAX_JSON_DEPTH } from '../core/json-limits';
 import { viewTrack } from '../core/queries';
 import { formatDetectReport } from '../core/recovery';
 import { PRIORITIES, RUN_STATUSES, TRACK_STATUSES, TRACK_TYPES, type Priority, type RunStatus, type TrackStatus, type TrackType } from '../core/schemas';
@@ -8,7 +9,7 @@ import type { CommandSpec, OptionSpec, Values } from './spec';
 
 const trackId: OptionSpec = { type: 'string', required: true, value: 'ID', description: 'The track id (see `track list`)' };
 const runId: OptionSpec = { type: 'string', required: true, value: 'ID', description: 'The workflow run id (see `track run list`)' };
-const stateOption: OptionSpec = { type: 'string', value: 'JSON', description: 'The run state as a JSON object' };
+const stateOption: OptionSpec = { type: 'string', value: 'JSON', description: `The run state as a JSON object (at most ${MAX_JSON_DEPTH} levels deep and ${MAX_JSON_BYTES / 1024 / 1024} MiB)` };
 const totalOption: OptionSpec = { type: 'string', value: 'N', description: 'Total number of steps of the workflow' };
 
 const str = (values: Values, name: string): string | undefined => values[name] as string | undefined;
@@ -24,6 +25,7 @@ function integer(values: Values, name: string): number | undefined {
 function jsonObject(values: Values, name: string): Record<string, unknown> | undefined {
   const raw = str(values, name);
   if (raw === undefined) return undefined;
+  assertJsonTextWithinLimits(raw, `--${name}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -42,6 +44,15 @@ function oneOf<T extends string>(values: Values, name: string, allowed: readonly
     throw new TrackError('E_INVALID_INPUT', `Invalid --${name} "${raw}": expected one of ${allowed.join(', ')}.`, { field: name });
   }
   return raw as T | undefined;
+}
+
+/** `skipped_runs` in a result only when a checkpoint had to leave runs out. */
+function skippedRuns(skipped: Array<{ run_id: string; problem: string }>): { skipped_runs?: typeof skipped } {
+  return skipped.length > 0 ? { skipped_runs: skipped } : {};
+}
+
+function skippedWarnings(skipped: Array<{ run_id: string; problem: string }>): string[] {
+  return skipped.map((run) => `the checkpoint leaves out run ${run.run_id}: ${run.problem}`);
 }
 
 /** Transitions that print the track afterwards and take only --track-id (and maybe --reason). */
@@ -107,8 +118,11 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'Pause the active track; a checkpoint is created first',
     options: { 'track-id': trackId, reason: { type: 'string', required: true, value: 'TEXT', description: 'Why it is paused' } },
     run: async (store, values) => {
-      const { track, checkpoint } = await store.suspendTrack(str(values, 'track-id')!, str(values, 'reason')!);
-      return { json: { track_id: track.track_id, status: track.status, reason: str(values, 'reason')!.trim(), checkpoint: checkpoint.snapshot_id } };
+      const { track, checkpoint, skipped_runs } = await store.suspendTrack(str(values, 'track-id')!, str(values, 'reason')!);
+      return {
+        json: { track_id: track.track_id, status: track.status, reason: str(values, 'reason')!.trim(), checkpoint: checkpoint.snapshot_id, ...skippedRuns(skipped_runs) },
+        warnings: skippedWarnings(skipped_runs),
+      };
     },
   },
   {
@@ -124,7 +138,10 @@ export const COMMANDS: CommandSpec[] = [
     name: 'switch',
     summary: 'Pause the active track (with a checkpoint) and activate another, atomically',
     options: { to: { type: 'string', required: true, value: 'ID', description: 'The track to activate' } },
-    run: async (store, values) => ({ json: await store.switchTrack(str(values, 'to')!) }),
+    run: async (store, values) => {
+      const result = await store.switchTrack(str(values, 'to')!);
+      return { json: result, warnings: skippedWarnings(result.skipped_runs ?? []) };
+    },
   },
   {
     name: 'complete',
@@ -244,7 +261,10 @@ export const COMMANDS: CommandSpec[] = [
     options: { 'track-id': trackId, name: { type: 'string', value: 'TEXT', description: 'A short name' }, reason: { type: 'string', value: 'TEXT', description: 'Why' } },
     run: async (store, values) => {
       const checkpoint = await store.createCheckpoint(str(values, 'track-id')!, { name: str(values, 'name'), reason: str(values, 'reason') });
-      return { json: { snapshot_id: checkpoint.snapshot_id, track_id: checkpoint.track_id, type: checkpoint.type, created_at: checkpoint.created_at, git: checkpoint.state.project.git } };
+      return {
+        json: { snapshot_id: checkpoint.snapshot_id, track_id: checkpoint.track_id, type: checkpoint.type, created_at: checkpoint.created_at, git: checkpoint.state.project.git, ...skippedRuns(checkpoint.skipped_runs) },
+        warnings: skippedWarnings(checkpoint.skipped_runs),
+      };
     },
   },
   {

@@ -51,6 +51,8 @@ export function mainHelp(commands: CommandSpec[], version: string): string {
     'Global options:',
     ...optionLines(GLOBAL_OPTIONS),
     '',
+    'Each option is given once, except those shown with … (repeatable). A value may start with a dash (--value -1).',
+    '',
     'Results are JSON on stdout. Errors go to stderr (JSON with --json) with these exit codes:',
     '   0  success',
     ...codes,

@@ -73,12 +73,33 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+/**
+ * `--value -1`: an option that takes a value takes the next argument even when it starts with a
+ * dash (a negative number, a text), unless that argument is itself one of the command's options.
+ */
+function joinDashValues(args: string[], options: Record<string, { type: string }>): string[] {
+  const isOption = (arg: string) => arg === '-h' || (arg.startsWith('--') && arg.slice(2).split('=')[0] in options);
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i += 1) {
+    const name = /^--([^=]+)$/.exec(args[i])?.[1];
+    const next = args[i + 1];
+    if (name && options[name]?.type === 'string' && next !== undefined && next.startsWith('-') && !isOption(next)) {
+      joined.push(`--${name}=${next}`);
+      i += 1;
+    } else {
+      joined.push(args[i]);
+    }
+  }
+  return joined;
+}
+
 function parseCommandArgs(command: CommandSpec, args: string[]): Values {
   const options = { ...GLOBAL_OPTIONS, ...command.options };
-  let parsed: { values: Values; positionals: string[] };
+  let parsed: { values: Values; positionals: string[]; tokens?: Array<{ kind: string; name?: string }> };
   try {
     parsed = parseArgs({
-      args,
+      args: joinDashValues(args, options),
+      tokens: true,
       options: Object.fromEntries(
         Object.entries(options).map(([name, option]) => [name, { type: option.type, multiple: option.multiple ?? false, ...(name === 'help' ? { short: 'h' } : {}) }]),
       ),
@@ -87,6 +108,15 @@ function parseCommandArgs(command: CommandSpec, args: string[]): Values {
     }) as { values: Values; positionals: string[] };
   } catch (error) {
     throw new TrackError('E_USAGE', `${(error as Error).message.replace(/\. To specify a positional.*$/s, '')}. Run \`track ${command.name} --help\`.`);
+  }
+  const seen = new Set<string>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option' || !token.name) continue;
+    if (seen.has(token.name) && !options[token.name]?.multiple) {
+      // Taking the last one silently hides a mistake (a pasted command, a wrong flag name).
+      throw new TrackError('E_USAGE', `--${token.name} is given more than once; give it once. Run \`track ${command.name} --help\`.`);
+    }
+    seen.add(token.name);
   }
   if (parsed.positionals.length > 0) {
     throw new TrackError('E_USAGE', `Unexpected argument "${parsed.positionals[0]}" for \`track ${command.name}\`; options are given as --name value. Run \`track ${command.name} --help\`.`);

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { StoreContext } from './context';
 import { assumptionsDocument, decisionsDocument, readContextFiles } from './context-files';
-import { isTrackError, TrackError } from './errors';
+import { isTrackError, toTrackError, TrackError } from './errors';
 import { readDocument } from './files';
 import { readGitState } from './git';
 import { assertId, compareText, makeSnapshotId } from './ids';
@@ -39,9 +39,10 @@ export async function stageCheckpoint(
   tx: Transaction,
   track: Track,
   request: CheckpointRequest,
-): Promise<{ checkpoint: Checkpoint; track: Track }> {
+): Promise<{ checkpoint: Checkpoint; track: Track; skipped_runs: SkippedRun[] }> {
   const { paths } = tx;
   const trackId = track.track_id;
+  const skipped: SkippedRun[] = [];
   const [context, git, runs] = await Promise.all([
     readContextFiles(paths, trackId),
     readGitState(paths.workspaceRoot),
@@ -49,7 +50,11 @@ export async function stageCheckpoint(
       Object.entries(tx.registry.runs)
         .filter(([, run]) => run.track_id === trackId)
         .map(async ([runId]) => {
-          const run = await readRunFile(paths, trackId, runId).catch(() => null);
+          const run = await readRunFile(paths, trackId, runId).catch((error: unknown) => {
+            // Left out of the checkpoint, and said so in the result: a silent gap would surprise a restore.
+            skipped.push({ run_id: runId, problem: toTrackError(error).message });
+            return null;
+          });
           return run
             ? { run_id: runId, status: run.status, current_step: run.current_step, total_steps: run.total_steps, state: run.state }
             : null;
@@ -80,7 +85,13 @@ export async function stageCheckpoint(
     last_checkpoint: checkpoint.snapshot_id,
     metrics: { ...track.metrics, snapshots_created: track.metrics.snapshots_created + 1 },
   };
-  return { checkpoint, track: updated };
+  return { checkpoint, track: updated, skipped_runs: skipped.sort((a, b) => compareText(a.run_id, b.run_id)) };
+}
+
+/** A run a checkpoint could not capture (its run.json unreadable or corrupt). */
+export interface SkippedRun {
+  run_id: string;
+  problem: string;
 }
 
 async function nextCheckpointNumber(tx: Transaction, trackId: string): Promise<number> {
@@ -111,14 +122,18 @@ export function stageRestore(tx: Transaction, track: Track, checkpoint: Checkpoi
 }
 
 /** `track checkpoint create`: a manual checkpoint of one track. */
-export async function createCheckpoint(ctx: StoreContext, trackId: string, options: { name?: string; reason?: string } = {}): Promise<Checkpoint> {
+export async function createCheckpoint(
+  ctx: StoreContext,
+  trackId: string,
+  options: { name?: string; reason?: string } = {},
+): Promise<Checkpoint & { skipped_runs: SkippedRun[] }> {
   assertId('track', trackId, '--track-id');
   return mutate(ctx, 'checkpoint create', async (tx) => {
-    const { checkpoint, track } = await stageCheckpoint(tx, await tx.track(trackId), {
+    const { checkpoint, track, skipped_runs } = await stageCheckpoint(tx, await tx.track(trackId), {
       event: 'manual', type: 'checkpoint', name: options.name, reason: options.reason,
     });
     tx.putTrack({ ...track, updated_at: tx.now });
-    return checkpoint;
+    return { ...checkpoint, skipped_runs };
   });
 }
 

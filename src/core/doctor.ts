@@ -1,17 +1,20 @@
-import { copyFile, readdir, rmdir, stat, unlink } from 'node:fs/promises';
+import { copyFile, lstat, readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { readCheckpoints } from './checkpoints';
 import type { StoreContext } from './context';
 import { readContextFiles } from './context-files';
-import { isTrackError } from './errors';
+import { isTrackError, toTrackError } from './errors';
 import { serialize, TEMP_FILE_PATTERN } from './files';
 import { commitFiles, rollForwardJournal } from './journal';
+import { setAsideJournal } from './journal-repair';
 import { inspectLock, withStoreLock } from './lock';
+import { withLockScope } from './lock-scope';
 import { forgetCachedIndex } from './reads';
 import {
   listTrackFolders, problemFrom, readRegistry, rebuildRegistry, type Problem,
 } from './registry';
 import { readRunSnapshots } from './runs';
+import { findLinksInside } from './write-safety';
 import type { Registry } from './schemas';
 
 export interface DoctorProblem {
@@ -34,6 +37,20 @@ export interface DoctorReport {
 const TEMP_GRACE_MS = 60_000;
 
 export async function runDoctor(ctx: StoreContext, options: { repair?: boolean } = {}): Promise<DoctorReport> {
+  const { paths } = ctx;
+  if (!(await stat(paths.conductorDir).then((info) => info.isDirectory(), () => false))) {
+    // Nothing to check, and --repair must not create a store here.
+    return {
+      healthy: false,
+      store: paths.conductorDir,
+      tracks_checked: 0,
+      problems: [{
+        code: 'NO_STORE', severity: 'error', file: paths.conductorDir, repairable: false,
+        message: `No Track Manager store at ${paths.conductorDir}. Run \`track create …\` (or \`track init\`) in the workspace to start one, or point at an existing store with --root or TRACK_MANAGER_ROOT.`,
+      }],
+      repaired: [],
+    };
+  }
   const repaired = options.repair ? await repairStore(ctx) : [];
   forgetCachedIndex(ctx);
   const report = await diagnose(ctx, options.repair ? 0 : TEMP_GRACE_MS);
@@ -53,10 +70,14 @@ async function diagnose(ctx: StoreContext, tempGraceMs: number): Promise<Omit<Do
     add('STALE_LOCK', paths.lockDir, `The store lock is stale: ${why}. \`track doctor --repair\` removes it.`, true);
   }
   if (await exists(paths.journalFile)) {
-    add('PENDING_JOURNAL', paths.journalFile, 'A write was interrupted after its commit point; `track doctor --repair` (or any next write) finishes it.', true);
+    add('PENDING_JOURNAL', paths.journalFile, 'A write was interrupted after its commit point; `track doctor --repair` (or any next write) finishes it, or keeps it aside when it cannot be applied.', true);
   }
   for (const leftover of await findLeftovers(paths.conductorDir, tempGraceMs)) {
     add('LEFTOVER_TEMP', leftover, 'A temp file left by an interrupted write; `track doctor --repair` removes it.', true, 'warning');
+  }
+
+  for (const link of await findLinksInside(paths.conductorDir)) {
+    add('UNSAFE_PATH', link, `${paths.display(link)} is a symbolic link inside the store: writes through it are refused (E_UNSAFE_PATH), as they could change files outside the store. Replace it with a real folder or file.`, false);
   }
 
   const rebuilt = await rebuildRegistry(paths, ctx.now().toISOString());
@@ -136,14 +157,22 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
   const { paths } = ctx;
   const repaired: string[] = [];
   const before = await inspectLock(paths, ctx.lockStaleMs);
-  await withStoreLock(paths, { staleMs: ctx.lockStaleMs, timeoutMs: ctx.lockTimeoutMs, command: `${ctx.command} doctor --repair` }, async (lock) => {
+  const settings = { staleMs: ctx.lockStaleMs, timeoutMs: ctx.lockTimeoutMs, command: `${ctx.command} doctor --repair` };
+  await withLockScope(paths.lockDir, 'doctor --repair', () => withStoreLock(paths, settings, async (lock) => {
     if (before.exists && before.stale) repaired.push(`Removed the stale lock ${paths.display(paths.lockDir)}.`);
-    if (await rollForwardJournal(paths)) repaired.push('Finished an interrupted write from its journal.');
+    try {
+      if (await rollForwardJournal(paths)) repaired.push('Finished an interrupted write from its journal.');
+    } catch (error) {
+      if (isTrackError(error, 'E_LOCK_COMPROMISED')) throw error;
+      const kept = await setAsideJournal(paths, String(Date.now()));
+      repaired.push(`An interrupted write could not be finished (${toTrackError(error).message.replace(/\s*$/, '')}); its journal and files were kept aside: ${kept.map((file) => paths.display(file)).join(', ')}.`);
+    }
     for (const leftover of await findLeftovers(paths.conductorDir, 0)) {
       await unlinkOrRmdir(leftover);
       repaired.push(`Removed leftover ${paths.display(leftover)}.`);
     }
     for (const trackId of await listTrackFolders(paths)) {
+      if (await isLink(paths.trackDir(trackId))) continue;
       if (!(await exists(paths.trackFile(trackId))) && (await holdsNoData(paths.trackDir(trackId)))) {
         await removeEmptyTree(paths.trackDir(trackId));
         repaired.push(`Removed the empty folder ${paths.display(paths.trackDir(trackId))}.`);
@@ -163,7 +192,7 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
       await commitFiles(paths, lock, new Map([[paths.registryFile, `${JSON.stringify(rebuilt.registry)}\n`]]));
       repaired.push(`Rebuilt the registry from ${Object.keys(rebuilt.registry.tracks).length} track folder(s).`);
     }
-  });
+  }));
   return repaired;
 }
 
@@ -213,6 +242,10 @@ async function unlinkOrRmdir(file: string): Promise<void> {
   const info = await stat(file).catch(() => null);
   if (info?.isDirectory()) await rmdir(file).catch(() => undefined);
   else await unlink(file).catch(() => undefined);
+}
+
+async function isLink(file: string): Promise<boolean> {
+  return lstat(file).then((info) => info.isSymbolicLink(), () => false);
 }
 
 async function exists(file: string): Promise<boolean> {

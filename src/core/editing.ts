@@ -34,7 +34,11 @@ const EDITABLE = {
   type: { schema: z.enum(TRACK_TYPES), apply: (t: Track, v: Track['type']) => ({ ...t, type: v }) },
   priority: { schema: z.enum(PRIORITIES), apply: (t: Track, v: Track['priority']) => ({ ...t, priority: v }) },
   progress: {
-    schema: z.coerce.number().check(z.gte(0), z.lte(100)),
+    // Only a plain decimal number: Number() would take "", " " and "0x10" as 0, 0 and 16.
+    schema: z.pipe(
+      z.transform((value: unknown) => (typeof value === 'string' && /^\s*-?\d{1,10}(\.\d{1,10})?\s*$/.test(value) ? Number(value) : value)),
+      z.number('must be a number from 0 to 100').check(z.gte(0), z.lte(100)),
+    ),
     apply: (t: Track, v: number) => ({ ...t, progress: { ...t.progress, percentage: v } }),
   },
   success_criteria: {

@@ -78,9 +78,32 @@ export async function readDocument<S extends z.ZodMiniType>(
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
+    throw unreadableFileError(file, options, error);
   }
   return parseDocument(text, file, schema, options);
+}
+
+/** E_IO naming the file that could not be read (a folder in its place, no permission…). */
+export function unreadableFileError(file: string, options: ReadOptions, error: unknown): TrackError {
+  const shown = options.display ? options.display(file) : file;
+  const errno = (error as NodeJS.ErrnoException)?.code ?? 'unknown';
+  const why = errno === 'EISDIR' ? 'it is a folder' : errno === 'EACCES' || errno === 'EPERM' ? 'permission denied' : `${errno}`;
+  return new TrackError(
+    'E_IO',
+    `Cannot read the ${options.kind} file ${shown}: ${why}. It was left untouched; fix or restore it (run \`track doctor\` to see every problem).`,
+    { file, errno },
+  );
+}
+
+/**
+ * What JSON.parse said, without the text it quotes: the file may not be ours (a symbolic link to
+ * a file outside the store), and its content must never reach a message.
+ */
+function jsonProblem(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const position = /position (\d+)/.exec(message)?.[1];
+  if (/Unexpected end of JSON input|Unterminated string/i.test(message)) return 'invalid JSON (it ends too early)';
+  return position !== undefined ? `invalid JSON at character ${position}` : 'invalid JSON';
 }
 
 export function parseDocument<S extends z.ZodMiniType>(
@@ -95,7 +118,7 @@ export function parseDocument<S extends z.ZodMiniType>(
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw corrupt(null, text.trim() === '' ? 'the file is empty' : `invalid JSON (${(error as Error).message})`);
+    throw corrupt(null, text.trim() === '' ? 'the file is empty' : jsonProblem(error));
   }
   const version = (data as { schema_version?: unknown } | null)?.schema_version;
   if (typeof version === 'number' && Number.isInteger(version) && version > SCHEMA_VERSION) {

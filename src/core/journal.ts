@@ -4,6 +4,7 @@ import { TrackError } from './errors';
 import { fsyncDirectory, readDocument, serialize, writeDurableTemp, writeFileAtomic } from './files';
 import { isHeldBy, type HeldLock } from './lock';
 import type { StorePaths } from './paths';
+import { assertWritableTargets } from './write-safety';
 import { journalSchema, SCHEMA_VERSION } from './schemas';
 
 /**
@@ -16,16 +17,21 @@ export async function commitFiles(
   paths: StorePaths,
   lock: HeldLock,
   files: ReadonlyMap<string, string | Buffer>,
+  finish?: LateFiles,
 ): Promise<void> {
-  if (files.size === 0) return;
+  if (files.size === 0 && !finish) return;
+  // Refused here, before the commit point, rather than leaving a journal nobody can apply.
+  await assertWritableTargets(paths, files.keys());
   const createdDirs = await ensureParentDirs([...files.keys()]);
   const staged: Array<{ target: string; temp: string }> = [];
   try {
-    // Flushed in parallel: the file system batches concurrent flushes into one journal commit.
-    const written = await Promise.allSettled([...files].map(async ([target, content]) => ({ target, temp: await writeDurableTemp(target, content) })));
-    for (const result of written) if (result.status === 'fulfilled') staged.push(result.value);
-    const failed = written.find((result) => result.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+    await stageTemps(files, staged);
+    if (finish) {
+      const late = await finish(new Map(staged.map((entry) => [entry.target, entry.temp])));
+      await assertWritableTargets(paths, late.keys());
+      await stageTemps(late, staged);
+    }
+    if (staged.length === 0) return;
     await lock.assertHeld();
     if (staged.length > 1) {
       const journal = {
@@ -52,6 +58,20 @@ export async function commitFiles(
 
 function ignoreMissing(error: NodeJS.ErrnoException): void {
   if (error.code !== 'ENOENT') throw error;
+}
+
+/**
+ * Files whose content depends on the staged temp files (the registry records the identity of each
+ * track file it indexes): given target → temp of what is staged, returns more files to commit.
+ */
+export type LateFiles = (staged: ReadonlyMap<string, string>) => Promise<ReadonlyMap<string, string | Buffer>>;
+
+/** Writes each file to a flushed temp; flushed in parallel, as the file system batches them. */
+async function stageTemps(files: ReadonlyMap<string, string | Buffer>, staged: Array<{ target: string; temp: string }>): Promise<void> {
+  const written = await Promise.allSettled([...files].map(async ([target, content]) => ({ target, temp: await writeDurableTemp(target, content) })));
+  for (const result of written) if (result.status === 'fulfilled') staged.push(result.value);
+  const failed = written.find((result) => result.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
 }
 
 /** Finishes a commit that a killed process left behind. Returns whether there was one. */

@@ -1,5 +1,5 @@
 import { access, mkdir } from 'node:fs/promises';
-import { findCheckpoint, stageCheckpoint, stageRestoreWithBackup } from './checkpoints';
+import { findCheckpoint, stageCheckpoint, stageRestoreWithBackup, type SkippedRun } from './checkpoints';
 import type { StoreContext } from './context';
 import { assumptionsDocument, decisionsDocument } from './context-files';
 import { TrackError } from './errors';
@@ -157,7 +157,7 @@ export async function createTrack(ctx: StoreContext, input: CreateTrackInput): P
     tx.put(tx.paths.assumptionsFile(trackId), assumptionsDocument([]));
     tx.afterCommit.push(() => ensureTrackFolders(tx, trackId));
     return created;
-  });
+  }, { createsStore: true });
 }
 
 async function folderExists(tx: Transaction, trackId: string): Promise<boolean> {
@@ -209,14 +209,14 @@ export async function activateTrack(ctx: StoreContext, trackId: string, options:
   });
 }
 
-async function suspendInTx(tx: Transaction, track: Track, reason: string, event: string): Promise<{ track: Track; checkpoint: Checkpoint }> {
-  const { checkpoint, track: withCheckpoint } = await stageCheckpoint(tx, track, { event, reason });
+async function suspendInTx(tx: Transaction, track: Track, reason: string, event: string): Promise<{ track: Track; checkpoint: Checkpoint; skipped_runs: SkippedRun[] }> {
+  const { checkpoint, track: withCheckpoint, skipped_runs } = await stageCheckpoint(tx, track, { event, reason });
   const paused = applyTransition(withCheckpoint, 'pause', tx.now, reason);
   tx.putTrack(paused);
-  return { track: paused, checkpoint };
+  return { track: paused, checkpoint, skipped_runs };
 }
 
-export async function suspendTrack(ctx: StoreContext, trackId: string, reason: string): Promise<{ track: Track; checkpoint: Checkpoint }> {
+export async function suspendTrack(ctx: StoreContext, trackId: string, reason: string): Promise<{ track: Track; checkpoint: Checkpoint; skipped_runs: SkippedRun[] }> {
   assertId('track', trackId, '--track-id');
   const validReason = parseInput(lineText(1, 1000), reason, 'pause reason');
   return mutate(ctx, 'pause', async (tx) => {
@@ -284,6 +284,8 @@ export interface SwitchResult {
   suspended: string | null;
   activated: string;
   checkpoint: string | null;
+  /** Present when the checkpoint of the suspended track had to leave runs out. */
+  skipped_runs?: SkippedRun[];
 }
 
 /** Pauses the active track (with a checkpoint) and activates the target, in one commit. */
@@ -301,6 +303,7 @@ export async function switchTrack(ctx: StoreContext, toTrackId: string): Promise
       suspended: suspended?.track.track_id ?? null,
       activated: toTrackId,
       checkpoint: suspended?.checkpoint.snapshot_id ?? null,
+      ...(suspended && suspended.skipped_runs.length > 0 ? { skipped_runs: suspended.skipped_runs } : {}),
     };
   });
 }

@@ -7,6 +7,8 @@ import {
 } from './registry';
 import type { Registry } from './schemas';
 import { mutate } from './transaction';
+import { changedTrackFiles, refreshEntries, saidActive } from './index-freshness';
+import { holdsStoreLock } from './lock-scope';
 
 export interface RegistryView {
   registry: Registry;
@@ -19,7 +21,14 @@ const cache = new Map<string, { key: string; view: RegistryView }>();
 /**
  * The registry as readers see it, outside the lock. Cached on the identity of the registry file
  * and of the tracks folder (inode, size, mtime), never on a timer: any write changes the key.
- * A missing registry, or a track folder it does not list, is indexed (under the lock) first.
+ * A missing registry, a track folder it does not list, or a track file changed since it was
+ * indexed (see index-freshness.ts) is indexed (under the lock) first — or, when the store cannot
+ * be written (a read-only checkout) or this call already holds the lock, only in memory.
+ *
+ * Cost of freshness: a fresh load (every CLI read) stats each indexed track.json once (about 7 ms
+ * per 1 000 tracks); a cached view (a long-lived process) re-checks only the tracks it says are
+ * active, so in the editor a track edited outside the tool to become active shows once the
+ * registry changes (any write) or the cache is dropped (forgetCachedIndex).
  */
 export async function readIndex(ctx: StoreContext): Promise<RegistryView> {
   const { paths } = ctx;
@@ -32,7 +41,9 @@ export async function readIndex(ctx: StoreContext): Promise<RegistryView> {
     ? `${registryStat.ino}:${registryStat.size}:${registryStat.mtimeMs}:${dirStat.ino}:${dirStat.mtimeMs}`
     : null;
   const cached = cache.get(paths.registryFile);
-  if (key && cached?.key === key) return cached.view;
+  if (key && cached?.key === key && changedTrackFiles(paths, cached.view.registry, saidActive(cached.view.registry)).length === 0) {
+    return cached.view;
+  }
 
   let view: RegistryView;
   try {
@@ -50,7 +61,11 @@ export async function readIndex(ctx: StoreContext): Promise<RegistryView> {
 async function loadAndReconcile(ctx: StoreContext, registryExists: boolean, dirLinks: number): Promise<RegistryView> {
   const { paths } = ctx;
   const registry = registryExists ? await readRegistry(paths) : null;
-  if (registry && (await foldersMatchIndex(ctx, registry, dirLinks))) return { registry, problems: [] };
+  if (registry && (await foldersMatchIndex(ctx, registry, dirLinks))) {
+    const changed = changedTrackFiles(paths, registry);
+    if (changed.length === 0) return { registry, problems: [] };
+    return reindex(ctx, registry, changed);
+  }
   const folders = await listTrackFolders(paths);
   const problems: Problem[] = [];
   if (registry) {
@@ -65,15 +80,51 @@ async function loadAndReconcile(ctx: StoreContext, registryExists: boolean, dirL
         problems.push(problemFrom(error, paths.trackFile(trackId)));
       }
     }
-    if (!vanished && !indexable) return { registry, problems };
+    const changed = changedTrackFiles(paths, registry).filter((id) => present.has(id));
+    if (!vanished && !indexable && changed.length === 0) return { registry, problems };
+    return reindex(ctx, registry, changed, problems);
   } else if (folders.length === 0) {
     return { registry: emptyRegistry(ctx.now().toISOString()), problems };
   }
-  return mutate(ctx, 'index', async (tx) => {
-    const found: Problem[] = [];
-    if (await reconcileFolders(paths, tx.registry, await listTrackFolders(paths), found)) tx.registryChanged = true;
-    return { registry: tx.registry, problems: found };
-  });
+  return reindex(ctx, null, [], problems);
+}
+
+/** Brings the index up to date: written under the lock when possible, else only in memory. */
+async function reindex(ctx: StoreContext, registry: Registry | null, changed: string[], problems: Problem[] = []): Promise<RegistryView> {
+  const { paths } = ctx;
+  if (!holdsStoreLock(paths.lockDir)) {
+    try {
+      return await mutate(ctx, 'index', async (tx) => {
+        const found: Problem[] = [];
+        if (await reconcileFolders(paths, tx.registry, await listTrackFolders(paths), found)) tx.registryChanged = true;
+        const stale = changedTrackFiles(paths, tx.registry);
+        if (stale.length > 0 && (await refreshEntries(paths, tx.registry, stale, found))) tx.registryChanged = true;
+        return { registry: tx.registry, problems: found };
+      });
+    } catch (error) {
+      if (!cannotWrite(error)) throw error;
+    }
+  }
+  // Read-only: the same answer, computed from the track files, nothing written.
+  if (!registry) {
+    const rebuilt = await rebuildRegistry(paths, ctx.now().toISOString());
+    return { registry: rebuilt.registry, problems: [...problems, ...rebuilt.problems] };
+  }
+  const copy = structuredClone(registry);
+  const found: Problem[] = [];
+  await reconcileFolders(paths, copy, await listTrackFolders(paths), found);
+  await refreshEntries(paths, copy, changed.filter((id) => copy.tracks[id]), found);
+  return { registry: copy, problems: found };
+}
+
+/**
+ * The index cannot be written now: no permission, a read-only file system, or a writer holding
+ * the lock longer than a read should wait. A read then answers from the track files alone.
+ */
+function cannotWrite(error: unknown): boolean {
+  if (isTrackError(error, 'E_LOCK_TIMEOUT')) return true;
+  const errno = isTrackError(error) ? error.details.errno : (error as NodeJS.ErrnoException)?.code;
+  return errno === 'EACCES' || errno === 'EPERM' || errno === 'EROFS';
 }
 
 /**

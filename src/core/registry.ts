@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { isTrackError, TrackError } from './errors';
 import { readDocument } from './files';
+import { readTrackStamped } from './index-freshness';
 import { readRegistryFile } from './registry-file';
 import { compareText, isValidId } from './ids';
 import type { StorePaths } from './paths';
@@ -48,8 +49,8 @@ export function summarizeRun(run: Run): RunSummaryEntry {
 }
 
 /** Records a track's new state in the index, keeping `active_track` equal to the active track. */
-export function indexTrack(registry: Registry, track: Track): void {
-  registry.tracks[track.track_id] = summarizeTrack(track);
+export function indexTrack(registry: Registry, track: Track, fileStamp?: string): void {
+  registry.tracks[track.track_id] = fileStamp ? { ...summarizeTrack(track), file_stamp: fileStamp } : summarizeTrack(track);
   if (track.status === 'active') registry.active_track = track.track_id;
   else if (registry.active_track === track.track_id) registry.active_track = null;
 }
@@ -100,8 +101,9 @@ export async function indexTrackFolder(
   problems: Problem[],
 ): Promise<boolean> {
   let track: Track | null;
+  let stamp: string | null;
   try {
-    track = await readTrackFile(paths, trackId);
+    ({ track, stamp } = await readTrackStamped(paths, trackId));
   } catch (error) {
     if (!isTrackError(error)) throw error;
     problems.push(problemFrom(error, paths.trackFile(trackId)));
@@ -117,7 +119,7 @@ export async function indexTrackFolder(
     });
     return false;
   }
-  indexTrack(registry, track);
+  indexTrack(registry, track, stamp ?? undefined);
   for (const runId of await listDirectory(paths.workflowsDir(trackId))) {
     if (!isValidId('run', runId)) continue;
     try {

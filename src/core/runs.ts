@@ -6,6 +6,7 @@ import { isTrackError, TrackError } from './errors';
 import { readDocument } from './files';
 import { assertId, compareText, makeRunId, makeSnapshotId, runSequence, type SnapshotKind } from './ids';
 import { blockText, lineText, parseInput } from './input';
+import { assertJsonValueWithinLimits } from './json-limits';
 import { listDirectory, problemFrom, type Problem } from './registry';
 import { RUN_STATUSES, runSnapshotSchema, SCHEMA_VERSION, type Run, type RunSnapshot, type RunStatus } from './schemas';
 import { mutate, type Transaction } from './transaction';
@@ -32,6 +33,7 @@ function owner(ctx: StoreContext, now: string) {
 
 export async function startRun(ctx: StoreContext, trackId: string, input: StartRunInput): Promise<Run> {
   assertId('track', trackId, '--track-id');
+  if (input?.state !== undefined) assertJsonValueWithinLimits(input.state, 'state');
   const valid = parseInput(startRunSchema, input, 'workflow run');
   return mutate(ctx, 'run start', async (tx) => {
     const track = await tx.track(trackId);
@@ -90,6 +92,7 @@ export async function recordRunStep(
   input: StepInput,
 ): Promise<{ run: Run; snapshot: RunSnapshot }> {
   assertId('run', runId, '--run-id');
+  if (input?.state !== undefined) assertJsonValueWithinLimits(input.state, 'state');
   const valid = parseInput(stepSchema, input, 'step');
   return mutate(ctx, 'run step', async (tx) => {
     const run = await tx.run(runId);

@@ -92,6 +92,8 @@ export const trackSummarySchema = z.looseObject({
   progress_percentage: percentage,
   created_at: timestamp,
   updated_at: timestamp,
+  /** Identity of the track.json this entry was built from (see index-freshness.ts). */
+  file_stamp: z.optional(z.string()),
 });
 export type TrackSummaryEntry = z.infer<typeof trackSummarySchema>;
 

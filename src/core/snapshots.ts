@@ -7,6 +7,8 @@ import { assertId, compareText } from './ids';
 import { parseInput } from './input';
 import { readIndex } from './reads';
 import type { Problem } from './registry';
+import type { Registry } from './schemas';
+import { assertWritableTargets } from './write-safety';
 import { readRunSnapshots } from './runs';
 import { mutate } from './transaction';
 import * as z from 'zod/mini';
@@ -32,10 +34,11 @@ interface SnapshotGroup {
 }
 
 /** Every snapshot of the store, grouped: one group per track's checkpoints, one per run. */
-async function collectGroups(ctx: StoreContext, filter: SnapshotFilter): Promise<{ groups: SnapshotGroup[]; problems: Problem[] }> {
+async function collectGroups(ctx: StoreContext, filter: SnapshotFilter, underLock?: Registry): Promise<{ groups: SnapshotGroup[]; problems: Problem[] }> {
   if (filter.trackId !== undefined) assertId('track', filter.trackId, '--track-id');
   if (filter.runId !== undefined) assertId('run', filter.runId, '--run-id');
-  const { registry } = await readIndex(ctx);
+  // Under the lock, the transaction's registry: readIndex may re-index, which takes the lock again.
+  const registry = underLock ?? (await readIndex(ctx)).registry;
   const groups: SnapshotGroup[] = [];
   const problems: Problem[] = [];
   // Newest first, as both readers return them; sizes read in parallel.
@@ -98,7 +101,7 @@ export interface PruneResult {
 export async function pruneSnapshots(ctx: StoreContext, options: PruneOptions): Promise<PruneResult> {
   const keepCount = parseInput(z.int().check(z.gte(0), z.lte(1_000_000)), options.keepCount, '--keep-count');
   return mutate(ctx, 'snapshot prune', async (tx) => {
-    const { groups } = await collectGroups(ctx, options);
+    const { groups } = await collectGroups(ctx, options, tx.registry);
     const keep = Math.max(1, keepCount);
     const doomed = groups.flatMap((group) => group.entries.slice(keep));
     const result: PruneResult = {
@@ -111,6 +114,8 @@ export async function pruneSnapshots(ctx: StoreContext, options: PruneOptions): 
     };
     if (!options.dryRun && doomed.length > 0) {
       await tx.lock.assertHeld();
+      // Never through a symbolic link: that would delete files outside the store.
+      await assertWritableTargets(ctx.paths, doomed.map((entry) => entry.file));
       for (const entry of doomed) await unlink(entry.file).catch(() => undefined);
       for (const dir of new Set(doomed.map((entry) => path.dirname(entry.file)))) await fsyncDirectory(dir);
     }

@@ -1,4 +1,5 @@
 import * as checkpoints from './checkpoints';
+import { toTrackError } from './errors';
 import { createContext, type StoreContext, type StoreOptions } from './context';
 import { runDoctor } from './doctor';
 import { updateTrack } from './editing';
@@ -25,56 +26,71 @@ export class TrackStore {
   get paths() { return this.ctx.paths; }
 
   // Lifecycle
-  createTrack(input: lifecycle.CreateTrackInput) { return lifecycle.createTrack(this.ctx, input); }
-  markReady(trackId: string) { return lifecycle.transitionTrack(this.ctx, trackId, 'ready'); }
-  activateTrack(trackId: string, options?: lifecycle.ActivateOptions) { return lifecycle.activateTrack(this.ctx, trackId, options); }
-  suspendTrack(trackId: string, reason: string) { return lifecycle.suspendTrack(this.ctx, trackId, reason); }
-  pauseTrack(trackId: string, reason: string) { return lifecycle.suspendTrack(this.ctx, trackId, reason); }
-  resumeTrack(trackId: string, options?: lifecycle.ResumeOptions) { return lifecycle.resumeTrack(this.ctx, trackId, options); }
-  switchTrack(toTrackId: string) { return lifecycle.switchTrack(this.ctx, toTrackId); }
-  completeTrack(trackId: string, details?: lifecycle.CompleteDetails) { return lifecycle.completeTrack(this.ctx, trackId, details); }
-  failTrack(trackId: string, reason: string) { return lifecycle.transitionTrack(this.ctx, trackId, 'fail', reason); }
-  cancelTrack(trackId: string, reason: string) { return lifecycle.transitionTrack(this.ctx, trackId, 'cancel', reason); }
-  archiveTrack(trackId: string) { return lifecycle.transitionTrack(this.ctx, trackId, 'archive'); }
-  reopenTrack(trackId: string) { return lifecycle.transitionTrack(this.ctx, trackId, 'reopen'); }
-  updateTrack(trackId: string, field: string, value: unknown) { return updateTrack(this.ctx, trackId, field, value); }
+  createTrack(input: lifecycle.CreateTrackInput) { return surface(() => lifecycle.createTrack(this.ctx, input)); }
+  markReady(trackId: string) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'ready')); }
+  activateTrack(trackId: string, options?: lifecycle.ActivateOptions) { return surface(() => lifecycle.activateTrack(this.ctx, trackId, options)); }
+  suspendTrack(trackId: string, reason: string) { return surface(() => lifecycle.suspendTrack(this.ctx, trackId, reason)); }
+  pauseTrack(trackId: string, reason: string) { return surface(() => lifecycle.suspendTrack(this.ctx, trackId, reason)); }
+  resumeTrack(trackId: string, options?: lifecycle.ResumeOptions) { return surface(() => lifecycle.resumeTrack(this.ctx, trackId, options)); }
+  switchTrack(toTrackId: string) { return surface(() => lifecycle.switchTrack(this.ctx, toTrackId)); }
+  completeTrack(trackId: string, details?: lifecycle.CompleteDetails) { return surface(() => lifecycle.completeTrack(this.ctx, trackId, details)); }
+  failTrack(trackId: string, reason: string) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'fail', reason)); }
+  cancelTrack(trackId: string, reason: string) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'cancel', reason)); }
+  archiveTrack(trackId: string) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'archive')); }
+  reopenTrack(trackId: string) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'reopen')); }
+  updateTrack(trackId: string, field: string, value: unknown) { return surface(() => updateTrack(this.ctx, trackId, field, value)); }
 
   // Registry queries
-  listTracks(filter?: queries.TrackFilter) { return queries.listTracks(this.ctx, filter); }
-  getStats() { return queries.getStats(this.ctx); }
-  getTrack(trackId: string) { return queries.getTrack(this.ctx, trackId); }
-  getTrackDetails(trackId: string) { return queries.getTrackDetails(this.ctx, trackId); }
-  getActiveTrack() { return queries.getActiveTrack(this.ctx); }
+  listTracks(filter?: queries.TrackFilter) { return surface(() => queries.listTracks(this.ctx, filter)); }
+  getStats() { return surface(() => queries.getStats(this.ctx)); }
+  getTrack(trackId: string) { return surface(() => queries.getTrack(this.ctx, trackId)); }
+  getTrackDetails(trackId: string) { return surface(() => queries.getTrackDetails(this.ctx, trackId)); }
+  getActiveTrack() { return surface(() => queries.getActiveTrack(this.ctx)); }
 
   // Track context
-  addDecision(trackId: string, input: trackContext.ContextEntryInput) { return trackContext.addDecision(this.ctx, trackId, input); }
-  addAssumption(trackId: string, input: trackContext.ContextEntryInput) { return trackContext.addAssumption(this.ctx, trackId, input); }
-  addArtifact(trackId: string, input: trackContext.ArtifactInput) { return trackContext.addArtifact(this.ctx, trackId, input); }
-  listArtifacts(trackId: string) { return trackContext.listArtifacts(this.ctx, trackId); }
+  addDecision(trackId: string, input: trackContext.ContextEntryInput) { return surface(() => trackContext.addDecision(this.ctx, trackId, input)); }
+  addAssumption(trackId: string, input: trackContext.ContextEntryInput) { return surface(() => trackContext.addAssumption(this.ctx, trackId, input)); }
+  addArtifact(trackId: string, input: trackContext.ArtifactInput) { return surface(() => trackContext.addArtifact(this.ctx, trackId, input)); }
+  listArtifacts(trackId: string) { return surface(() => trackContext.listArtifacts(this.ctx, trackId)); }
 
   // Checkpoints
-  createCheckpoint(trackId: string, options: { name?: string; reason?: string } = {}) { return checkpoints.createCheckpoint(this.ctx, trackId, options); }
-  restoreCheckpoint(trackId: string, checkpointId: string) { return lifecycle.restoreCheckpoint(this.ctx, trackId, checkpointId); }
-  async listCheckpoints(trackId: string) {
-    await queries.getTrack(this.ctx, trackId);
-    const list = await checkpoints.readCheckpoints(this.ctx, trackId);
-    return { checkpoints: list.checkpoints.map(({ document: _document, ...entry }) => checkpoints.checkpointEntry(this.ctx, entry)), problems: list.problems };
+  createCheckpoint(trackId: string, options: { name?: string; reason?: string } = {}) { return surface(() => checkpoints.createCheckpoint(this.ctx, trackId, options)); }
+  restoreCheckpoint(trackId: string, checkpointId: string) { return surface(() => lifecycle.restoreCheckpoint(this.ctx, trackId, checkpointId)); }
+  listCheckpoints(trackId: string) {
+    return surface(async () => {
+      await queries.getTrack(this.ctx, trackId);
+      const list = await checkpoints.readCheckpoints(this.ctx, trackId);
+      return { checkpoints: list.checkpoints.map(({ document: _document, ...entry }) => checkpoints.checkpointEntry(this.ctx, entry)), problems: list.problems };
+    });
   }
 
   // Workflow runs
-  startRun(trackId: string, input: runs.StartRunInput) { return runs.startRun(this.ctx, trackId, input); }
-  recordRunStep(runId: string, input: runs.StepInput) { return runs.recordRunStep(this.ctx, runId, input); }
-  completeRun(runId: string) { return runs.finishRun(this.ctx, runId, 'completed'); }
-  failRun(runId: string, reason?: string) { return runs.finishRun(this.ctx, runId, 'failed', reason); }
-  listRuns(filter?: runs.RunFilter) { return queries.listRuns(this.ctx, filter); }
+  startRun(trackId: string, input: runs.StartRunInput) { return surface(() => runs.startRun(this.ctx, trackId, input)); }
+  recordRunStep(runId: string, input: runs.StepInput) { return surface(() => runs.recordRunStep(this.ctx, runId, input)); }
+  completeRun(runId: string) { return surface(() => runs.finishRun(this.ctx, runId, 'completed')); }
+  failRun(runId: string, reason?: string) { return surface(() => runs.finishRun(this.ctx, runId, 'failed', reason)); }
+  listRuns(filter?: runs.RunFilter) { return surface(() => queries.listRuns(this.ctx, filter)); }
 
   // Snapshots and recovery
-  listSnapshots(filter?: snapshots.SnapshotFilter) { return snapshots.listSnapshots(this.ctx, filter); }
-  pruneSnapshots(options: snapshots.PruneOptions) { return snapshots.pruneSnapshots(this.ctx, options); }
-  detectInterrupted(staleAfterMinutes?: number) { return recovery.detectInterrupted(this.ctx, staleAfterMinutes); }
-  recoverTrack(trackId: string) { return recovery.recoverTrack(this.ctx, trackId); }
-  recoverRun(runId: string) { return recovery.recoverRun(this.ctx, runId); }
+  listSnapshots(filter?: snapshots.SnapshotFilter) { return surface(() => snapshots.listSnapshots(this.ctx, filter)); }
+  pruneSnapshots(options: snapshots.PruneOptions) { return surface(() => snapshots.pruneSnapshots(this.ctx, options)); }
+  detectInterrupted(staleAfterMinutes?: number) { return surface(() => recovery.detectInterrupted(this.ctx, staleAfterMinutes)); }
+  recoverTrack(trackId: string) { return surface(() => recovery.recoverTrack(this.ctx, trackId)); }
+  recoverRun(runId: string) { return surface(() => recovery.recoverRun(this.ctx, runId)); }
 
   // Maintenance
-  doctor(options?: { repair?: boolean }) { return runDoctor(this.ctx, options); }
+  doctor(options?: { repair?: boolean }) { return surface(() => runDoctor(this.ctx, options)); }
+}
+
+/**
+ * Every error out of the library is a TrackError with a code: a raw Node error (a file vanishing
+ * between a listing and a read, a folder where a file should be) becomes E_IO, anything else
+ * E_INTERNAL. Also catches what is thrown synchronously (validation of arguments).
+ */
+async function surface<T>(call: () => Promise<T> | T): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toTrackError(error);
+  }
 }

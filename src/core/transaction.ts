@@ -1,8 +1,12 @@
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
+import * as path from 'node:path';
 import type { StoreContext } from './context';
 import { serialize } from './files';
 import { assertId } from './ids';
-import { commitFiles, rollForwardJournal } from './journal';
+import { changedTrackFiles, refreshEntries, saidActive, stampOf } from './index-freshness';
+import { commitFiles } from './journal';
+import { finishPendingJournal } from './journal-repair';
+import { withLockScope } from './lock-scope';
 import { withStoreLock, type HeldLock } from './lock';
 import {
   indexRun, indexTrack, readRegistry, readRunFile, readTrackFile, rebuildRegistry, trackNotFound,
@@ -17,6 +21,8 @@ export const GITIGNORE = [
   'tracks/track-registry.lock-owner.json',
   'tracks/track-registry.lock.abandoned-*',
   'tracks/track-journal.json',
+  'tracks/track-journal.json.unapplied-*',
+  '.*.tmp.unapplied-*',
   '.*.tmp',
   '',
 ].join('\n');
@@ -30,6 +36,7 @@ export class Transaction {
   readonly afterCommit: Array<() => Promise<void>> = [];
   private readonly tracks = new Map<string, Track>();
   private readonly runs = new Map<string, Run>();
+  private readonly writtenTracks = new Set<string>();
   registryChanged = false;
 
   constructor(
@@ -53,6 +60,7 @@ export class Transaction {
 
   putTrack(track: Track): void {
     this.tracks.set(track.track_id, track);
+    this.writtenTracks.add(track.track_id);
     this.files.set(this.paths.trackFile(track.track_id), serialize(track));
     indexTrack(this.registry, track);
     this.registryChanged = true;
@@ -86,26 +94,53 @@ export class Transaction {
     this.files.set(file, content);
   }
 
-  /** The active track other than `trackId`, confirmed against its own file (the source of truth). */
+  /**
+   * The active track other than `trackId`, decided from the track files as they are now: every
+   * indexed track file is checked by its identity (one stat each) and a changed one read again,
+   * so a file edited outside the tool (a pull, a hand edit) cannot leave two tracks active.
+   */
   async otherActiveTrack(trackId: string): Promise<Track | null> {
-    const activeId = this.registry.active_track;
-    if (!activeId || activeId === trackId) return null;
-    // A corrupt file of the active track stops the write (E_CORRUPT_FILE): guessing could leave two active.
-    const active = await readTrackFile(this.paths, activeId);
-    if (!active || active.status !== 'active') {
-      this.registry.active_track = null;
-      this.registryChanged = true;
-      return null;
+    await this.refreshIndex(Object.keys(this.registry.tracks));
+    for (const activeId of saidActive(this.registry)) {
+      if (activeId === trackId) continue;
+      // A corrupt file of an active track stops the write (E_CORRUPT_FILE): guessing could leave two active.
+      const active = this.tracks.get(activeId) ?? (await readTrackFile(this.paths, activeId));
+      if (!active || active.status !== 'active') continue;
+      this.tracks.set(activeId, active);
+      return active;
     }
-    this.tracks.set(activeId, this.tracks.get(activeId) ?? active);
-    return this.tracks.get(activeId)!;
+    return null;
   }
+
+  /** Re-reads into the index the named tracks whose file changed since it was indexed. */
+  async refreshIndex(ids: string[]): Promise<void> {
+    const changed = changedTrackFiles(this.paths, this.registry, ids).filter((id) => !this.writtenTracks.has(id));
+    if (changed.length > 0 && (await refreshEntries(this.paths, this.registry, changed, []))) this.registryChanged = true;
+  }
+
+  /** The registry, with the identity of each track file this transaction writes (from its temp file). */
+  readonly registryWithStamps = async (staged: ReadonlyMap<string, string>): Promise<ReadonlyMap<string, string>> => {
+    await Promise.all([...this.writtenTracks].map(async (trackId) => {
+      const temp = staged.get(this.paths.trackFile(trackId));
+      const entry = this.registry.tracks[trackId];
+      if (!temp || !entry) return;
+      // A rename keeps the inode, size and modification time: the stamp of the temp is the file's.
+      entry.file_stamp = stampOf(await stat(temp));
+    }));
+    return new Map([[this.paths.registryFile, `${JSON.stringify(this.registry)}\n`]]);
+  };
 }
 
-export async function mutate<T>(ctx: StoreContext, command: string, work: (tx: Transaction) => Promise<T>): Promise<T> {
+export interface MutateOptions {
+  /** Only `create` starts a store where there is none (see assertStoreExists). */
+  createsStore?: boolean;
+}
+
+export async function mutate<T>(ctx: StoreContext, command: string, work: (tx: Transaction) => Promise<T>, options: MutateOptions = {}): Promise<T> {
+  await assertStoreExists(ctx, command, options.createsStore ?? false);
   const settings = { staleMs: ctx.lockStaleMs, timeoutMs: ctx.lockTimeoutMs, command: `${ctx.command} ${command}` };
-  return withStoreLock(ctx.paths, settings, async (lock) => {
-    await rollForwardJournal(ctx.paths);
+  return withLockScope(ctx.paths.lockDir, command, () => withStoreLock(ctx.paths, settings, async (lock) => {
+    await finishPendingJournal(ctx.paths);
     const now = ctx.now().toISOString();
     const existing = await readRegistry(ctx.paths);
     const tx = new Transaction(ctx, existing ?? (await rebuildRegistry(ctx.paths, now)).registry, lock, now);
@@ -113,16 +148,44 @@ export async function mutate<T>(ctx: StoreContext, command: string, work: (tx: T
       tx.registryChanged = true;
       if (!(await exists(ctx.paths.gitignoreFile))) tx.putRaw(ctx.paths.gitignoreFile, GITIGNORE);
     }
+    // Cheap (a stat per active track): what the index says is active is checked against the files.
+    await tx.refreshIndex(saidActive(tx.registry));
     const result = await work(tx);
-    if (tx.registryChanged) {
-      tx.registry.updated_at = now;
-      // Machine-only and the largest file: written without indentation.
-      tx.putRaw(ctx.paths.registryFile, `${JSON.stringify(tx.registry)}\n`);
-    }
-    await commitFiles(ctx.paths, lock, tx.files);
+    if (tx.registryChanged) tx.registry.updated_at = now;
+    // Machine-only and the largest file: written without indentation, after the track files so it
+    // can record their identity.
+    await commitFiles(ctx.paths, lock, tx.files, tx.registryChanged ? tx.registryWithStamps : undefined);
     for (const action of tx.afterCommit) await action();
     return result;
-  });
+  }));
+}
+
+/**
+ * A write never creates a store by accident (`--root /`, a typo, the wrong folder): only `create`
+ * starts one, in an existing workspace folder; other writes need the store, or at least the folder
+ * that holds it (`.claude`), to exist.
+ */
+async function assertStoreExists(ctx: StoreContext, command: string, createsStore: boolean): Promise<void> {
+  const { paths } = ctx;
+  if (await isDirectory(paths.conductorDir)) return;
+  if (createsStore) {
+    if (await isDirectory(paths.workspaceRoot)) return;
+    throw new TrackError(
+      'E_INVALID_INPUT',
+      `The workspace folder ${paths.workspaceRoot} does not exist, so no store was created. Check --root (or TRACK_MANAGER_ROOT), or create the folder first.`,
+      { field: 'root', path: paths.workspaceRoot },
+    );
+  }
+  if (await isDirectory(path.dirname(paths.conductorDir))) return;
+  throw new TrackError(
+    'E_USAGE',
+    `No Track Manager store at ${paths.conductorDir}, so \`track ${command}\` changed nothing. Run \`track create …\` (or \`track init\`) in the workspace to start one, or point at an existing store with --root or TRACK_MANAGER_ROOT.`,
+    { path: paths.conductorDir },
+  );
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  return stat(dir).then((info) => info.isDirectory(), () => false);
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -113,7 +113,7 @@ describe('workflow runs, checkpoints, snapshots and recovery', function () {
     assert.deepEqual(left.map((s: any) => `${s.track_id === id ? 'mine' : 'other'}:${s.type}`).sort(), ['mine:auto', 'mine:checkpoint', 'other:checkpoint']);
     assert.equal(ws.ok(['checkpoint', 'list', '--track-id', id])[0].name, 'cp 4', 'the newest one is the one kept');
     assert.equal(ws.ok(['recover', 'resume', '--run-id', run.run_id]).resumed_from_step, 4, 'recovery still works after pruning');
-    assert.equal(ws.cli(['snapshot', 'prune', '--keep-count', '-1']).code, 2, 'a negative count is not a number of snapshots');
+    assert.equal(ws.cli(['snapshot', 'prune', '--keep-count', '-1']).code, 3, 'a negative count is read as a value, and is not a number of snapshots');
     assert.equal(ws.cli(['snapshot', 'prune', '--keep-count', 'lots']).code, 3);
   });
 
