@@ -3,6 +3,7 @@ import { createContext, type StoreContext, type StoreOptions } from './context';
 import { runDoctor } from './doctor';
 import { updateTrack } from './editing';
 import * as lifecycle from './lifecycle';
+import { listRunsWithOriginal } from './origin-runs';
 import * as queries from './queries';
 import * as recovery from './recovery';
 import * as runs from './runs';
@@ -66,7 +67,7 @@ export class TrackStore {
   recordRunStep(runId: string, input: runs.StepInput) { return runs.recordRunStep(this.ctx, runId, input); }
   completeRun(runId: string) { return runs.finishRun(this.ctx, runId, 'completed'); }
   failRun(runId: string, reason?: string) { return runs.finishRun(this.ctx, runId, 'failed', reason); }
-  listRuns(filter?: runs.RunFilter) { return queries.listRuns(this.ctx, filter); }
+  listRuns(filter?: runs.RunFilter) { return listRunsWithOriginal(this.ctx, filter); }
 
   // Snapshots and recovery
   listSnapshots(filter?: snapshots.SnapshotFilter) { return snapshots.listSnapshots(this.ctx, filter); }
