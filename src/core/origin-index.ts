@@ -8,16 +8,20 @@
  * write nothing: the original scripts may still be in use), and the first write replaces it
  * with ours, built the same way.
  */
-import { readFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import * as path from 'node:path';
+import * as z from 'zod/mini';
 import { isTrackError } from './errors';
 import { parseDocument } from './files';
 import { compareText } from './ids';
 import type { StorePaths } from './paths';
 import {
-  emptyRegistry, indexTrack, listTrackFolders, problemFrom, rebuildRegistry, type Problem,
+  emptyRegistry, listTrackFolders, problemFrom, rebuildRegistry, summarizeTrack, type Problem,
 } from './registry';
 import { registryFormatVersion } from './registry-file';
-import { SCHEMA_VERSION, trackSchema, type Registry, type Track } from './schemas';
+import { SCHEMA_VERSION, trackSchema, trackSummarySchema, type Registry } from './schemas';
 
 /** How many track files are read at once. */
 const READ_CONCURRENCY = 64;
@@ -27,18 +31,80 @@ export function isOriginalFormatRegistry(registry: Registry): boolean {
 }
 
 /**
- * The index as the track files say, for readers. Only track.json files are read (in parallel):
- * a store whose registry is the original's has no runs of ours yet.
+ * What readers learnt from each track.json of an original-format store, keyed on the file's
+ * identity (inode, size, modification and change times in ns): a file whose identity is unchanged
+ * is not read again. Kept in memory and in the user's cache folder, never in the store (the
+ * original's scripts may still own it), and validated when loaded like any file we read.
+ */
+const cacheFileSchema = z.looseObject({
+  version: z.literal(1),
+  conductor: z.string(),
+  entries: z.record(z.string(), z.looseObject({ key: z.string(), summary: trackSummarySchema })),
+});
+type SummaryCache = z.infer<typeof cacheFileSchema>;
+const memory = new Map<string, SummaryCache>();
+
+function cacheFileFor(paths: StorePaths): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
+  const digest = createHash('sha256').update(paths.conductorDir).digest('hex').slice(0, 24);
+  return path.join(base, 'track-manager', 'original-format-index', `${digest}.json`);
+}
+
+async function loadCache(paths: StorePaths): Promise<SummaryCache> {
+  const empty: SummaryCache = { version: 1, conductor: paths.conductorDir, entries: {} };
+  const known = memory.get(paths.conductorDir);
+  if (known) return known;
+  try {
+    const parsed = cacheFileSchema.safeParse(JSON.parse(await readFile(cacheFileFor(paths), 'utf8')));
+    return parsed.success && parsed.data.conductor === paths.conductorDir ? parsed.data : empty;
+  } catch {
+    return empty; // No cache, or an unreadable one: read the track files.
+  }
+}
+
+async function saveCache(paths: StorePaths, cache: SummaryCache): Promise<void> {
+  memory.set(paths.conductorDir, cache);
+  const file = cacheFileFor(paths);
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(temp, JSON.stringify(cache));
+    await rename(temp, file);
+  } catch {
+    await unlink(temp).catch(() => undefined); // A cache that cannot be written costs only speed.
+  }
+}
+
+function identity(info: { ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint }): string {
+  return `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+}
+
+/**
+ * The index as the track files say, for readers. Only track.json files are read (in parallel,
+ * and only those changed since the last read): a store whose registry is the original's has no
+ * runs of ours yet.
  */
 export async function indexFromTrackFiles(paths: StorePaths, original: Registry): Promise<{ registry: Registry; problems: Problem[] }> {
   const registry = emptyRegistry(original.updated_at);
   const problems: Problem[] = [];
-  const folders = (await listTrackFolders(paths)).sort();
-  const tracks: Array<Track | null> = new Array(folders.length).fill(null);
+  const folders = (await listTrackFolders(paths)).sort(compareText);
+  const [cache, identities] = await Promise.all([
+    loadCache(paths),
+    Promise.all(folders.map((trackId) => stat(paths.trackFile(trackId), { bigint: true }).then(identity, () => null))),
+  ]);
+  const entries: SummaryCache['entries'] = {};
+  const stale: number[] = [];
+  folders.forEach((trackId, index) => {
+    const key = identities[index];
+    if (key === null) return;
+    const known = cache.entries[trackId];
+    if (known && known.key === key) entries[trackId] = known;
+    else stale.push(index);
+  });
   let next = 0;
   const worker = async () => {
-    while (next < folders.length) {
-      const index = next++;
+    while (next < stale.length) {
+      const index = stale[next++];
       const trackId = folders[index];
       const file = paths.trackFile(trackId);
       let text: string;
@@ -54,21 +120,25 @@ export async function indexFromTrackFiles(paths: StorePaths, original: Registry)
           problems.push({ code: 'E_CORRUPT_FILE', file, field: 'track_id', message: `${paths.display(file)} says track_id "${track.track_id}" but lives in folder "${trackId}"; fix one of them by hand.` });
           continue;
         }
-        tracks[index] = track;
+        entries[trackId] = { key: identities[index]!, summary: summarizeTrack(track) };
       } catch (error) {
         if (!isTrackError(error)) throw error;
         problems.push(problemFrom(error, file));
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, folders.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, stale.length) }, worker));
   const active: string[] = [];
-  for (const track of tracks) {
-    if (!track) continue;
-    indexTrack(registry, track);
-    if (track.status === 'active') active.push(track.track_id);
+  for (const trackId of folders) {
+    const entry = entries[trackId];
+    if (!entry) continue;
+    registry.tracks[trackId] = entry.summary;
+    if (entry.summary.status === 'active') active.push(trackId);
   }
   registry.active_track = chooseActive(registry, active);
+  const changed = stale.length > 0 || Object.keys(cache.entries).length !== Object.keys(entries).length;
+  if (changed) await saveCache(paths, { version: 1, conductor: paths.conductorDir, entries });
+  else memory.set(paths.conductorDir, cache);
   return { registry, problems };
 }
 

@@ -15,6 +15,18 @@ const trackRel = (id: string, file = 'track.json') => path.join('tracks', id, fi
 describe('stores written by the original track-manager', function () {
   this.timeout(60_000);
   let ws: Workspace;
+  let cacheHome: Workspace;
+  const savedCacheHome = process.env.XDG_CACHE_HOME;
+  before(() => {
+    // Readers cache what they learnt from the original's track files in the user's cache folder.
+    cacheHome = new Workspace('track-cache-');
+    process.env.XDG_CACHE_HOME = cacheHome.dir;
+  });
+  after(() => {
+    if (savedCacheHome === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = savedCacheHome;
+    cacheHome.cleanup();
+  });
   beforeEach(() => {
     ws = new Workspace('track-origin-');
     copyOriginStore(ws.dir);
@@ -49,6 +61,20 @@ describe('stores written by the original track-manager', function () {
     const after = filesUnder(path.join(ws.dir, '.claude'));
     assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort(), 'reads create no file');
     for (const [file, bytes] of before) assert.ok(bytes.equals(after.get(file)!), `${file} unchanged by reads`);
+  });
+
+  it("sees a change the original's scripts make in place (its plain writes), through the readers' cache", () => {
+    assert.equal(ws.ok(['list']).find((t: any) => t.track_id === ORIGIN_TRACKS.login).priority, 'P0');
+    const file = ws.trackFile(ORIGIN_TRACKS.login);
+    const track = ws.readJson(file);
+    // Same size: only the time and the content tell.
+    writeFileSync(file, JSON.stringify({ ...track, priority: 'P3' }, null, 2));
+    assert.equal(ws.ok(['list']).find((t: any) => t.track_id === ORIGIN_TRACKS.login).priority, 'P3');
+    writeFileSync(file, '{"track_id": "cut');
+    const list = ws.cli(['list']);
+    assert.equal(list.code, 0);
+    assert.equal(list.json.length, 2, 'a torn file is reported, the rest still lists');
+    assert.match(list.stderr, /corrupt/);
   });
 
   it('the library reads them as the guide calls it (TrackRegistry, getActiveTrack)', async () => {
