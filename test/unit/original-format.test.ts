@@ -204,6 +204,22 @@ describe('stores written by the original track-manager', function () {
     assert.equal(ws.ok(['recover', 'resume', '--run-id', ORIGIN_RUN]).snapshot_used, 'snap-auto-1795654446987-p2mkcc');
   });
 
+  it("recovers a paused track from the original's checkpoint its last_checkpoint names (saving the current state first)", () => {
+    const file = ws.trackFile(ORIGIN_TRACKS.payments);
+    writeFileSync(file, JSON.stringify({ ...ws.readJson(file), status: 'paused', last_checkpoint: 'snap-checkpoint-1795654446452-vhekww' }, null, 2));
+    const result = ws.ok(['recover', 'resume', '--track-id', ORIGIN_TRACKS.payments]);
+    assert.equal(result.success, true);
+    assert.equal(result.checkpoint_restored, 'snap-checkpoint-1795654446452-vhekww');
+    assert.equal(result.status, 'active');
+    assert.match(result.checkpoint_saved, /^snap-checkpoint-/);
+    const track = ws.readJson(file);
+    assert.equal(track.status, 'active');
+    assert.equal(track.last_restored.snapshot_id, 'snap-checkpoint-1795654446452-vhekww');
+    assert.equal(track.execution.mode, 'interactive', "the original's fields kept");
+    const completed = ws.cli(['recover', 'resume', '--track-id', ORIGIN_TRACKS.oauth]);
+    assert.match(completed.stderr, /E_INVALID_TRANSITION/, 'a completed track holds no interrupted work');
+  });
+
   it('accepts their run ids by shape and refuses hostile ones before any path use', () => {
     for (const hostile of ['../../etc', 'a/b', '..', '.', '-x', 'run id', 'x'.repeat(101), 'a\\b', '']) {
       const result = ws.cli(['recover', 'resume', '--run-id', hostile]);
