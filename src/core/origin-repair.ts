@@ -142,8 +142,8 @@ export async function repairOriginalFormat(ctx: StoreContext, lock: HeldLock): P
   for (const track of tracks.values()) indexTrack(rebuilt, track);
   const finalActive = Object.entries(rebuilt.tracks).filter(([, e]) => e.status === 'active').map(([id]) => id);
   rebuilt.active_track = chooseActive(rebuilt, finalActive);
-  const previous = registryOld ? await readRegistry(paths).catch(() => null) : null;
-  if (previous && (previous.active_track ?? null) !== rebuilt.active_track) {
+  const previous = await readRegistry(paths).catch(() => null);
+  if (previous && registryOld && (previous.active_track ?? null) !== rebuilt.active_track) {
     repaired.push(`Recorded ${rebuilt.active_track ?? 'no track'} as the active track in the registry, as the track files say (the original's registry said ${previous.active_track ?? 'none'}).`);
   }
   const extras = previous ? Object.fromEntries(Object.entries(previous).filter(([key]) => !(key in rebuilt))) : {};
