@@ -15,7 +15,7 @@ const CLI = join(root, 'dist', 'cli.js');
 const SIZES = (process.env.BENCH_SIZES ?? '100,1000,10000').split(',').map(Number);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 30);
 /** BENCH_ONLY=core,cli,writers runs a part of the benchmark. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'core,cli,writers,editor').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'core,cli,writers,editor,original').split(','));
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const quantile = (values, q) => {
@@ -197,4 +197,11 @@ if (ONLY.has('editor')) {
     ['CLI write → tree refreshed (watcher)', fmt(result.cli_to_tree_p50), fmt(result.cli_to_tree_p95)],
   ]);
 }
-console.log('\nTargets: switch ≤ 5× fs floor in-process; CLI ≤ 1.5× node -e 0; list+stats of 10 000 ≤ 20 ms; 8 writers ≥ 300 transitions/s; activation ≤ 20 ms; CLI write → tree ≤ 300 ms; groups of 10 000 tracks ≤ 50 ms.');
+if (ONLY.has('original')) {
+  const { originalFormatBench } = await import('./original-format.mjs');
+  const result = await originalFormatBench(1000, SAMPLES, now, quantile);
+  table(`Reading ${result.count} tracks: the original track-manager's format vs ours (same tracks, same run)`, ['read', 'ours p50', 'original p50', 'original p95', 'original / ours'], Object.entries(result.rows).map(([name, r]) => [
+    name, fmt(r.ours.p50), fmt(r.original.p50), fmt(r.original.p95), `${(r.original.p50 / r.ours.p50).toFixed(2)}×`,
+  ]));
+}
+console.log('\nTargets: switch ≤ 5× fs floor in-process; CLI ≤ 1.5× node -e 0; list+stats of 10 000 ≤ 20 ms; 8 writers ≥ 300 transitions/s; activation ≤ 20 ms; CLI write → tree ≤ 300 ms; groups of 10 000 tracks ≤ 50 ms; reading 1 000 tracks in the original format ≤ 1.5× ours.');

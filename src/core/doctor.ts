@@ -16,6 +16,8 @@ import {
 import { readRunSnapshots } from './runs';
 import { findLinksInside } from './write-safety';
 import type { Registry } from './schemas';
+import { isOriginalFormatRegistry } from './origin-index';
+import { diagnoseOriginalFormat, multipleActiveMessage, repairOriginalFormat } from './origin-repair';
 
 export interface DoctorProblem {
   code: string;
@@ -30,6 +32,8 @@ export interface DoctorReport {
   store: string;
   tracks_checked: number;
   problems: DoctorProblem[];
+  /** Files still in the original track-manager's format (read as they are; see origin-repair.ts). */
+  original_format_files: number;
   repaired: string[];
 }
 
@@ -48,6 +52,7 @@ export async function runDoctor(ctx: StoreContext, options: { repair?: boolean }
         code: 'NO_STORE', severity: 'error', file: paths.conductorDir, repairable: false,
         message: `No Track Manager store at ${paths.conductorDir}. Run \`track create …\` (or \`track init\`) in the workspace to start one, or point at an existing store with --root or TRACK_MANAGER_ROOT.`,
       }],
+      original_format_files: 0,
       repaired: [],
     };
   }
@@ -93,12 +98,16 @@ async function diagnose(ctx: StoreContext, tempGraceMs: number): Promise<Omit<Do
     add('REGISTRY_CORRUPT', paths.registryFile, `${error.message} \`track doctor --repair\` rebuilds it from the track folders.`, true);
   }
   if (registry) {
-    for (const drift of compareRegistries(registry, rebuilt.registry)) add('REGISTRY_DRIFT', paths.registryFile, `${drift} \`track doctor --repair\` rebuilds the registry.`, true);
+    // The original's registry is not read (the track files are), so its drift is only a warning.
+    const severity = isOriginalFormatRegistry(registry) ? 'warning' : 'error';
+    for (const drift of compareRegistries(registry, rebuilt.registry)) add('REGISTRY_DRIFT', paths.registryFile, `${drift} \`track doctor --repair\` rebuilds the registry.`, true, severity);
   }
   const active = Object.entries(rebuilt.registry.tracks).filter(([, entry]) => entry.status === 'active').map(([id]) => id);
   if (active.length > 1) {
-    add('MULTIPLE_ACTIVE', paths.tracksDir, `${active.length} tracks are active (${active.join(', ')}); only one may be. Pause all but one with \`track pause --track-id ID --reason …\`.`, false);
+    add('MULTIPLE_ACTIVE', paths.tracksDir, multipleActiveMessage(active, rebuilt.registry.active_track), true);
   }
+  const original = await diagnoseOriginalFormat(ctx);
+  for (const problem of original.problems) add(problem.code, problem.file, problem.message, problem.repairable, problem.severity);
 
   const folders = await listTrackFolders(paths);
   for (const trackId of folders) {
@@ -126,6 +135,7 @@ async function diagnose(ctx: StoreContext, tempGraceMs: number): Promise<Omit<Do
     store: paths.conductorDir,
     tracks_checked: folders.length,
     problems,
+    original_format_files: original.olderFiles,
   };
 }
 
@@ -178,6 +188,7 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
         repaired.push(`Removed the empty folder ${paths.display(paths.trackDir(trackId))}.`);
       }
     }
+    repaired.push(...(await repairOriginalFormat(ctx, lock)));
     const rebuilt = await rebuildRegistry(paths, ctx.now().toISOString());
     let current: Registry | null = null;
     try {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type * as z from 'zod/mini';
 import { TrackError } from './errors';
 import { SCHEMA_VERSION } from './schemas';
+import { formatVersionOf, upgradeDocument } from './format-upgrade';
 
 /** Temp files start with a dot and end with `.tmp`; doctor and .gitignore rely on that shape. */
 export const TEMP_FILE_PATTERN = /^\..+\.\d+\.\d+\.[0-9a-f]{8}\.tmp$/;
@@ -62,6 +63,8 @@ export interface ReadOptions {
   kind: string;
   /** Turns an absolute path into what the user should see. */
   display?: (file: string) => string;
+  /** Told the format version found on disk (0: the original's), before the in-memory upgrade. */
+  onFormatVersion?: (version: number | null) => void;
 }
 
 /**
@@ -128,7 +131,8 @@ export function parseDocument<S extends z.ZodMiniType>(
       { file, field: 'schema_version' },
     );
   }
-  const result = schema.safeParse(data);
+  options.onFormatVersion?.(formatVersionOf(data));
+  const result = schema.safeParse(upgradeDocument(options.kind, data));
   if (!result.success) throw corruptFromIssues(file, options, result.error.issues, []);
   return result.data;
 }

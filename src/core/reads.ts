@@ -9,11 +9,14 @@ import type { Registry } from './schemas';
 import { mutate } from './transaction';
 import { changedTrackFiles, refreshEntries, saidActive } from './index-freshness';
 import { holdsStoreLock } from './lock-scope';
+import { indexFromTrackFiles, isOriginalFormatRegistry } from './origin-index';
 
 export interface RegistryView {
   registry: Registry;
   /** Files that could not be read; the rest of the store still lists. */
   problems: Problem[];
+  /** Built from the track files because the registry is the original track-manager's (not cached). */
+  originalFormat?: boolean;
 }
 
 const cache = new Map<string, { key: string; view: RegistryView }>();
@@ -54,13 +57,14 @@ export async function readIndex(ctx: StoreContext): Promise<RegistryView> {
     const rebuilt = await rebuildRegistry(paths, ctx.now().toISOString());
     return { registry: rebuilt.registry, problems: [problemFrom(error, paths.registryFile), ...rebuilt.problems] };
   }
-  if (key) cache.set(paths.registryFile, { key, view });
+  if (key && !view.originalFormat) cache.set(paths.registryFile, { key, view });
   return view;
 }
 
 async function loadAndReconcile(ctx: StoreContext, registryExists: boolean, dirLinks: number): Promise<RegistryView> {
   const { paths } = ctx;
   const registry = registryExists ? await readRegistry(paths) : null;
+  if (registry && isOriginalFormatRegistry(registry)) return { ...(await indexFromTrackFiles(paths, registry)), originalFormat: true };
   if (registry && (await foldersMatchIndex(ctx, registry, dirLinks))) {
     const changed = changedTrackFiles(paths, registry);
     if (changed.length === 0) return { registry, problems: [] };

@@ -1,7 +1,9 @@
 import { newestRestorableCheckpoint, stageRestoreWithBackup } from './checkpoints';
 import type { StoreContext } from './context';
-import { TrackError } from './errors';
-import { assertId } from './ids';
+import { isTrackError, TrackError } from './errors';
+import { detectOriginRuns, recoverOriginRun, recoverTrackFromOriginal } from './origin-recovery';
+import { assertOriginRunId, readOriginRun } from './origin-runs';
+import { assertId, isValidId } from './ids';
 import { parseInput } from './input';
 import { applyTransition, canTransition } from './lifecycle';
 import { processState } from './lock';
@@ -29,7 +31,8 @@ export interface InterruptedTrack {
 export interface InterruptedRun {
   kind: 'run';
   run_id: string;
-  track_id: string;
+  /** null: a run of the original track-manager, which belongs to no track. */
+  track_id: string | null;
   workflow: string;
   status: RunStatus;
   current_step: number;
@@ -38,6 +41,7 @@ export interface InterruptedRun {
   minutes_since_update: number;
   reason: 'stale' | 'owner-dead';
   owner: { pid: number | null; host: string };
+  origin?: 'original';
 }
 
 export type InterruptedItem = InterruptedTrack | InterruptedRun;
@@ -104,6 +108,7 @@ export async function detectInterrupted(ctx: StoreContext, staleAfterMinutes = D
       owner: run ? { pid: run.owner.pid, host: run.owner.host } : { pid: null, host: hostname() },
     });
   }
+  interrupted.push(...(await detectOriginRuns(ctx, nowMs, thresholdMs, new Set(Object.keys(registry.runs)))));
   return { stale_after_minutes: minutes, count: interrupted.length, interrupted };
 }
 
@@ -120,7 +125,16 @@ export interface TrackRecoveryResult {
 /** Restores an interrupted track's newest checkpoint (after checkpointing what is there now). */
 export async function recoverTrack(ctx: StoreContext, trackId: string): Promise<TrackRecoveryResult> {
   assertId('track', trackId, '--track-id');
-  const checkpoint = await newestRestorableCheckpoint(ctx, trackId);
+  let checkpoint: Awaited<ReturnType<typeof newestRestorableCheckpoint>>;
+  try {
+    checkpoint = await newestRestorableCheckpoint(ctx, trackId);
+  } catch (error) {
+    if (!isTrackError(error, 'E_NO_SNAPSHOT')) throw error;
+    // No checkpoint of ours: one of the original track-manager's, if the track names one.
+    const original = await recoverTrackFromOriginal(ctx, trackId);
+    if (!original) throw error;
+    return original;
+  }
   return mutate(ctx, 'recover resume', async (tx) => {
     const track = await tx.track(trackId);
     if (track.status !== 'active' && !canTransition(track.status, 'resume')) {
@@ -169,7 +183,14 @@ export interface RunRecoveryResult {
 
 /** Puts a run back to its newest automatic snapshot and hands it to the current owner. */
 export async function recoverRun(ctx: StoreContext, runId: string): Promise<RunRecoveryResult> {
-  assertId('run', runId, '--run-id');
+  assertOriginRunId(runId, '--run-id');
+  if (!isValidId('run', runId) || !(await readIndex(ctx)).registry.runs[runId]) {
+    // Not one of ours: one the original track-manager wrote (its ids have their own shape).
+    if (await readOriginRun(ctx, runId)) return recoverOriginRun(ctx, runId);
+    if (!isValidId('run', runId)) {
+      throw new TrackError('E_RUN_NOT_FOUND', `Workflow run not found: ${runId}. List runs with \`track run list\`.`, { run_id: runId });
+    }
+  }
   return mutate(ctx, 'recover resume', async (tx) => {
     const run = await tx.run(runId);
     const { snapshots } = await readRunSnapshots(ctx, run.track_id, runId);

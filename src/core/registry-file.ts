@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { isValidId } from './ids';
 import { corruptFileError, corruptFromIssues, parseDocument, type ReadOptions } from './files';
-import { registryEnvelopeSchema, runSummarySchema, trackSummarySchema, type Registry } from './schemas';
+import { registryEnvelopeSchema, runSummarySchema, SCHEMA_VERSION, trackSummarySchema, type Registry } from './schemas';
 
 type Entry = Record<string, unknown>;
 interface Memo {
@@ -16,6 +16,13 @@ interface Memo {
  * long-lived process (the editor). The bytes are always read fresh from disk: this is not a cache
  * of the file, only of the verdict on identical content.
  */
+/** The format version each registry read was in on disk (0: the original track-manager's). */
+const formats = new WeakMap<Registry, number>();
+
+export function registryFormatVersion(registry: Registry): number {
+  return formats.get(registry) ?? SCHEMA_VERSION;
+}
+
 const memos = new Map<string, { tracks: Map<string, Memo>; runs: Map<string, Memo> }>();
 
 export async function readRegistryFile(file: string, options: ReadOptions): Promise<Registry | null> {
@@ -26,13 +33,16 @@ export async function readRegistryFile(file: string, options: ReadOptions): Prom
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
-  const envelope = parseDocument(text, file, registryEnvelopeSchema, options);
+  let version: number | null = null;
+  const envelope = parseDocument(text, file, registryEnvelopeSchema, { ...options, onFormatVersion: (found) => (version = found) });
   const previous = memos.get(file) ?? { tracks: new Map(), runs: new Map() };
   const next = { tracks: new Map<string, Memo>(), runs: new Map<string, Memo>() };
   const tracks = validateEntries(envelope.tracks, trackSummarySchema, previous.tracks, next.tracks, file, options, 'tracks');
   const runs = validateEntries(envelope.runs, runSummarySchema, previous.runs, next.runs, file, options, 'runs');
   memos.set(file, next);
-  return { ...envelope, tracks, runs } as Registry;
+  const registry = { ...envelope, tracks, runs } as Registry;
+  if (version !== null) formats.set(registry, version);
+  return registry;
 }
 
 /** One read of the whole file (fs.promises.readFile reads a 2 MB registry in many round trips). */

@@ -144,8 +144,8 @@ export async function rebuildRegistry(paths: StorePaths, now: string): Promise<{
     }
   }
   if (activeTracks.length > 1) {
-    // Keep the most recently updated one as the active track; doctor reports the others.
-    activeTracks.sort((a, b) => compareText(registry.tracks[b].updated_at, registry.tracks[a].updated_at));
+    // Keep the most recently updated one (then the greatest id) as the active track; doctor reports the others.
+    activeTracks.sort((a, b) => compareText(registry.tracks[b].updated_at, registry.tracks[a].updated_at) || compareText(b, a));
     registry.active_track = activeTracks[0];
   }
   return { registry, problems };

@@ -11,16 +11,21 @@ import type { Registry } from './schemas';
 import { assertWritableTargets } from './write-safety';
 import { readRunSnapshots } from './runs';
 import { mutate } from './transaction';
+import { assertOriginRunId } from './origin-runs';
+import { listOriginSnapshotEntries } from './origin-snapshots';
 import * as z from 'zod/mini';
 
 export interface SnapshotEntry {
   snapshot_id: string;
   type: string;
-  track_id: string;
+  /** null: a snapshot of the original track-manager that no track names. */
+  track_id: string | null;
   run_id: string | null;
   created_at: string;
   file: string;
   size_bytes: number;
+  /** Present on snapshots the original track-manager wrote. */
+  origin?: 'original';
 }
 
 export interface SnapshotFilter {
@@ -36,7 +41,7 @@ interface SnapshotGroup {
 /** Every snapshot of the store, grouped: one group per track's checkpoints, one per run. */
 async function collectGroups(ctx: StoreContext, filter: SnapshotFilter, underLock?: Registry): Promise<{ groups: SnapshotGroup[]; problems: Problem[] }> {
   if (filter.trackId !== undefined) assertId('track', filter.trackId, '--track-id');
-  if (filter.runId !== undefined) assertId('run', filter.runId, '--run-id');
+  if (filter.runId !== undefined) assertOriginRunId(filter.runId, '--run-id');
   // Under the lock, the transaction's registry: readIndex may re-index, which takes the lock again.
   const registry = underLock ?? (await readIndex(ctx)).registry;
   const groups: SnapshotGroup[] = [];
@@ -72,9 +77,13 @@ async function collectGroups(ctx: StoreContext, filter: SnapshotFilter, underLoc
 
 export async function listSnapshots(ctx: StoreContext, filter: SnapshotFilter = {}): Promise<{ snapshots: SnapshotEntry[]; problems: Problem[] }> {
   const { groups, problems } = await collectGroups(ctx, filter);
-  const snapshots = groups
+  const { registry } = await readIndex(ctx);
+  const original = await listOriginSnapshotEntries(ctx, Object.keys(registry.tracks), filter);
+  problems.push(...original.problems);
+  const snapshots: SnapshotEntry[] = groups
     .flatMap((group) => group.entries)
     .map((entry) => ({ ...entry, file: ctx.paths.display(entry.file) }))
+    .concat(original.snapshots)
     .sort((a, b) => compareText(b.created_at, a.created_at));
   return { snapshots, problems };
 }

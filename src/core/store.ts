@@ -4,6 +4,7 @@ import { createContext, type StoreContext, type StoreOptions } from './context';
 import { runDoctor } from './doctor';
 import { updateTrack } from './editing';
 import * as lifecycle from './lifecycle';
+import { listRunsWithOriginal } from './origin-runs';
 import * as queries from './queries';
 import * as recovery from './recovery';
 import * as runs from './runs';
@@ -69,7 +70,7 @@ export class TrackStore {
   recordRunStep(runId: string, input: runs.StepInput) { return surface(() => runs.recordRunStep(this.ctx, runId, input)); }
   completeRun(runId: string) { return surface(() => runs.finishRun(this.ctx, runId, 'completed')); }
   failRun(runId: string, reason?: string) { return surface(() => runs.finishRun(this.ctx, runId, 'failed', reason)); }
-  listRuns(filter?: runs.RunFilter) { return surface(() => queries.listRuns(this.ctx, filter)); }
+  listRuns(filter?: runs.RunFilter) { return surface(() => listRunsWithOriginal(this.ctx, filter)); }
 
   // Snapshots and recovery
   listSnapshots(filter?: snapshots.SnapshotFilter) { return surface(() => snapshots.listSnapshots(this.ctx, filter)); }

@@ -12,6 +12,7 @@ import {
   indexRun, indexTrack, readRegistry, readRunFile, readTrackFile, rebuildRegistry, trackNotFound,
 } from './registry';
 import { TrackError } from './errors';
+import { registryForWrite } from './origin-index';
 import type { Registry, Run, Track } from './schemas';
 
 export const GITIGNORE = [
@@ -142,8 +143,11 @@ export async function mutate<T>(ctx: StoreContext, command: string, work: (tx: T
   return withLockScope(ctx.paths.lockDir, command, () => withStoreLock(ctx.paths, settings, async (lock) => {
     await finishPendingJournal(ctx.paths);
     const now = ctx.now().toISOString();
-    const existing = await readRegistry(ctx.paths);
+    const found = await readRegistry(ctx.paths);
+    // The original track-manager's registry is replaced by ours on the first write (origin-index.ts).
+    const existing = found && (await registryForWrite(ctx.paths, found, now));
     const tx = new Transaction(ctx, existing ?? (await rebuildRegistry(ctx.paths, now)).registry, lock, now);
+    if (existing !== found) tx.registryChanged = true;
     if (!existing) {
       tx.registryChanged = true;
       if (!(await exists(ctx.paths.gitignoreFile))) tx.putRaw(ctx.paths.gitignoreFile, GITIGNORE);

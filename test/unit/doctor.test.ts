@@ -81,15 +81,18 @@ describe('doctor', function () {
     assert.match(result.stderr, /outside the store/);
   });
 
-  it('reports two active tracks (hand-edited files) without guessing which to pause', () => {
+  it('two active tracks (hand-edited files): names the one reads take, --repair pauses the others', () => {
     const file = ws.trackFile(b);
     ws.writeJson(file, { ...ws.readJson(file), status: 'active' });
-    const report = ws.cli(['doctor', '--repair']).json;
+    const report = ws.cli(['doctor']).json;
     const multiple = report.problems.find((p: any) => p.code === 'MULTIPLE_ACTIVE');
     assert.ok(multiple);
-    assert.equal(multiple.repairable, false);
-    assert.match(multiple.message, /Pause all but one/);
-    assert.equal(ws.readJson(file).status, 'active', 'left as it was');
+    assert.equal(multiple.repairable, true);
+    assert.match(multiple.message, new RegExp(`takes ${a}`));
+    const repaired = ws.cli(['doctor', '--repair']).json;
+    assert.ok(repaired.repaired.some((line: string) => line.startsWith(`Paused ${b}`)));
+    assert.equal(ws.readJson(file).status, 'paused');
+    assert.equal(ws.readJson(ws.trackFile(a)).status, 'active', 'the most recently updated one stays active');
   });
 
   it('removes an empty track folder left by an interrupted create, keeps one holding data', () => {
@@ -108,7 +111,8 @@ describe('doctor', function () {
     const checkpoint = ws.ok(['checkpoint', 'create', '--track-id', a]);
     assert.ok(checkpoint.snapshot_id);
     writeFileSync(path.join(ws.tracksDir, a, 'checkpoints', 'checkpoint-001.json'), '{"cut');
-    writeFileSync(path.join(ws.tracksDir, b, 'context', 'decisions.json'), '[]');
+    // (A bare `[]` is the original track-manager's format, read as such: this one is invalid in ours.)
+    writeFileSync(path.join(ws.tracksDir, b, 'context', 'decisions.json'), '{"schema_version":1,"decisions":"none"}');
     const report = ws.cli(['doctor']);
     assert.equal(report.code, 15);
     const files = report.json.problems.filter((p: any) => p.code === 'CORRUPT_FILE').map((p: any) => p.file).sort();
