@@ -1,3 +1,4 @@
+import type { TrackError } from '../core/errors';
 import type { TrackStore } from '../core/store';
 
 export interface OptionSpec {
@@ -19,6 +20,8 @@ export interface CommandResult {
   warnings?: string[];
   /** Non-zero when the command ran but reports a failure (doctor on an unhealthy store). */
   exitCode?: number;
+  /** The command did what it could but reports this error too (its code sets the exit status). */
+  error?: TrackError;
 }
 
 export interface CommandSpec {
