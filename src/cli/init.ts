@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { TrackError } from '../core/errors';
 import { applyInitPlan, conflictsOf, planWorkspaceSetup, summarizePlan, type InitResult } from '../core/init';
 import type { CommandSpec } from './spec';
@@ -36,11 +37,16 @@ export const initCommand: CommandSpec = {
     'init wrote and left unchanged; a file it did not write, or one you changed, is left (exit code 19,',
     'E_INIT_CONFLICT) unless --force moves it aside.',
   ].join('\n'),
-  run: async (store, values) => {
+  run: async (store, values, invocation) => {
+    // --root or TRACK_MANAGER_ROOT name the workspace; otherwise it is the current folder, never an
+    // ancestor's store found by discovery (as `git init` sets up the folder it is run in).
+    const named = values.root !== undefined || Boolean(invocation.env.TRACK_MANAGER_ROOT);
+    const workspaceRoot = named ? store.workspaceRoot : path.resolve(invocation.cwd);
+    const conductorDir = named ? store.conductorDir : undefined;
     const dryRun = Boolean(values['dry-run']);
     const plan = await planWorkspaceSetup({
-      workspaceRoot: store.workspaceRoot,
-      conductorDir: store.conductorDir,
+      workspaceRoot,
+      conductorDir,
       version: VERSION,
       force: Boolean(values.force),
     });

@@ -62,7 +62,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       ownerPid: ownerPid(values, io.env),
       lockTimeoutMs: lockTimeout(io.env),
     });
-    const result = await command.run(store, values);
+    const result = await command.run(store, values, { cwd: io.cwd, env: io.env });
     printResult(command, result, Boolean(values.json), io);
     if (result.error) {
       printError(result.error, wantsJson, io);

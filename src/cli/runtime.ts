@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as api from '../core/api';
 import type { StoreOptions } from '../core/context';
-import { runGuideScript, type GuideScriptName } from './guide-scripts';
+import { GUIDE_SCRIPTS, runGuideScript, type GuideScriptName } from './guide-scripts';
 
 declare const TRACK_MANAGER_VERSION: string;
 export const VERSION = typeof TRACK_MANAGER_VERSION === 'string' ? TRACK_MANAGER_VERSION : 'dev';
@@ -14,9 +14,13 @@ export { runCli } from './main';
 export { TrackStore } from '../core/store';
 export { TrackError } from '../core/errors';
 
-/** `<workspace>/.claude/skills/track-manager/x.mjs` or `<workspace>/.claude/tools/x.mjs` → `<workspace>`. */
-export function workspaceOfScript(scriptFile: string): string {
-  return path.resolve(path.dirname(scriptFile), '..', '..', '..');
+/**
+ * The workspace a guide script belongs to, from where it is: `<workspace>/.claude/tools/x.mjs` and
+ * `<workspace>/.claude/skills/track-manager/x.mjs` both give `<workspace>`.
+ */
+export function workspaceOfScript(scriptFile: string, name: GuideScriptName): string {
+  const depth = GUIDE_SCRIPTS[name].file.split('/').length;
+  return path.resolve(scriptFile, ...Array<string>(depth).fill('..'));
 }
 
 /** Runs a guide script as the main module: exits with the command's exit code. */
@@ -25,7 +29,7 @@ export function main(name: GuideScriptName, scriptFile: string): void {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
-  void runGuideScript(name, process.argv.slice(2), workspaceOfScript(scriptFile), {
+  void runGuideScript(name, process.argv.slice(2), workspaceOfScript(scriptFile, name), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     env: process.env,
@@ -40,7 +44,7 @@ export function main(name: GuideScriptName, scriptFile: string): void {
  * one the script belongs to, whatever the working directory. Options given by the caller win.
  */
 export function boundApi(scriptFile: string) {
-  const root = workspaceOfScript(scriptFile);
+  const root = workspaceOfScript(scriptFile, 'manager');
   const withRoot = <T extends object>(options?: T): T & StoreOptions => ({ root, ...(options ?? {}) }) as T & StoreOptions;
   class TrackRegistry extends api.TrackRegistry {
     constructor(options?: StoreOptions) {

@@ -33,7 +33,8 @@ export interface CommandSpec {
   details?: string;
   /** When true, the human text is the default output and --json switches to JSON. */
   textByDefault?: boolean;
-  run(store: TrackStore, values: Values): Promise<CommandResult>;
+  /** `invocation`: where the command was run from (init sets up that folder, not an ancestor's store). */
+  run(store: TrackStore, values: Values, invocation: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CommandResult>;
 }
 
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
