@@ -2,7 +2,9 @@
  * The runtime `track init` writes into a workspace (.claude/skills/track-manager/): the core and
  * the CLI in one file, so the guide's scripts run Track Manager without node_modules.
  */
+import { realpathSync } from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as api from '../core/api';
 import type { StoreOptions } from '../core/context';
 import { GUIDE_SCRIPTS, runGuideScript, type GuideScriptName } from './guide-scripts';
@@ -23,8 +25,27 @@ export function workspaceOfScript(scriptFile: string, name: GuideScriptName): st
   return path.resolve(scriptFile, ...Array<string>(depth).fill('..'));
 }
 
+/** A script's location as it gives it: `import.meta.url` (the templates pass it) or a path. */
+function scriptPath(location: string): string {
+  return location.startsWith('file:') ? fileURLToPath(location) : location;
+}
+
+/** Whether the script at `location` is the program node was started with (not imported by another). */
+export function isMain(location: string): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  const file = scriptPath(location);
+  if (path.resolve(entry) === file) return true;
+  try {
+    return realpathSync(entry) === realpathSync(file);
+  } catch {
+    return false;
+  }
+}
+
 /** Runs a guide script as the main module: exits with the command's exit code. */
-export function main(name: GuideScriptName, scriptFile: string): void {
+export function main(name: GuideScriptName, location: string): void {
+  const scriptFile = scriptPath(location);
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
@@ -43,8 +64,8 @@ export function main(name: GuideScriptName, scriptFile: string): void {
  * Example 5's functions, bound to the workspace of the script that exports them: the store is the
  * one the script belongs to, whatever the working directory. Options given by the caller win.
  */
-export function boundApi(scriptFile: string) {
-  const root = workspaceOfScript(scriptFile, 'manager');
+export function boundApi(location: string) {
+  const root = workspaceOfScript(scriptPath(location), 'manager');
   const withRoot = <T extends object>(options?: T): T & StoreOptions => ({ root, ...(options ?? {}) }) as T & StoreOptions;
   class TrackRegistry extends api.TrackRegistry {
     constructor(options?: StoreOptions) {

@@ -48,10 +48,14 @@ describe(`Set up a workspace that holds the original track-manager (VS Code ${pr
 
     const picker = page.locator('.quick-input-widget', { hasText: 'Set Up Workspace for Agents' });
     await picker.waitFor();
-    for (const name of ['manager.mjs', 'registry.mjs', 'session-recovery.mjs', 'snapshot-manager.mjs', 'run-manager.mjs', 'SKILL.md']) {
-      assert.ok(await picker.locator('.monaco-list-row', { hasText: name }).count() > 0 || (await picker.innerText()).includes(name), `preview lists ${name}`);
-    }
     await screenshot(page, 'setup preview');
+    // The list is virtualised: filter it to each file in turn to see its row.
+    const filter = picker.locator('input').first();
+    for (const name of ['manager.mjs', 'registry.mjs', 'session-recovery.mjs', 'snapshot-manager.mjs', 'run-manager.mjs', 'SKILL.md']) {
+      await filter.fill(name);
+      await picker.locator('.monaco-list-row', { hasText: `.claude/` }).filter({ hasText: name }).first().waitFor({ timeout: 10_000 });
+    }
+    await filter.fill('');
     await picker.locator('.monaco-list-row', { hasText: 'Set Up and Move Theirs Aside' }).first().click();
 
     await until(() => existsSync(file(`${MANAGER}.orig`)) && existsSync(file('.claude/skills/track-manager/SKILL.md')), 'the files to be written');
