@@ -36,6 +36,7 @@ export const initCommand: CommandSpec = {
     '.claude/tools/{session-recovery.mjs,snapshot-manager.mjs,run-manager.mjs}. Re-running upgrades the files',
     'init wrote and left unchanged; a file it did not write, or one you changed, is left (exit code 19,',
     'E_INIT_CONFLICT) unless --force moves it aside.',
+    'Sets up the current folder (or --root / TRACK_MANAGER_ROOT), never an ancestor that holds a store.',
   ].join('\n'),
   run: async (store, values, invocation) => {
     // --root or TRACK_MANAGER_ROOT name the workspace; otherwise it is the current folder, never an

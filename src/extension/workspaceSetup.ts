@@ -150,7 +150,8 @@ export class WorkspaceSetup {
     if (this.state.get<boolean>(SETUP_OFFERED_KEY)) return false;
     for (const folder of this.stores.folders()) {
       const found = await detectOriginalSetup(folder.uri.fsPath, this.stores.conductorPath(folder));
-      if (found.originalScripts.length === 0 && !found.originalStore) continue;
+      // A folder already set up is left alone: an original script back in it is someone's choice.
+      if (found.setUp || (found.originalScripts.length === 0 && !found.originalStore)) continue;
       await this.state.update(SETUP_OFFERED_KEY, true);
       const what = found.originalScripts.length > 0
         ? `the original track-manager's scripts (${found.originalScripts.map((file) => path.posix.basename(file)).join(', ')})`

@@ -65,10 +65,11 @@ describe(`Set up a workspace that holds the original track-manager (VS Code ${pr
   });
 
   it('does not offer again in that workspace, even when an original script comes back', async () => {
-    await session?.browser.close();
     writeFileSync(file(RECOVERY), '// the original session-recovery.mjs, restored by someone\n');
-    session = await openWorkbench(workspace);
-    const { page } = session;
+    // A reload keeps the workspace's state (in the browser, for code-server) and activates the extension anew.
+    const { page } = session!;
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     // The store init created makes the Tracks view show its welcome once the extension has read it.
     const icon = page.locator('.activitybar [aria-label^="Tracks"]').first();
     await icon.waitFor({ timeout: 60_000 });

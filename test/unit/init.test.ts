@@ -171,14 +171,16 @@ describe('track init', function () {
   });
 
   it('detects the original scripts and an original-format store (what the editor offers set-up for)', async () => {
-    assert.deepEqual(await detectOriginalSetup(ws.dir), { originalScripts: [], originalStore: false });
+    assert.deepEqual(await detectOriginalSetup(ws.dir), { originalScripts: [], originalStore: false, setUp: false });
     mkdirSync(path.join(ws.dir, '.claude/tools'), { recursive: true });
     writeFileSync(path.join(ws.dir, '.claude/tools/session-recovery.mjs'), '// original\n');
     mkdirSync(ws.tracksDir, { recursive: true });
     writeFileSync(ws.registryFile, JSON.stringify({ version: '1.0', tracks: {} }));
-    assert.deepEqual(await detectOriginalSetup(ws.dir), { originalScripts: ['.claude/tools/session-recovery.mjs'], originalStore: true });
+    assert.deepEqual(await detectOriginalSetup(ws.dir), { originalScripts: ['.claude/tools/session-recovery.mjs'], originalStore: true, setUp: false });
     ws.ok(['init', '--force', '--json']);
-    assert.deepEqual((await detectOriginalSetup(ws.dir)).originalScripts, [], 'ours are not the original');
+    const after = await detectOriginalSetup(ws.dir);
+    assert.deepEqual(after.originalScripts, [], 'ours are not the original');
+    assert.equal(after.setUp, true);
   });
 
   it('the npm package and the .vsix carry the runtime and the templates beside the CLI', () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { DEFAULT_CONDUCTOR_DIR } from '../paths';
-import { AGENT_SCRIPT_FILES } from './agent-scripts';
+import { AGENT_SCRIPT_FILES, RUNTIME_FILE } from './agent-scripts';
 import { ownershipOf } from './marker';
 import { isOriginalFormat } from './store';
 
@@ -10,6 +10,8 @@ export interface OriginalSetup {
   originalScripts: string[];
   /** The store's registry is in the original format. */
   originalStore: boolean;
+  /** `track init` has set this workspace up (its runtime is there, unchanged). */
+  setUp: boolean;
 }
 
 /** What of the original track-manager this workspace holds: the editor offers set-up when any. */
@@ -25,5 +27,6 @@ export async function detectOriginalSetup(workspaceRoot: string, conductorDir = 
   } catch {
     originalStore = false;
   }
-  return { originalScripts, originalStore };
+  const runtime = await read(RUNTIME_FILE);
+  return { originalScripts, originalStore, setUp: runtime !== null && ownershipOf(runtime).kind === 'ours' };
 }
