@@ -2,7 +2,8 @@
 // the library's type declarations, and the compiled tests.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -47,8 +48,35 @@ await Promise.all([
   }),
 ]);
 chmodSync(join(dist, 'cli.js'), 0o755);
+await buildWorkspaceRuntime();
 // One implementation for both module systems: the ESM entry re-exports the CommonJS bundle.
 writeFileSync(join(dist, 'index.mjs'), "export * from './index.js';\n");
+
+/**
+ * What `track init` writes into a workspace (dist/init/): the guide's script templates, and the
+ * runtime they load — the core and CLI bundled, embedded as a string in a loader that compiles it
+ * through V8's code cache (src/cli/runtime-loader.ts).
+ */
+async function buildWorkspaceRuntime() {
+  const initDir = join(dist, 'init');
+  cpSync(join(root, 'src/core/init/templates'), initDir, { recursive: true });
+  const inner = await build({ ...common, entryPoints: [join(root, 'src/cli/runtime.ts')], format: 'cjs', minify: true, sourcemap: false, write: false });
+  const source = inner.outputFiles[0].text;
+  await build({
+    ...common,
+    entryPoints: [join(root, 'src/cli/runtime-loader.ts')],
+    outfile: join(initDir, 'track-manager-runtime.cjs'),
+    format: 'cjs',
+    minify: true,
+    sourcemap: false,
+    banner: { js: `// Track Manager ${pkg.version}: the core and CLI the guide's scripts beside it run. Generated; do not edit.` },
+    define: {
+      ...common.define,
+      RUNTIME_SOURCE: JSON.stringify(source),
+      RUNTIME_HASH: JSON.stringify(createHash('sha256').update(source).digest('hex').slice(0, 16)),
+    },
+  });
+}
 
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.types.json')], { stdio: 'inherit' });

@@ -5,6 +5,7 @@ import { viewTrack } from '../core/queries';
 import { formatDetectReport } from '../core/recovery';
 import { PRIORITIES, RUN_STATUSES, TRACK_STATUSES, TRACK_TYPES, type Priority, type RunStatus, type TrackStatus, type TrackType } from '../core/schemas';
 import type { TrackStore } from '../core/store';
+import { initCommand } from './init';
 import type { CommandSpec, OptionSpec, Values } from './spec';
 
 const trackId: OptionSpec = { type: 'string', required: true, value: 'ID', description: 'The track id (see `track list`)' };
@@ -73,6 +74,7 @@ function simpleTransition(
 }
 
 export const COMMANDS: CommandSpec[] = [
+  initCommand,
   {
     name: 'create',
     summary: 'Create a track (draft, or ready with --ready)',

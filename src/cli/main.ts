@@ -62,13 +62,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       ownerPid: ownerPid(values, io.env),
       lockTimeoutMs: lockTimeout(io.env),
     });
-    const result = await command.run(store, values);
+    const result = await command.run(store, values, { cwd: io.cwd, env: io.env });
     printResult(command, result, Boolean(values.json), io);
+    if (result.error) {
+      printError(result.error, wantsJson, io);
+      return result.error.exitCode;
+    }
     return result.exitCode ?? 0;
   } catch (error) {
     const trackError = toTrackError(error);
-    if (wantsJson) io.stderr(`${JSON.stringify({ error: trackError.toJSON() })}\n`);
-    else io.stderr(`track: ${trackError.code}: ${trackError.message}\n`);
+    printError(trackError, wantsJson, io);
     return trackError.exitCode;
   }
 }
@@ -144,6 +147,11 @@ function lockTimeout(env: NodeJS.ProcessEnv): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (!/^\d+$/.test(raw)) throw new TrackError('E_INVALID_INPUT', `TRACK_MANAGER_LOCK_TIMEOUT_MS must be a number of milliseconds, not ${JSON.stringify(raw)}.`, { field: 'TRACK_MANAGER_LOCK_TIMEOUT_MS' });
   return Number(raw);
+}
+
+function printError(error: TrackError, json: boolean, io: CliIo): void {
+  if (json) io.stderr(`${JSON.stringify({ error: error.toJSON() })}\n`);
+  else io.stderr(`track: ${error.code}: ${error.message}\n`);
 }
 
 function printResult(command: CommandSpec, result: CommandResult, json: boolean, io: CliIo): void {

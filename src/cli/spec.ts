@@ -1,3 +1,4 @@
+import type { TrackError } from '../core/errors';
 import type { TrackStore } from '../core/store';
 
 export interface OptionSpec {
@@ -19,6 +20,8 @@ export interface CommandResult {
   warnings?: string[];
   /** Non-zero when the command ran but reports a failure (doctor on an unhealthy store). */
   exitCode?: number;
+  /** The command did what it could but reports this error too (its code sets the exit status). */
+  error?: TrackError;
 }
 
 export interface CommandSpec {
@@ -30,7 +33,8 @@ export interface CommandSpec {
   details?: string;
   /** When true, the human text is the default output and --json switches to JSON. */
   textByDefault?: boolean;
-  run(store: TrackStore, values: Values): Promise<CommandResult>;
+  /** `invocation`: where the command was run from (init sets up that folder, not an ancestor's store). */
+  run(store: TrackStore, values: Values, invocation: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CommandResult>;
 }
 
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {

@@ -19,6 +19,7 @@ export const ERROR_EXIT_CODES = {
   E_IO: 14,
   E_STORE_UNHEALTHY: 15,
   E_UNSAFE_PATH: 18,
+  E_INIT_CONFLICT: 19,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_EXIT_CODES;

@@ -163,9 +163,10 @@ export async function recoverTrack(ctx: StoreContext, trackId: string): Promise<
       success: true,
       track_id: trackId,
       track_name: restored.name,
-      status: restored.status,
       progress_percentage: restored.progress.percentage,
       checkpoint_restored: checkpoint.snapshot_id,
+      // Fields the guide does not show come after the ones it does.
+      status: restored.status,
       checkpoint_saved: backup.saved,
     };
   });
@@ -221,8 +222,8 @@ export async function recoverRun(ctx: StoreContext, runId: string): Promise<RunR
       resumed_from_step: saved_state.current_step,
       snapshot_used: snapshot.snapshot_id,
       snapshot_created_at: snapshot.created_at,
-      snapshot_saved: saved.snapshot_id,
       state: saved_state.state,
+      snapshot_saved: saved.snapshot_id,
     };
   });
 }

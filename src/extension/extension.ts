@@ -9,6 +9,7 @@ import { ActiveTrackStatusBar } from './statusBar';
 import { StoreService } from './storeService';
 import { StoreWatcher } from './storeWatcher';
 import { TracksTreeProvider, type TrackFilter } from './tracksTree';
+import { WorkspaceSetup } from './workspaceSetup';
 
 /** What activate() returns: the integration tests look inside the running extension through it. */
 export interface TrackManagerApi {
@@ -17,6 +18,8 @@ export interface TrackManagerApi {
   statusBar: ActiveTrackStatusBar;
   recovery: RecoveryMonitor;
   actions: TrackActions;
+  /** Set Up Workspace for Agents, and its one-time offer. */
+  setup: WorkspaceSetup;
   /** Fired after the views were refreshed because the store changed on disk. */
   onDidRefresh: vscode.Event<vscode.WorkspaceFolder | undefined>;
   /** How long activate() itself took (ms): it only wires objects; the store is read afterwards. */
@@ -47,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   };
   const actions = new TrackActions(stores, log, ui, (folder) => void refresh(folder));
   recovery = new RecoveryMonitor(stores, actions, ui, log);
+  const setup = new WorkspaceSetup(stores, actions, ui, log, context.workspaceState, String(context.extension.packageJSON.version ?? 'dev'), (folder) => void refresh(folder));
   const setFilter = (filter: TrackFilter) => {
     tree.setFilter(filter);
     view.description = describeFilter(filter);
@@ -64,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
       view.badge = items.length > 0 ? { value: items.length, tooltip: `${items.length} interrupted session(s)` } : undefined;
     }),
     ...registerCommands({ actions, recovery, stores, tree, log, ui, refresh: () => refresh(), setFilter }),
+    vscode.commands.registerCommand('trackManager.setUpWorkspace', (folder?: vscode.WorkspaceFolder) => setup.setUp(folder)),
   );
   setFilter(defaultFilter());
   // The watchers and the first reads start after activation returns: activate() only wires objects.
@@ -71,12 +76,13 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
     const watcher = new StoreWatcher(stores);
     context.subscriptions.push(watcher, watcher.onDidChange((folder) => void refresh(folder)));
     void refresh();
+    void setup.offerIfOriginal();
   }, 0);
   const activationMs = performance.now() - started;
   log.info(`Track Manager activated in ${activationMs.toFixed(1)} ms for ${stores.folders().map((f) => f.name).join(', ') || 'no folder'}`);
 
   return {
-    tree, view: view as vscode.TreeView<unknown>, statusBar, recovery, actions, activationMs,
+    tree, view: view as vscode.TreeView<unknown>, statusBar, recovery, actions, setup, activationMs,
     onDidRefresh: refreshed.event,
     setPrompter: (next) => { prompter = next; },
     refresh: () => refresh(),

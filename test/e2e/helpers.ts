@@ -12,12 +12,14 @@ export interface Session {
   page: Page;
 }
 
-/** Opens the workbench of the running code-server in a fresh headless Chromium. */
-export async function openWorkbench(): Promise<Session> {
+/** Opens the workbench of the running code-server in a fresh headless Chromium (on another folder when given). */
+export async function openWorkbench(folder?: string): Promise<Session> {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(process.env.E2E_URL!);
+  const url = new URL(process.env.E2E_URL!);
+  if (folder) url.searchParams.set('folder', folder);
+  await page.goto(url.toString());
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   return { browser, page };
 }

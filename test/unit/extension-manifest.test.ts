@@ -38,9 +38,11 @@ describe('the extension manifest', () => {
   it('keeps the editor API out of the core and the CLI', () => {
     for (const layer of ['core', 'cli']) {
       const dir = path.join(PROJECT_ROOT, 'src', layer);
-      for (const file of readdirSync(dir)) {
-        const text = readFileSync(path.join(dir, file), 'utf8');
-        assert.doesNotMatch(text, /from ['"]vscode['"]|require\(['"]vscode['"]\)/, `${layer}/${file}`);
+      for (const file of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+        if (!file.isFile()) continue;
+        const full = path.join(file.parentPath ?? (file as unknown as { path: string }).path, file.name);
+        const text = readFileSync(full, 'utf8');
+        assert.doesNotMatch(text, /from ['"]vscode['"]|require\(['"]vscode['"]\)/, path.relative(PROJECT_ROOT, full));
       }
     }
   });

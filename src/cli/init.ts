@@ -1,0 +1,63 @@
+import * as path from 'node:path';
+import { TrackError } from '../core/errors';
+import { applyInitPlan, conflictsOf, planWorkspaceSetup, summarizePlan, type InitResult } from '../core/init';
+import type { CommandSpec } from './spec';
+
+declare const TRACK_MANAGER_VERSION: string;
+const VERSION = typeof TRACK_MANAGER_VERSION === 'string' ? TRACK_MANAGER_VERSION : 'dev';
+
+function describe(result: InitResult): string {
+  const width = Math.max(...result.files.map((file) => file.action.length));
+  const lines = [`track init ${result.version} in ${result.workspace}${result.dry_run ? ' (dry run: nothing written)' : ''}`, ''];
+  for (const file of result.files) {
+    const target = file.moved_to ? `${file.path} (yours kept as ${file.moved_to})` : file.path;
+    const why = file.action === 'create' || file.action === 'upgrade' ? file.purpose : file.reason;
+    lines.push(`  ${file.action.padEnd(width)}  ${target}`, `  ${' '.repeat(width)}  ${why}`);
+  }
+  const count = (action: string) => result.files.filter((file) => file.action === action).length;
+  const verb = result.dry_run ? 'would be ' : '';
+  lines.push('', `${count('create')} ${verb}created, ${count('upgrade')} ${verb}upgraded, ${count('move-aside')} ${verb}moved aside and replaced, ${count('unchanged')} unchanged, ${count('leave')} left as they are.`);
+  if (result.left.length === 0 && !result.dry_run) {
+    lines.push('Agents can now follow the usage guide: node .claude/skills/track-manager/manager.mjs create --name … (see .claude/skills/track-manager/SKILL.md).');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export const initCommand: CommandSpec = {
+  name: 'init',
+  summary: "Set the workspace up for the usage guide: create the store and write the guide's scripts, run by Track Manager",
+  textByDefault: true,
+  options: {
+    'dry-run': { type: 'boolean', description: 'Print the plan, write nothing' },
+    force: { type: 'boolean', description: 'Move files init does not own (the original scripts, files you edited) aside to <name>.orig and write ours' },
+  },
+  details: [
+    'Writes .claude/skills/track-manager/{manager.mjs,registry.mjs,SKILL.md,track-manager-runtime.cjs} and',
+    '.claude/tools/{session-recovery.mjs,snapshot-manager.mjs,run-manager.mjs}. Re-running upgrades the files',
+    'init wrote and left unchanged; a file it did not write, or one you changed, is left (exit code 19,',
+    'E_INIT_CONFLICT) unless --force moves it aside.',
+    'Sets up the current folder (or --root / TRACK_MANAGER_ROOT), never an ancestor that holds a store.',
+  ].join('\n'),
+  run: async (store, values, invocation) => {
+    // --root or TRACK_MANAGER_ROOT name the workspace; otherwise it is the current folder, never an
+    // ancestor's store found by discovery (as `git init` sets up the folder it is run in).
+    const named = values.root !== undefined || Boolean(invocation.env.TRACK_MANAGER_ROOT);
+    const workspaceRoot = named ? store.workspaceRoot : path.resolve(invocation.cwd);
+    const conductorDir = named ? store.conductorDir : undefined;
+    const dryRun = Boolean(values['dry-run']);
+    const plan = await planWorkspaceSetup({
+      workspaceRoot,
+      conductorDir,
+      version: VERSION,
+      force: Boolean(values.force),
+    });
+    const result = dryRun ? summarizePlan(plan, true) : await applyInitPlan(plan);
+    const left = conflictsOf(plan);
+    const error = left.length === 0 ? undefined : new TrackError(
+      'E_INIT_CONFLICT',
+      `${left.length} file(s) ${dryRun ? 'would be' : 'were'} left as they are because track init did not write them or they were changed since: ${left.map((entry) => entry.path).join(', ')}. Agents running them do not use Track Manager. Run \`track init --force\` to move them aside (kept as <name>.orig) and write ours.`,
+      { files: left.map((entry) => entry.path) },
+    );
+    return { json: result, text: describe(result), error };
+  },
+};
