@@ -4,6 +4,7 @@ import { viewTrack } from '../core/queries';
 import { formatDetectReport } from '../core/recovery';
 import { PRIORITIES, RUN_STATUSES, TRACK_STATUSES, TRACK_TYPES, type Priority, type RunStatus, type TrackStatus, type TrackType } from '../core/schemas';
 import type { TrackStore } from '../core/store';
+import { AGENT_COMMANDS } from './agent-commands';
 import type { CommandSpec, OptionSpec, Values } from './spec';
 
 const trackId: OptionSpec = { type: 'string', required: true, value: 'ID', description: 'The track id (see `track list`)' };
@@ -376,4 +377,5 @@ export const COMMANDS: CommandSpec[] = [
       return { json: report, exitCode: report.healthy ? 0 : 15 };
     },
   },
+  ...AGENT_COMMANDS,
 ];

@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs
 import { hostname } from 'node:os';
 import type * as ProperLockfile from 'proper-lockfile';
 import { TrackError } from './errors';
+import { processState, type HolderState } from './process-state';
 import { parseDocument } from './files';
 import type { StorePaths } from './paths';
 import { lockOwnerSchema, type LockOwner } from './schemas';
@@ -151,19 +152,7 @@ function isAbandoned(lock: { ino: number; mtimeMs: number }, owner: LockOwner | 
   return (!ownerOfThisLock && ageMs > OWNERLESS_GRACE_MS) || ageMs < -staleMs;
 }
 
-export type HolderState = 'alive' | 'dead' | 'unknown';
-
-/** Whether the process that holds (or held) a lock still runs; only knowable on the same host. */
-export function processState(owner: { pid: number | null; host: string }): HolderState {
-  if (owner.pid === null || owner.host !== hostname()) return 'unknown';
-  if (owner.pid === process.pid) return 'alive';
-  try {
-    process.kill(owner.pid, 0);
-    return 'alive';
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM' ? 'alive' : 'dead';
-  }
-}
+export { processState, type HolderState };
 
 export async function readOwner(paths: StorePaths): Promise<LockOwner | null> {
   try {
