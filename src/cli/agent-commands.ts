@@ -1,7 +1,9 @@
 import * as path from 'node:path';
 import { parseAgentList, setUpAgents, type CliInvocation } from '../core/agent-setup';
 import { buildBrief } from '../core/brief';
+import { toTrackError } from '../core/errors';
 import { TrackStore } from '../core/store';
+import { callTool, TOOLS, toolJsonSchema } from '../core/tools';
 import type { CommandSpec, Values } from './spec';
 
 const str = (values: Values, name: string): string | undefined => values[name] as string | undefined;
@@ -51,8 +53,8 @@ export const AGENT_COMMANDS: CommandSpec[] = [
       });
       // A separate bundle, loaded only here: no other command pays for the MCP SDK.
       const serverModule = path.join(__dirname, 'mcp-server.js');
-      const { serveMcp } = require(serverModule) as { serveMcp: (store: TrackStore) => Promise<void> };
-      await serveMcp(served);
+      const { serveMcp } = require(serverModule) as typeof import('./mcp-server');
+      await serveMcp(served, { callTool, TOOLS, toolJsonSchema, toTrackError });
       return { json: undefined };
     },
   },

@@ -15,9 +15,20 @@ import {
   ErrorCode as RpcErrorCode,
   McpError,
 } from '@modelcontextprotocol/sdk/types.js';
-import { toTrackError } from '../core/errors';
+import type { toTrackError } from '../core/errors';
 import type { TrackStore } from '../core/store';
-import { callTool, TOOLS, toolJsonSchema } from '../core/tools';
+import type { callTool, TOOLS, toolJsonSchema } from '../core/tools';
+
+/**
+ * The core, handed over by the CLI bundle that loads this one: a second copy bundled here would
+ * have its own TrackError class, and errors thrown by the store would no longer be recognised.
+ */
+export interface McpCore {
+  callTool: typeof callTool;
+  TOOLS: typeof TOOLS;
+  toolJsonSchema: typeof toolJsonSchema;
+  toTrackError: typeof toTrackError;
+}
 
 declare const TRACK_MANAGER_VERSION: string;
 const VERSION = typeof TRACK_MANAGER_VERSION === 'string' ? TRACK_MANAGER_VERSION : 'dev';
@@ -34,23 +45,24 @@ const INSTRUCTIONS = [
   'Use switch_track when the user changes what to work on, complete_track when the goal is met.',
 ].join(' ');
 
-async function resourceText(store: TrackStore, uri: string): Promise<string> {
+async function resourceText(core: McpCore, store: TrackStore, uri: string): Promise<string> {
   if (uri === ACTIVE_URI) {
     const active = await store.getActiveTrack();
     if (!active) return 'null';
-    return JSON.stringify(await runTool(store, 'show_track', { trackId: active.track_id }));
+    return JSON.stringify(await runTool(core, store, 'show_track', { trackId: active.track_id }));
   }
   const trackId = uri.startsWith('track://') ? uri.slice('track://'.length) : '';
-  return JSON.stringify(await runTool(store, 'show_track', { trackId }));
+  return JSON.stringify(await runTool(core, store, 'show_track', { trackId }));
 }
 
-async function runTool(store: TrackStore, name: string, args: unknown): Promise<unknown> {
-  const outcome = await callTool(store, name, args);
+async function runTool(core: McpCore, store: TrackStore, name: string, args: unknown): Promise<unknown> {
+  const outcome = await core.callTool(store, name, args);
   if (!outcome.ok) throw new McpError(RpcErrorCode.InvalidParams, `${outcome.error.code}: ${outcome.error.message}${outcome.error.next ? ` ${outcome.error.next}` : ''}`, outcome.error);
   return outcome.result;
 }
 
-export async function serveMcp(store: TrackStore): Promise<void> {
+export async function serveMcp(store: TrackStore, core: McpCore): Promise<void> {
+  const { callTool, TOOLS, toolJsonSchema, toTrackError } = core;
   const server = new Server(
     { name: 'track-manager', title: 'Track Manager', version: VERSION },
     { capabilities: { tools: {}, resources: { subscribe: true, listChanged: true } }, instructions: INSTRUCTIONS },
@@ -90,7 +102,7 @@ export async function serveMcp(store: TrackStore): Promise<void> {
   server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
     const uri = request.params.uri;
     try {
-      return { contents: [{ uri, mimeType: 'application/json', text: await resourceText(store, uri) }] };
+      return { contents: [{ uri, mimeType: 'application/json', text: await resourceText(core, store, uri) }] };
     } catch (error) {
       if (error instanceof McpError) throw error;
       const trackError = toTrackError(error);
@@ -115,7 +127,7 @@ export async function serveMcp(store: TrackStore): Promise<void> {
   let lastTrackList = await trackListOf();
   async function snapshotOf(uri: string): Promise<string> {
     try {
-      return await resourceText(store, uri);
+      return await resourceText(core, store, uri);
     } catch (error) {
       return `error:${(error as Error).message}`;
     }
@@ -159,7 +171,32 @@ export async function serveMcp(store: TrackStore): Promise<void> {
     }
   }
 
-  const watcher = new ConductorWatcher(store.conductorDir, () => void refresh());
+  // fs.watch can miss an in-place edit of a file that an atomic rename replaced earlier (Linux,
+  // Node 20); a once-a-second stat of the few files behind the subscriptions catches those.
+  let lastStamp = '';
+  function stamp(): string {
+    const files = [store.paths.registryFile];
+    for (const uri of subscriptions) {
+      const trackId = uri === ACTIVE_URI ? null : uri.slice('track://'.length);
+      if (trackId && /^track-[a-z0-9-]+$/.test(trackId)) files.push(store.paths.trackFile(trackId), store.paths.decisionsFile(trackId));
+    }
+    return files.map((file) => {
+      try {
+        const info = statSync(file);
+        return `${info.ino}:${info.size}:${info.mtimeMs}`;
+      } catch {
+        return '-';
+      }
+    }).join('|');
+  }
+  const watcher = new ConductorWatcher(store.conductorDir, () => void refresh(), () => {
+    if (subscriptions.size === 0) return;
+    const now = stamp();
+    if (now !== lastStamp) {
+      lastStamp = now;
+      void refresh();
+    }
+  });
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
@@ -182,7 +219,7 @@ class ConductorWatcher {
   private rewatch: NodeJS.Timeout | undefined;
   private watchedIno: number | null = null;
 
-  constructor(private readonly dir: string, private readonly onChange: () => void) {}
+  constructor(private readonly dir: string, private readonly onChange: () => void, private readonly onTick: () => void) {}
 
   start(): void {
     this.tryWatch();
@@ -190,6 +227,7 @@ class ConductorWatcher {
       // A folder deleted (and maybe made again) under a live watcher leaves it watching nothing.
       if (this.watcher && this.currentIno() !== this.watchedIno) this.drop(this.watcher);
       if (!this.watcher && this.tryWatch()) this.changed();
+      this.onTick();
     }, REWATCH_MS);
     this.rewatch.unref();
   }
