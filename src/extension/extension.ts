@@ -70,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
     ...registerCommands({ actions, recovery, stores, tree, log, ui, refresh: () => refresh(), setFilter }),
   );
   const toolDisposables = registerLanguageModelTools(stores, log, (folder) => void refresh(folder));
-  const mcpDisposables = registerMcpServerDefinitions(context, stores);
+  const mcpDisposables = registerMcpServerDefinitions(context, stores, log);
   context.subscriptions.push(...toolDisposables, ...mcpDisposables);
   setFilter(defaultFilter());
   // The watchers and the first reads start after activation returns: activate() only wires objects.

@@ -83,10 +83,25 @@ export const MCP_PROVIDER_ID = 'trackManager.mcp';
  * Offers `track mcp` to VS Code's MCP support, one server per workspace folder, run by the Node
  * inside VS Code from the CLI shipped in the extension. Feature-detected: 1.100 has no such API.
  */
-export function registerMcpServerDefinitions(context: vscode.ExtensionContext, stores: StoreService): vscode.Disposable[] {
+export function registerMcpServerDefinitions(context: vscode.ExtensionContext, stores: StoreService, log: vscode.LogOutputChannel): vscode.Disposable[] {
   const api = vscode.lm as unknown as Partial<McpApi>;
   const Definition = (vscode as unknown as { McpStdioServerDefinition?: McpStdioServerDefinitionConstructor }).McpStdioServerDefinition;
-  if (typeof api.registerMcpServerDefinitionProvider !== 'function' || typeof Definition !== 'function') return [];
+  // 1.100 already has a proposed function of this name, bound to another contribution point.
+  if (!hasFinalMcpApi(vscode.version) || typeof api.registerMcpServerDefinitionProvider !== 'function' || typeof Definition !== 'function') return [];
+  try {
+    return provideMcpServers(context, stores, api as McpApi, Definition);
+  } catch (error) {
+    log.warn(`Track Manager could not offer its MCP server to VS Code: ${(error as Error).message}`);
+    return [];
+  }
+}
+
+export function hasFinalMcpApi(version: string): boolean {
+  const [major, minor] = version.split('.').map((part) => Number.parseInt(part, 10));
+  return major > 1 || (major === 1 && minor >= 101);
+}
+
+function provideMcpServers(context: vscode.ExtensionContext, stores: StoreService, api: McpApi, Definition: McpStdioServerDefinitionConstructor): vscode.Disposable[] {
   const changed = new vscode.EventEmitter<void>();
   const cli = path.join(context.extensionPath, 'dist', 'cli.js');
   const version = String((context.extension.packageJSON as { version?: string }).version ?? '0');
