@@ -3,7 +3,7 @@ import { TOOLS } from '../core/tools';
 import { TrackActions } from './actions';
 import { registerCommands } from './commands';
 import { defaultFilter, describeFilter, isFilterActive } from './filter';
-import { registerLanguageModelTools, registerMcpServerDefinitions } from './languageModelTools';
+import { mcpServerLaunches, registerLanguageModelTools, registerMcpServerDefinitions, type McpServerLaunch } from './languageModelTools';
 import { createLog } from './log';
 import { vscodePrompter, type Prompter } from './prompter';
 import { RecoveryMonitor } from './recoveryMonitor';
@@ -24,7 +24,7 @@ export interface TrackManagerApi {
   /** How long activate() itself took (ms): it only wires objects; the store is read afterwards. */
   activationMs: number;
   /** Names of the language-model tools registered, and whether `track mcp` was offered as an MCP server (1.101+). */
-  agentTools: { tools: string[]; mcpServerProvider: boolean };
+  agentTools: { tools: string[]; mcpServerProvider: boolean; mcpServers(): McpServerLaunch[] };
   /** Replaces the questions asked to the user (tests script the answers). */
   setPrompter(prompter: Prompter): void;
   refresh(): Promise<void>;
@@ -84,7 +84,11 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
 
   return {
     tree, view: view as vscode.TreeView<unknown>, statusBar, recovery, actions, activationMs,
-    agentTools: { tools: toolDisposables.length > 0 ? TOOLS.map((tool) => tool.name) : [], mcpServerProvider: mcpDisposables.length > 0 },
+    agentTools: {
+      tools: toolDisposables.length > 0 ? TOOLS.map((tool) => tool.name) : [],
+      mcpServerProvider: mcpDisposables.length > 0,
+      mcpServers: () => (mcpDisposables.length > 0 ? mcpServerLaunches(context, stores) : []),
+    },
     onDidRefresh: refreshed.event,
     setPrompter: (next) => { prompter = next; },
     refresh: () => refresh(),

@@ -101,9 +101,27 @@ export function hasFinalMcpApi(version: string): boolean {
   return major > 1 || (major === 1 && minor >= 101);
 }
 
+export interface McpServerLaunch {
+  label: string;
+  command: string;
+  args: string[];
+  env: Record<string, string | null>;
+}
+
+/** How VS Code starts `track mcp` for each folder: the Node inside VS Code, the CLI shipped in the extension. */
+export function mcpServerLaunches(context: vscode.ExtensionContext, stores: StoreService): McpServerLaunch[] {
+  const cli = path.join(context.extensionPath, 'dist', 'cli.js');
+  const folders = stores.folders();
+  return folders.map((folder) => ({
+    label: folders.length > 1 ? `Track Manager (${folder.name})` : 'Track Manager',
+    command: process.execPath,
+    args: [cli, 'mcp', '--root', folder.uri.fsPath],
+    env: { ELECTRON_RUN_AS_NODE: '1', TRACK_MANAGER_ROOT: null },
+  }));
+}
+
 function provideMcpServers(context: vscode.ExtensionContext, stores: StoreService, api: McpApi, Definition: McpStdioServerDefinitionConstructor): vscode.Disposable[] {
   const changed = new vscode.EventEmitter<void>();
-  const cli = path.join(context.extensionPath, 'dist', 'cli.js');
   const version = String((context.extension.packageJSON as { version?: string }).version ?? '0');
   return [
     changed,
@@ -111,13 +129,7 @@ function provideMcpServers(context: vscode.ExtensionContext, stores: StoreServic
     api.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, {
       onDidChangeMcpServerDefinitions: changed.event,
       provideMcpServerDefinitions: () =>
-        stores.folders().map((folder) => new Definition(
-          stores.folders().length > 1 ? `Track Manager (${folder.name})` : 'Track Manager',
-          process.execPath,
-          [cli, 'mcp', '--root', folder.uri.fsPath],
-          { ELECTRON_RUN_AS_NODE: '1', TRACK_MANAGER_ROOT: null },
-          version,
-        )),
+        mcpServerLaunches(context, stores).map((launch) => new Definition(launch.label, launch.command, launch.args, launch.env, version)),
     }),
   ];
 }

@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
-import { activateExtension, allNodes, waitFor } from './helpers';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { activateExtension, allNodes, folders, waitFor } from './helpers';
 
 const TOOL_NAMES = [
   'get_active_track', 'list_tracks', 'show_track', 'create_track', 'activate_track', 'switch_track', 'pause_track',
@@ -31,10 +33,31 @@ describe('language-model tools (Copilot agent mode) in the real extension host',
     assert.deepEqual((create.inputSchema as any).properties.priority.enum, ['P0', 'P1', 'P2', 'P3']);
   });
 
-  it('offers `track mcp` as an MCP server where VS Code has the API (1.101+), and still works without it', () => {
+  it('offers `track mcp` as an MCP server where VS Code has the API (1.101+), and still works without it', async () => {
     const [major, minor] = vscode.version.split('.').map(Number);
     const final = major > 1 || minor >= 101;
     assert.equal(api.agentTools.mcpServerProvider, final && typeof (vscode.lm as any).registerMcpServerDefinitionProvider === 'function');
+    const launches = api.agentTools.mcpServers();
+    if (!api.agentTools.mcpServerProvider) {
+      assert.deepEqual(launches, []);
+      return;
+    }
+    // Start the server exactly as VS Code would, and talk MCP to it.
+    assert.equal(launches.length, 1);
+    const launch = launches[0];
+    assert.deepEqual(launch.args.slice(1), ['mcp', '--root', folders()[0].uri.fsPath]);
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries({ ...process.env, ...launch.env })) if (typeof value === 'string') env[key] = value;
+    const client = new Client({ name: 'vscode-mcp-probe', version: '1.0.0' });
+    await client.connect(new StdioClientTransport({ command: launch.command, args: launch.args, env, stderr: 'pipe' }));
+    try {
+      const { tools } = await client.listTools();
+      assert.deepEqual(tools.map((tool) => tool.name), TOOL_NAMES);
+      const listed = JSON.parse(((await client.callTool({ name: 'list_tracks', arguments: {} })) as any).content[0].text);
+      assert.ok(Array.isArray(listed.tracks));
+    } finally {
+      await client.close();
+    }
   });
 
   it('runs tools through vscode.lm.invokeTool; the tree and the status bar follow a write', async () => {

@@ -67,4 +67,14 @@ describe('the tool catalogue', function () {
       ws.cleanup();
     }
   });
+
+  it('costs other commands nothing: the MCP SDK and the validators stay out of the bundles that do not need them', () => {
+    const bundle = (name: string) => readFileSync(path.join(PROJECT_ROOT, 'dist', name), 'utf8');
+    const sdkMarker = 'notifications/resources/updated';
+    assert.ok(bundle('mcp-server.js').includes(sdkMarker), 'the server bundle holds the SDK');
+    assert.ok(!bundle('cli-main.js').includes(sdkMarker), 'the CLI loads the SDK only for `track mcp`');
+    assert.ok(!bundle('extension.js').includes(sdkMarker));
+    assert.ok(bundle('cli-main.js').includes('$ZodType'));
+    assert.ok(!bundle('cli-brief.js').includes('$ZodType'), '`track brief` loads no validators');
+  });
 });
