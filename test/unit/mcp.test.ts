@@ -167,6 +167,16 @@ describe('track mcp (a stdio MCP server, driven by the SDK client)', function ()
     assert.equal(ws.ok(['show', '--track-id', first.track_id]).status, 'completed');
   });
 
+  it('serves concurrent calls (the client does not wait) without losing a write', async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => ok(client, 'create_track', { name: `Parallel ${i}`, type: 'testing', goal: 'g' })));
+    assert.equal(new Set(results.map((track) => track.track_id)).size, 8);
+    const [first, second] = results;
+    const racing = await Promise.all([call(client, 'activate_track', { trackId: first.track_id }), call(client, 'activate_track', { trackId: second.track_id })]);
+    assert.equal(racing.filter((reply) => reply.ok).length, 1, 'exactly one activation wins; never two active tracks');
+    assert.equal((await ok(client, 'list_tracks', { status: 'active' })).tracks.length, 1);
+    assert.equal(ws.ok(['list']).length, 8);
+  });
+
   it('reports a corrupt file and a held lock as tool errors and keeps serving', async () => {
     const track = await ok(client, 'create_track', { name: 'Fragile', type: 'feature', goal: 'g' });
     writeFileSync(ws.trackFile(track.track_id), '{ not json');
