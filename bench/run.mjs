@@ -15,7 +15,7 @@ const CLI = join(root, 'dist', 'cli.js');
 const SIZES = (process.env.BENCH_SIZES ?? '100,1000,10000').split(',').map(Number);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 30);
 /** BENCH_ONLY=core,cli,writers runs a part of the benchmark. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'core,cli,scripts,writers,editor,original').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'core,cli,brief,scripts,writers,editor,original').split(','));
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const quantile = (values, q) => {
@@ -182,6 +182,14 @@ for (const size of ONLY.has('cli') ? [100, SIZES[SIZES.length - 1]].filter((v, i
   const result = await cliProcess(size);
   table(`CLI as a process, ${size} tracks`, ['command', 'p50', 'p95', 'p50 / node -e 0'], Object.entries(result.rows).map(([name, t]) => [name, fmt(t.p50), fmt(t.p95), `${(t.p50 / result.floor.p50).toFixed(2)}×`]));
 }
+if (ONLY.has('brief')) {
+  const { briefBench } = await import('./brief.mjs');
+  const result = await briefBench(CLI, SAMPLES, now, quantile);
+  table('track brief (session-start hook), active track with decisions and a checkpoint', ['command', 'p50', 'p95', 'p50 / node -e 0'], [
+    ['node -e 0 (floor)', fmt(result.floor.p50), fmt(result.floor.p95), '1.00×'],
+    ['track brief', fmt(result.brief.p50), fmt(result.brief.p95), `${(result.brief.p50 / result.floor.p50).toFixed(2)}×`],
+  ]);
+}
 if (ONLY.has('scripts')) {
   const { guideScriptsBench } = await import('./guide-scripts.mjs');
   const rows = await guideScriptsBench({ cli: CLI, samples: Math.max(10, SAMPLES), now, quantile });
@@ -210,4 +218,4 @@ if (ONLY.has('original')) {
     name, fmt(r.ours.p50), fmt(r.original.p50), fmt(r.original.p95), `${(r.original.p50 / r.ours.p50).toFixed(2)}×`,
   ]));
 }
-console.log('\nTargets: switch ≤ 5× fs floor in-process; CLI ≤ 1.5× node -e 0; a guide script ≤ 1.1× the same `track` command; list+stats of 10 000 ≤ 20 ms; 8 writers ≥ 300 transitions/s; activation ≤ 20 ms; CLI write → tree ≤ 300 ms; groups of 10 000 tracks ≤ 50 ms; reading 1 000 tracks in the original format ≤ 1.5× ours.');
+console.log('\nTargets: switch ≤ 5× fs floor in-process; CLI ≤ 1.5× node -e 0; brief ≤ 1.3× node -e 0; a guide script ≤ 1.1× the same `track` command; list+stats of 10 000 ≤ 20 ms; 8 writers ≥ 300 transitions/s; activation ≤ 20 ms; CLI write → tree ≤ 300 ms; groups of 10 000 tracks ≤ 50 ms; reading 1 000 tracks in the original format ≤ 1.5× ours.');

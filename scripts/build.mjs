@@ -27,6 +27,9 @@ const common = {
 
 await Promise.all([
   build({ ...common, entryPoints: [join(root, 'src/cli/bin.ts')], outfile: join(dist, 'cli-main.js'), format: 'cjs', minify: true }),
+  // Loaded only by `track brief` and `track mcp`, so no other command pays for them.
+  build({ ...common, entryPoints: [join(root, 'src/cli/brief-bin.ts')], outfile: join(dist, 'cli-brief.js'), format: 'cjs', minify: true }),
+  build({ ...common, entryPoints: [join(root, 'src/cli/mcp-server.ts')], outfile: join(dist, 'mcp-server.js'), format: 'cjs', minify: true }),
   build({
     ...common,
     entryPoints: [join(root, 'src/cli/launcher.ts')],

@@ -6,6 +6,7 @@ import { formatDetectReport } from '../core/recovery';
 import { PRIORITIES, RUN_STATUSES, TRACK_STATUSES, TRACK_TYPES, type Priority, type RunStatus, type TrackStatus, type TrackType } from '../core/schemas';
 import type { TrackStore } from '../core/store';
 import { initCommand } from './init';
+import { AGENT_COMMANDS } from './agent-commands';
 import type { CommandSpec, OptionSpec, Values } from './spec';
 
 const trackId: OptionSpec = { type: 'string', required: true, value: 'ID', description: 'The track id (see `track list`)' };
@@ -398,4 +399,5 @@ export const COMMANDS: CommandSpec[] = [
       return { json: report, exitCode: report.healthy ? 0 : 15 };
     },
   },
+  ...AGENT_COMMANDS,
 ];

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { TrackError } from '../core/errors';
+import { applyAgentSetup, parseAgentList, planAgentSetup, readAgentFiles, type PlannedFile } from '../core/agent-setup';
 import { applyInitPlan, conflictsOf, planWorkspaceSetup, summarizePlan, type InitResult } from '../core/init';
+import { agentInvocation } from './agent-commands';
 import type { CommandSpec } from './spec';
 
 declare const TRACK_MANAGER_VERSION: string;
@@ -30,6 +32,8 @@ export const initCommand: CommandSpec = {
   options: {
     'dry-run': { type: 'boolean', description: 'Print the plan, write nothing' },
     force: { type: 'boolean', description: 'Move files init does not own (the original scripts, files you edited) aside to <name>.orig and write ours' },
+    agents: { type: 'string', value: 'LIST', description: 'Also set up these coding agents, comma-separated: claude, copilot, gemini, cursor, codex (or all)' },
+    'agent-command': { type: 'string', value: 'CMD', description: 'How agents start this CLI (default: node <relative path> when installed in the project, else track)' },
   },
   details: [
     'Writes .claude/skills/track-manager/{manager.mjs,registry.mjs,SKILL.md,track-manager-runtime.cjs} and',
@@ -37,6 +41,16 @@ export const initCommand: CommandSpec = {
     'init wrote and left unchanged; a file it did not write, or one you changed, is left (exit code 19,',
     'E_INIT_CONFLICT) unless --force moves it aside.',
     'Sets up the current folder (or --root / TRACK_MANAGER_ROOT), never an ancestor that holds a store.',
+    '',
+    'With --agents, also writes each agent\'s project configuration (merged into existing files; nothing you',
+    'wrote is changed or dropped, and a second run changes nothing):',
+    '  claude   .mcp.json, .claude/settings.json (SessionStart: track brief; PreCompact: track hook pre-compact)',
+    '  copilot  .vscode/mcp.json',
+    '  gemini   .gemini/settings.json',
+    '  cursor   .cursor/mcp.json',
+    '  codex    .codex/config.toml (Codex reads it in trusted projects)',
+    '  all      AGENTS.md (a section between track-manager markers)',
+    'Example:\n  track init --agents claude,copilot',
   ].join('\n'),
   run: async (store, values, invocation) => {
     // --root or TRACK_MANAGER_ROOT name the workspace; otherwise it is the current folder, never an
@@ -51,13 +65,37 @@ export const initCommand: CommandSpec = {
       version: VERSION,
       force: Boolean(values.force),
     });
+    // Agent names are checked before anything is written.
+    const agents = values.agents === undefined ? null : parseAgentList(values.agents as string);
     const result = dryRun ? summarizePlan(plan, true) : await applyInitPlan(plan);
+    const agentSetup = agents && (await setUpAgentFiles(workspaceRoot, agents, values['agent-command'] as string | undefined, dryRun));
     const left = conflictsOf(plan);
     const error = left.length === 0 ? undefined : new TrackError(
       'E_INIT_CONFLICT',
       `${left.length} file(s) ${dryRun ? 'would be' : 'were'} left as they are because track init did not write them or they were changed since: ${left.map((entry) => entry.path).join(', ')}. Agents running them do not use Track Manager. Run \`track init --force\` to move them aside (kept as <name>.orig) and write ours.`,
       { files: left.map((entry) => entry.path) },
     );
-    return { json: result, text: describe(result), error };
+    if (!agentSetup) return { json: result, text: describe(result), error };
+    return {
+      json: { ...result, agents: agentSetup.json },
+      text: describe(result) + agentSetup.text,
+      warnings: agentSetup.json.files.filter((entry) => entry.note).map((entry) => `${entry.file}: ${entry.note}`),
+      error,
+    };
   },
 };
+
+async function setUpAgentFiles(workspaceRoot: string, agents: ReturnType<typeof parseAgentList>, command: string | undefined, dryRun: boolean) {
+  const invocation = agentInvocation(workspaceRoot, command);
+  const planned = planAgentSetup(agents, invocation, await readAgentFiles(workspaceRoot, agents));
+  const done: PlannedFile[] = dryRun ? planned : await applyAgentSetup(workspaceRoot, planned);
+  const files = done.map(({ file, agent, action, note }) => ({ file, agent, action, ...(note ? { note } : {}) }));
+  const text = [
+    '',
+    `Agents${dryRun ? ' (dry run)' : ''}:`,
+    ...files.map((entry) => `  ${entry.action.padEnd(9)} ${entry.file}${entry.note ? ` (${entry.note})` : ''}`),
+    `Agents start the server with: ${[invocation.command, ...invocation.args, 'mcp'].join(' ')}`,
+    '',
+  ].join('\n');
+  return { json: { command: invocation, files }, text };
+}

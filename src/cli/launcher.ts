@@ -10,7 +10,8 @@ import { tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
 import { Script } from 'node:vm';
 
-const bundle = path.join(__dirname, 'cli-main.js');
+// `brief` runs at every agent session start: it has its own tiny bundle.
+const bundle = path.join(__dirname, process.argv[2] === 'brief' ? 'cli-brief.js' : 'cli-main.js');
 const enableCompileCache = (Module as unknown as { enableCompileCache?: () => unknown }).enableCompileCache;
 
 if (typeof enableCompileCache === 'function') {

@@ -156,6 +156,7 @@ function printError(error: TrackError, json: boolean, io: CliIo): void {
 
 function printResult(command: CommandSpec, result: CommandResult, json: boolean, io: CliIo): void {
   for (const warning of result.warnings ?? []) io.stderr(`track: warning: ${warning}\n`);
+  if (result.json === undefined && result.text === undefined) return;
   if (command.textByDefault && !json && result.text !== undefined) io.stdout(result.text);
   else io.stdout(`${JSON.stringify(result.json, null, 2)}\n`);
 }

@@ -113,7 +113,7 @@ export interface CreateTrackInput {
   createdBy?: string;
 }
 
-const createInputSchema = z.strictObject({
+export const createInputSchema = z.strictObject({
   name: lineText(3, 100),
   type: z.enum(TRACK_TYPES),
   goal: requiredBlockText(2000),
@@ -315,7 +315,7 @@ export interface CompleteDetails {
   lessonsLearned?: string[];
 }
 
-const completeDetailsSchema = z.strictObject({
+export const completeDetailsSchema = z.strictObject({
   summary: z.optional(blockText(5000)),
   artifactsCreated: z.optional(z.array(lineText(1, 1000)).check(z.maxLength(1000))),
   filesModified: z.optional(z.array(lineText(1, 1000)).check(z.maxLength(10000))),

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import * as path from 'node:path';
 import type * as ProperLockfile from 'proper-lockfile';
 import { toTrackError, TrackError } from './errors';
+import { processState, type HolderState } from './process-state';
 import { parseDocument } from './files';
 import type { StorePaths } from './paths';
 import { lockOwnerSchema, type LockOwner } from './schemas';
@@ -369,19 +370,7 @@ async function takeOverAbandonedLock(paths: StorePaths, staleMs: number): Promis
   return true;
 }
 
-export type HolderState = 'alive' | 'dead' | 'unknown';
-
-/** Whether the process that holds (or held) a lock still runs; only knowable on the same host. */
-export function processState(owner: { pid: number | null; host: string }): HolderState {
-  if (owner.pid === null || owner.host !== hostname()) return 'unknown';
-  if (owner.pid === process.pid) return 'alive';
-  try {
-    process.kill(owner.pid, 0);
-    return 'alive';
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM' ? 'alive' : 'dead';
-  }
-}
+export { processState, type HolderState };
 
 /** The owner recorded inside the lock directory, if there is exactly one valid owner file. */
 export async function readOwner(paths: StorePaths): Promise<LockOwner | null> {

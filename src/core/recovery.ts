@@ -6,53 +6,22 @@ import { assertOriginRunId, readOriginRun } from './origin-runs';
 import { assertId, isValidId } from './ids';
 import { parseInput } from './input';
 import { applyTransition, canTransition } from './lifecycle';
-import { processState } from './lock';
+import { DEFAULT_STALE_AFTER_MINUTES, findInterrupted, type InterruptedItem, type InterruptedRun, type InterruptedTrack } from './interruption';
 import { readIndex } from './reads';
 import { readRunFile } from './registry';
 import { readRunSnapshots, stageRunSnapshot } from './runs';
-import type { RunStatus, TrackStatus } from './schemas';
+import type { TrackStatus } from './schemas';
 import { mutate } from './transaction';
 import * as z from 'zod/mini';
 import { hostname } from 'node:os';
 
-export const DEFAULT_STALE_AFTER_MINUTES = 30;
-
-export interface InterruptedTrack {
-  kind: 'track';
-  track_id: string;
-  name: string;
-  status: TrackStatus;
-  progress_percentage: number;
-  updated_at: string;
-  minutes_since_update: number;
-  reason: 'stale';
-}
-
-export interface InterruptedRun {
-  kind: 'run';
-  run_id: string;
-  /** null: a run of the original track-manager, which belongs to no track. */
-  track_id: string | null;
-  workflow: string;
-  status: RunStatus;
-  current_step: number;
-  total_steps: number | null;
-  updated_at: string;
-  minutes_since_update: number;
-  reason: 'stale' | 'owner-dead';
-  owner: { pid: number | null; host: string };
-  origin?: 'original';
-}
-
-export type InterruptedItem = InterruptedTrack | InterruptedRun;
+export { DEFAULT_STALE_AFTER_MINUTES, type InterruptedItem, type InterruptedRun, type InterruptedTrack };
 
 export interface DetectResult {
   stale_after_minutes: number;
   count: number;
   interrupted: InterruptedItem[];
 }
-
-const RUNNING: RunStatus[] = ['pending', 'in_progress'];
 
 /**
  * Interrupted work: the active track, or an in-progress run, that nobody has touched for the stale
@@ -61,54 +30,8 @@ const RUNNING: RunStatus[] = ['pending', 'in_progress'];
 export async function detectInterrupted(ctx: StoreContext, staleAfterMinutes = DEFAULT_STALE_AFTER_MINUTES): Promise<DetectResult> {
   const minutes = parseInput(z.number().check(z.gte(0), z.lte(525_600)), staleAfterMinutes, '--stale-after');
   const { registry } = await readIndex(ctx);
-  const nowMs = ctx.now().getTime();
-  const thresholdMs = minutes * 60_000;
-  const age = (iso: string) => nowMs - Date.parse(iso);
-  const interrupted: InterruptedItem[] = [];
-
-  const lastRunActivity = new Map<string, number>();
-  for (const run of Object.values(registry.runs)) {
-    if (!RUNNING.includes(run.status)) continue;
-    const at = Date.parse(run.updated_at);
-    lastRunActivity.set(run.track_id, Math.max(lastRunActivity.get(run.track_id) ?? 0, at));
-  }
-  for (const [trackId, entry] of Object.entries(registry.tracks)) {
-    if (entry.status !== 'active') continue;
-    const lastActivity = Math.max(Date.parse(entry.updated_at), lastRunActivity.get(trackId) ?? 0);
-    if (nowMs - lastActivity < thresholdMs) continue;
-    interrupted.push({
-      kind: 'track',
-      track_id: trackId,
-      name: entry.name,
-      status: entry.status,
-      progress_percentage: entry.progress_percentage,
-      updated_at: entry.updated_at,
-      minutes_since_update: Math.floor(age(entry.updated_at) / 60_000),
-      reason: 'stale',
-    });
-  }
-  for (const [runId, entry] of Object.entries(registry.runs)) {
-    if (!RUNNING.includes(entry.status)) continue;
-    const run = await readRunFile(ctx.paths, entry.track_id, runId).catch(() => null);
-    const heartbeat = run ? Math.max(Date.parse(run.heartbeat_at), Date.parse(run.updated_at)) : Date.parse(entry.updated_at);
-    const ownerDead = run ? processState(run.owner) === 'dead' : false;
-    const stale = nowMs - heartbeat >= thresholdMs;
-    if (!stale && !ownerDead) continue;
-    interrupted.push({
-      kind: 'run',
-      run_id: runId,
-      track_id: entry.track_id,
-      workflow: entry.workflow,
-      status: entry.status,
-      current_step: entry.current_step,
-      total_steps: entry.total_steps,
-      updated_at: entry.updated_at,
-      minutes_since_update: Math.floor(age(entry.updated_at) / 60_000),
-      reason: stale ? 'stale' : 'owner-dead',
-      owner: run ? { pid: run.owner.pid, host: run.owner.host } : { pid: null, host: hostname() },
-    });
-  }
-  interrupted.push(...(await detectOriginRuns(ctx, nowMs, thresholdMs, new Set(Object.keys(registry.runs)))));
+  const interrupted = await findInterrupted(registry, (trackId, runId) => readRunFile(ctx.paths, trackId, runId), ctx.now().getTime(), minutes);
+  interrupted.push(...(await detectOriginRuns(ctx, ctx.now().getTime(), minutes * 60_000, new Set(Object.keys(registry.runs)))));
   return { stale_after_minutes: minutes, count: interrupted.length, interrupted };
 }
 

@@ -21,7 +21,7 @@ export interface StartRunInput {
   state?: Record<string, unknown>;
 }
 
-const startRunSchema = z.strictObject({
+export const startRunSchema = z.strictObject({
   workflow: lineText(1, 200),
   totalSteps: z.optional(z.int().check(z.gte(1), z.lte(100000))),
   state: z.optional(stateSchema),
@@ -79,7 +79,7 @@ export interface StepInput {
   state?: Record<string, unknown>;
 }
 
-const stepSchema = z.strictObject({
+export const stepSchema = z.strictObject({
   step: z.int().check(z.gte(0), z.lte(100000)),
   totalSteps: z.optional(z.int().check(z.gte(1), z.lte(100000))),
   state: z.optional(stateSchema),

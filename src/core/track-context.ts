@@ -14,7 +14,7 @@ import * as z from 'zod/mini';
 const ARTIFACT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 const MAX_ARTIFACT_BYTES = 50 * 1024 * 1024;
 
-const entryInputSchema = z.strictObject({
+export const entryInputSchema = z.strictObject({
   text: requiredBlockText(5000),
   rationale: z.optional(blockText(5000)),
 });

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
+import { TOOLS } from '../core/tools';
 import { TrackActions } from './actions';
 import { registerCommands } from './commands';
 import { defaultFilter, describeFilter, isFilterActive } from './filter';
+import { mcpServerLaunches, registerLanguageModelTools, registerMcpServerDefinitions, type McpServerLaunch } from './languageModelTools';
 import { createLog } from './log';
 import { vscodePrompter, type Prompter } from './prompter';
 import { RecoveryMonitor } from './recoveryMonitor';
@@ -24,6 +26,8 @@ export interface TrackManagerApi {
   onDidRefresh: vscode.Event<vscode.WorkspaceFolder | undefined>;
   /** How long activate() itself took (ms): it only wires objects; the store is read afterwards. */
   activationMs: number;
+  /** Names of the language-model tools registered, and whether `track mcp` was offered as an MCP server (1.101+). */
+  agentTools: { tools: string[]; mcpServerProvider: boolean; mcpServers(): McpServerLaunch[] };
   /** Replaces the questions asked to the user (tests script the answers). */
   setPrompter(prompter: Prompter): void;
   refresh(): Promise<void>;
@@ -70,6 +74,9 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
     ...registerCommands({ actions, recovery, stores, tree, log, ui, refresh: () => refresh(), setFilter }),
     vscode.commands.registerCommand('trackManager.setUpWorkspace', (folder?: vscode.WorkspaceFolder) => setup.setUp(folder)),
   );
+  const toolDisposables = registerLanguageModelTools(stores, log, (folder) => void refresh(folder));
+  const mcpDisposables = registerMcpServerDefinitions(context, stores, log);
+  context.subscriptions.push(...toolDisposables, ...mcpDisposables);
   setFilter(defaultFilter());
   // The watchers and the first reads start after activation returns: activate() only wires objects.
   setTimeout(() => {
@@ -83,6 +90,11 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
 
   return {
     tree, view: view as vscode.TreeView<unknown>, statusBar, recovery, actions, setup, activationMs,
+    agentTools: {
+      tools: toolDisposables.length > 0 ? TOOLS.map((tool) => tool.name) : [],
+      mcpServerProvider: mcpDisposables.length > 0,
+      mcpServers: () => (mcpDisposables.length > 0 ? mcpServerLaunches(context, stores) : []),
+    },
     onDidRefresh: refreshed.event,
     setPrompter: (next) => { prompter = next; },
     refresh: () => refresh(),

@@ -1,0 +1,111 @@
+import { hostname } from 'node:os';
+import { processState } from './process-state';
+import type { RunStatus, TrackStatus } from './schemas';
+
+/**
+ * The rule of what counts as interrupted work, on plain data: `recover detect` applies it to the
+ * validated store, `track brief` (which must start faster than the validators load) to the raw
+ * files. Imports nothing heavy on purpose.
+ */
+export const DEFAULT_STALE_AFTER_MINUTES = 30;
+
+export interface InterruptedTrack {
+  kind: 'track';
+  track_id: string;
+  name: string;
+  status: TrackStatus;
+  progress_percentage: number;
+  updated_at: string;
+  minutes_since_update: number;
+  reason: 'stale';
+}
+
+export interface InterruptedRun {
+  kind: 'run';
+  run_id: string;
+  /** null: a run of the original track-manager, which belongs to no track. */
+  track_id: string | null;
+  workflow: string;
+  status: RunStatus;
+  current_step: number;
+  total_steps: number | null;
+  updated_at: string;
+  minutes_since_update: number;
+  reason: 'stale' | 'owner-dead';
+  owner: { pid: number | null; host: string };
+  origin?: 'original';
+}
+
+export type InterruptedItem = InterruptedTrack | InterruptedRun;
+
+export interface IndexForDetection {
+  tracks: Record<string, { name: string; status: TrackStatus; progress_percentage: number; updated_at: string }>;
+  runs: Record<string, { track_id: string; workflow: string; status: RunStatus; current_step: number; total_steps: number | null; updated_at: string }>;
+}
+
+export interface RunLiveness {
+  heartbeat_at: string;
+  updated_at: string;
+  owner: { pid: number | null; host: string };
+}
+
+const RUNNING: RunStatus[] = ['pending', 'in_progress'];
+
+/**
+ * The active track, or an in-progress run, that nobody has touched for the stale threshold — or a
+ * run whose owner process is known to be dead on this host.
+ */
+export async function findInterrupted(
+  index: IndexForDetection,
+  readRun: (trackId: string, runId: string) => Promise<RunLiveness | null>,
+  nowMs: number,
+  minutes: number,
+): Promise<InterruptedItem[]> {
+  const thresholdMs = minutes * 60_000;
+  const age = (iso: string) => nowMs - Date.parse(iso);
+  const interrupted: InterruptedItem[] = [];
+
+  const lastRunActivity = new Map<string, number>();
+  for (const run of Object.values(index.runs)) {
+    if (!RUNNING.includes(run.status)) continue;
+    const at = Date.parse(run.updated_at);
+    lastRunActivity.set(run.track_id, Math.max(lastRunActivity.get(run.track_id) ?? 0, at));
+  }
+  for (const [trackId, entry] of Object.entries(index.tracks)) {
+    if (entry.status !== 'active') continue;
+    const lastActivity = Math.max(Date.parse(entry.updated_at), lastRunActivity.get(trackId) ?? 0);
+    if (nowMs - lastActivity < thresholdMs) continue;
+    interrupted.push({
+      kind: 'track',
+      track_id: trackId,
+      name: entry.name,
+      status: entry.status,
+      progress_percentage: entry.progress_percentage,
+      updated_at: entry.updated_at,
+      minutes_since_update: Math.floor(age(entry.updated_at) / 60_000),
+      reason: 'stale',
+    });
+  }
+  for (const [runId, entry] of Object.entries(index.runs)) {
+    if (!RUNNING.includes(entry.status)) continue;
+    const run = await readRun(entry.track_id, runId).catch(() => null);
+    const heartbeat = run ? Math.max(Date.parse(run.heartbeat_at), Date.parse(run.updated_at)) : Date.parse(entry.updated_at);
+    const ownerDead = run ? processState(run.owner) === 'dead' : false;
+    const stale = nowMs - heartbeat >= thresholdMs;
+    if (!stale && !ownerDead) continue;
+    interrupted.push({
+      kind: 'run',
+      run_id: runId,
+      track_id: entry.track_id,
+      workflow: entry.workflow,
+      status: entry.status,
+      current_step: entry.current_step,
+      total_steps: entry.total_steps,
+      updated_at: entry.updated_at,
+      minutes_since_update: Math.floor(age(entry.updated_at) / 60_000),
+      reason: stale ? 'stale' : 'owner-dead',
+      owner: run ? { pid: run.owner.pid, host: run.owner.host } : { pid: null, host: hostname() },
+    });
+  }
+  return interrupted;
+}
