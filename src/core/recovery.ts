@@ -55,12 +55,42 @@ const RUNNING: RunStatus[] = ['pending', 'in_progress'];
  * threshold — or a run whose owner process is known to be dead on this host.
  */
 export async function detectInterrupted(ctx: StoreContext, staleAfterMinutes = DEFAULT_STALE_AFTER_MINUTES): Promise<DetectResult> {
+  return (await detectInterruptedWithWatch(ctx, staleAfterMinutes)).result;
+}
+
+/**
+ * What a watcher needs to know, from one detection, to tell without reading the store whether
+ * anything can have become interrupted since: the next instant an item turns stale, and the
+ * owner processes (on this host) whose death would interrupt a run.
+ */
+export interface RecoveryWatch {
+  /** Epoch ms at which the first item not yet interrupted becomes stale; null: none can. */
+  next_stale_at: number | null;
+  /** Live owner pids of running runs on this host. */
+  owner_pids: number[];
+  /** Names of the tracks the interrupted items belong to (runs name their track this way). */
+  track_names: Record<string, string>;
+}
+
+export async function detectInterruptedWithWatch(
+  ctx: StoreContext,
+  staleAfterMinutes = DEFAULT_STALE_AFTER_MINUTES,
+): Promise<{ result: DetectResult; watch: RecoveryWatch }> {
   const minutes = parseInput(z.number().check(z.gte(0), z.lte(525_600)), staleAfterMinutes, '--stale-after');
   const { registry } = await readIndex(ctx);
   const nowMs = ctx.now().getTime();
   const thresholdMs = minutes * 60_000;
   const age = (iso: string) => nowMs - Date.parse(iso);
   const interrupted: InterruptedItem[] = [];
+  let nextStaleAt: number | null = null;
+  const later = (at: number) => { nextStaleAt = nextStaleAt === null ? at : Math.min(nextStaleAt, at); };
+  const ownerPids = new Set<number>();
+  const trackNames: Record<string, string> = {};
+  // A run under a finished track is not interrupted work: resuming it is refused.
+  const openTrack = (trackId: string) => {
+    const status = registry.tracks[trackId]?.status;
+    return status === undefined || status === 'active' || status === 'paused' || status === 'draft' || status === 'ready';
+  };
 
   const lastRunActivity = new Map<string, number>();
   for (const run of Object.values(registry.runs)) {
@@ -71,7 +101,11 @@ export async function detectInterrupted(ctx: StoreContext, staleAfterMinutes = D
   for (const [trackId, entry] of Object.entries(registry.tracks)) {
     if (entry.status !== 'active') continue;
     const lastActivity = Math.max(Date.parse(entry.updated_at), lastRunActivity.get(trackId) ?? 0);
-    if (nowMs - lastActivity < thresholdMs) continue;
+    if (nowMs - lastActivity < thresholdMs) {
+      later(lastActivity + thresholdMs);
+      continue;
+    }
+    trackNames[trackId] = entry.name;
     interrupted.push({
       kind: 'track',
       track_id: trackId,
@@ -84,12 +118,17 @@ export async function detectInterrupted(ctx: StoreContext, staleAfterMinutes = D
     });
   }
   for (const [runId, entry] of Object.entries(registry.runs)) {
-    if (!RUNNING.includes(entry.status)) continue;
+    if (!RUNNING.includes(entry.status) || !openTrack(entry.track_id)) continue;
     const run = await readRunFile(ctx.paths, entry.track_id, runId).catch(() => null);
     const heartbeat = run ? Math.max(Date.parse(run.heartbeat_at), Date.parse(run.updated_at)) : Date.parse(entry.updated_at);
     const ownerDead = run ? processState(run.owner) === 'dead' : false;
     const stale = nowMs - heartbeat >= thresholdMs;
-    if (!stale && !ownerDead) continue;
+    if (!stale && !ownerDead) {
+      later(heartbeat + thresholdMs);
+      if (run && run.owner.pid !== null && processState(run.owner) === 'alive') ownerPids.add(run.owner.pid);
+      continue;
+    }
+    trackNames[entry.track_id] = registry.tracks[entry.track_id]?.name ?? entry.track_id;
     interrupted.push({
       kind: 'run',
       run_id: runId,
@@ -104,7 +143,31 @@ export async function detectInterrupted(ctx: StoreContext, staleAfterMinutes = D
       owner: run ? { pid: run.owner.pid, host: run.owner.host } : { pid: null, host: hostname() },
     });
   }
-  return { stale_after_minutes: minutes, count: interrupted.length, interrupted };
+  return {
+    result: { stale_after_minutes: minutes, count: interrupted.length, interrupted },
+    watch: { next_stale_at: nextStaleAt, owner_pids: [...ownerPids].sort((a, b) => a - b), track_names: trackNames },
+  };
+}
+
+/**
+ * The per-tick question of a recovery timer, answered from the last detection alone: no file is
+ * read. True when a stale instant has passed or a known owner process has died.
+ */
+export function recoveryCheckDue(watch: RecoveryWatch, nowMs: number, isAlive: (pid: number) => boolean = pidAlive): boolean {
+  if (watch.next_stale_at !== null && nowMs >= watch.next_stale_at) return true;
+  for (const pid of watch.owner_pids) if (!isAlive(pid)) return true;
+  return false;
+}
+
+/** process.kill(pid, 0): a signal check, no file read. EPERM means it exists under another user. */
+export function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface TrackRecoveryResult {
@@ -136,7 +199,7 @@ export async function recoverTrack(ctx: StoreContext, trackId: string): Promise<
         throw new TrackError(
           'E_ANOTHER_ACTIVE',
           `Cannot activate track - another track is active: ${other.track_id}. Pause it first, or use \`track switch --to ${trackId}\` and then recover.`,
-          { active_track: other.track_id, track_id: trackId },
+          { active_track: other.track_id, active_track_name: other.name, track_id: trackId, track_name: track.name },
         );
       }
     }
@@ -172,6 +235,14 @@ export async function recoverRun(ctx: StoreContext, runId: string): Promise<RunR
   assertId('run', runId, '--run-id');
   return mutate(ctx, 'recover resume', async (tx) => {
     const run = await tx.run(runId);
+    const track = await tx.track(run.track_id);
+    if (track.status !== 'active' && track.status !== 'paused') {
+      throw new TrackError(
+        'E_INVALID_TRANSITION',
+        `Cannot resume run ${runId}: its track ${track.track_id} ("${track.name}") is ${track.status}. Reopen the track first (\`track reopen --track-id ${track.track_id}\`), or start a new run.`,
+        { run_id: runId, track_id: track.track_id, track_name: track.name, status: track.status, action: 'resume run' },
+      );
+    }
     const { snapshots } = await readRunSnapshots(ctx, run.track_id, runId);
     const snapshot = snapshots.find((entry) => entry.type !== 'recovery');
     if (!snapshot) {

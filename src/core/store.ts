@@ -1,4 +1,5 @@
 import * as checkpoints from './checkpoints';
+import * as damage from './damage';
 import { createContext, type StoreContext, type StoreOptions } from './context';
 import { runDoctor } from './doctor';
 import { updateTrack } from './editing';
@@ -33,8 +34,8 @@ export class TrackStore {
   resumeTrack(trackId: string, options?: lifecycle.ResumeOptions) { return lifecycle.resumeTrack(this.ctx, trackId, options); }
   switchTrack(toTrackId: string) { return lifecycle.switchTrack(this.ctx, toTrackId); }
   completeTrack(trackId: string, details?: lifecycle.CompleteDetails) { return lifecycle.completeTrack(this.ctx, trackId, details); }
-  failTrack(trackId: string, reason: string) { return lifecycle.transitionTrack(this.ctx, trackId, 'fail', reason); }
-  cancelTrack(trackId: string, reason: string) { return lifecycle.transitionTrack(this.ctx, trackId, 'cancel', reason); }
+  failTrack(trackId: string, reason: string, options?: lifecycle.FinishOptions) { return lifecycle.transitionTrack(this.ctx, trackId, 'fail', reason, options); }
+  cancelTrack(trackId: string, reason: string, options?: lifecycle.FinishOptions) { return lifecycle.transitionTrack(this.ctx, trackId, 'cancel', reason, options); }
   archiveTrack(trackId: string) { return lifecycle.transitionTrack(this.ctx, trackId, 'archive'); }
   reopenTrack(trackId: string) { return lifecycle.transitionTrack(this.ctx, trackId, 'reopen'); }
   updateTrack(trackId: string, field: string, value: unknown) { return updateTrack(this.ctx, trackId, field, value); }
@@ -74,6 +75,9 @@ export class TrackStore {
   detectInterrupted(staleAfterMinutes?: number) { return recovery.detectInterrupted(this.ctx, staleAfterMinutes); }
   recoverTrack(trackId: string) { return recovery.recoverTrack(this.ctx, trackId); }
   recoverRun(runId: string) { return recovery.recoverRun(this.ctx, runId); }
+  detectInterruptedWithWatch(staleAfterMinutes?: number) { return recovery.detectInterruptedWithWatch(this.ctx, staleAfterMinutes); }
+  inspectTrackFiles(trackIds: Iterable<string>) { return damage.inspectTrackFiles(this.ctx, trackIds); }
+  recoverDamagedTrack(trackId: string) { return damage.recoverDamagedTrack(this.ctx, trackId); }
 
   // Maintenance
   doctor(options?: { repair?: boolean }) { return runDoctor(this.ctx, options); }
