@@ -90,7 +90,7 @@ describe('core for the editor: structured errors, damaged files, runs of finishi
   it('a truncated track.json is reported with its line and column', async () => {
     const text = '{\n  "a": 1,\n  "b": ';
     assert.deepEqual(jsonErrorPosition(text, 'Unexpected end of JSON input'), { line: 3, column: 7 });
-    assert.deepEqual(jsonErrorPosition('{\n "a" 1}', "Expected ':' after property name in JSON at position 6"), { line: 2, column: 6 });
+    assert.deepEqual(jsonErrorPosition('{\n "a" 1}', "Expected ':' after property name in JSON at position 6"), { line: 2, column: 5 });
     assert.deepEqual(jsonErrorPosition('x', 'Bad thing (line 22 column 5)'), { line: 22, column: 5 });
     const track = await create('Truncated');
     const file = ws.trackFile(track.track_id);
