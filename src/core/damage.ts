@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { checkpointLabel, readCheckpoints } from './checkpoints';
 import type { StoreContext } from './context';
 import { isTrackError, TrackError } from './errors';
@@ -24,24 +24,43 @@ function damagedFrom(trackId: string, file: string, error: TrackError): DamagedT
   return { track_id: trackId, file, code: error.code, message: error.message, line, column };
 }
 
+/** Verdicts per file, keyed on its identity (inode, size, mtime): an unchanged file is not re-read. */
+const verdicts = new Map<string, { key: string; damaged: DamagedTrack | null }>();
+
+export function forgetTrackFileVerdicts(): void {
+  verdicts.clear();
+}
+
 /**
  * Reads the track.json of each given track and reports those that are damaged (unparsable,
  * invalid, or of a newer schema). A missing file is not damage: the index reconciles that.
+ * Files unchanged since the last call are only stat'ed.
  */
 export async function inspectTrackFiles(ctx: StoreContext, trackIds: Iterable<string>): Promise<DamagedTrack[]> {
   const damaged: DamagedTrack[] = [];
   for (const trackId of trackIds) {
     assertId('track', trackId, '--track-id');
     const file = ctx.paths.trackFile(trackId);
+    const info = await stat(file).catch(() => null);
+    if (!info) continue;
+    const key = `${info.ino}:${info.size}:${info.mtimeMs}`;
+    const known = verdicts.get(file);
+    if (known?.key === key) {
+      if (known.damaged) damaged.push(known.damaged);
+      continue;
+    }
+    let verdict: DamagedTrack | null = null;
     try {
       const track = await readTrackFile(ctx.paths, trackId);
       if (track && track.track_id !== trackId) {
-        damaged.push({ track_id: trackId, file, code: 'E_CORRUPT_FILE', message: `${ctx.paths.display(file)} says track_id "${track.track_id}" but lives in folder "${trackId}".`, line: null, column: null });
+        verdict = { track_id: trackId, file, code: 'E_CORRUPT_FILE', message: `${ctx.paths.display(file)} says track_id "${track.track_id}" but lives in folder "${trackId}".`, line: null, column: null };
       }
     } catch (error) {
       if (!isTrackError(error)) throw error;
-      damaged.push(damagedFrom(trackId, file, error));
+      verdict = damagedFrom(trackId, file, error);
     }
+    verdicts.set(file, { key, damaged: verdict });
+    if (verdict) damaged.push(verdict);
   }
   return damaged;
 }

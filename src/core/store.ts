@@ -4,6 +4,7 @@ import { createContext, type StoreContext, type StoreOptions } from './context';
 import { runDoctor } from './doctor';
 import { updateTrack } from './editing';
 import * as lifecycle from './lifecycle';
+import { forgetCachedIndex } from './reads';
 import * as queries from './queries';
 import * as recovery from './recovery';
 import * as runs from './runs';
@@ -55,6 +56,7 @@ export class TrackStore {
 
   // Checkpoints
   createCheckpoint(trackId: string, options: { name?: string; reason?: string } = {}) { return checkpoints.createCheckpoint(this.ctx, trackId, options); }
+  getCheckpoint(trackId: string, checkpointId: string) { return checkpoints.findCheckpoint(this.ctx, trackId, checkpointId); }
   restoreCheckpoint(trackId: string, checkpointId: string) { return lifecycle.restoreCheckpoint(this.ctx, trackId, checkpointId); }
   async listCheckpoints(trackId: string) {
     await queries.getTrack(this.ctx, trackId);
@@ -81,4 +83,9 @@ export class TrackStore {
 
   // Maintenance
   doctor(options?: { repair?: boolean }) { return runDoctor(this.ctx, options); }
+  /** Drops every memo of what was read (a manual Refresh): the next reads go to the files. */
+  forgetCaches() {
+    forgetCachedIndex(this.ctx);
+    damage.forgetTrackFileVerdicts();
+  }
 }
