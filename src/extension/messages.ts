@@ -13,8 +13,10 @@ export function editorMessage(error: TrackError, names: (trackId: string) => str
   };
   const file = typeof d.file === 'string' ? path.basename(path.dirname(d.file as string)) + path.sep + path.basename(d.file as string) : undefined;
   switch (error.code) {
-    case 'E_ANOTHER_ACTIVE':
-      return `${nameOf('active_track', 'active_track_name')} is active. Pause it and switch to ${nameOf('track_id', 'track_name')}?`;
+    case 'E_ANOTHER_ACTIVE': {
+      const plain = (label: string) => label.replace(/^"(.*)"$/, '$1');
+      return `${plain(nameOf('active_track', 'active_track_name'))} is active. Pause it and switch to ${plain(nameOf('track_id', 'track_name'))}?`;
+    }
     case 'E_INVALID_TRANSITION': {
       const action = typeof d.action === 'string' ? d.action : 'change';
       if (typeof d.run_id === 'string') return `This workflow run cannot be resumed: its track ${nameOf('track_id', 'track_name')} is ${String(d.status)}. Reopen the track first, or start a new run.`;

@@ -53,6 +53,11 @@ export class RecoveryMonitor implements vscode.Disposable {
     return this.current;
   }
 
+  /** The agent processes the timer watches (from the last detection). */
+  watchedOwners(): number[] {
+    return [...this.watches.values()].flatMap((watch) => watch.owner_pids);
+  }
+
   setTickInterval(ms: number): void {
     clearInterval(this.timer);
     this.timer = setInterval(() => this.tick(), ms);
