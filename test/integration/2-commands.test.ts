@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
 import { vscodePrompter } from '../../src/extension/prompter';
-import { activateExtension, allNodes, cli, folders, ScriptedPrompter, trackNode } from './helpers';
+import { activateExtension, allNodes, cli, folders, ScriptedPrompter, trackNode, waitFor } from './helpers';
 
 const statusOf = (id: string) => cli(['show', '--track-id', id]).status;
 
@@ -33,12 +33,12 @@ describe('every command, with and without a selection', () => {
     const active = cli(['get-active']);
     ui.askAnswers.push('Switch');
     await vscode.commands.executeCommand('trackManager.activate', await trackNode(api, 'Command Palette Track'));
+    await waitFor(() => ui.asks.length > 0, 'the question');
     assert.equal(ui.messages.filter((m) => m.kind === 'error').length, 0, 'a question, not a red error');
     assert.equal(ui.asks[0].text, `${active.name} is active. Pause it and switch to Command Palette Track?`);
     assert.deepEqual(ui.asks[0].buttons, ['Switch']);
     assert.doesNotMatch(ui.asks[0].text + (ui.asks[0].detail ?? ''), /track-|`/, 'no ids, no CLI lines');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(statusOf(node.track.track_id), 'active', 'the button switched');
+    await waitFor(() => statusOf(node.track.track_id) === 'active', 'the button to switch');
     assert.ok(ui.statuses.some((text) => text.includes('Switched to Command Palette Track')), 'success in the status bar message area');
     assert.equal(cli(['checkpoint', 'list', '--track-id', active.track_id])[0].description, 'Switched to Command Palette Track', 'the automatic checkpoint is named after the track');
   });
