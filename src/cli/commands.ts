@@ -379,6 +379,13 @@ export const COMMANDS: CommandSpec[] = [
     },
   },
   {
+    name: 'recover damaged',
+    summary: 'Rewrite a damaged track.json from the track\'s newest checkpoint',
+    options: { 'track-id': { ...trackId, description: 'The track whose track.json cannot be read' } },
+    details: 'The damaged file is kept beside it as track.json.damaged-<time>; status and priority stay as the index last recorded them.',
+    run: async (store, values) => ({ json: await store.recoverDamagedTrack(str(values, 'track-id')!) }),
+  },
+  {
     name: 'doctor',
     summary: 'Check the store (registry, files, temp files, locks); --repair fixes what it safely can',
     options: { repair: { type: 'boolean', description: 'Repair what can be repaired without losing data' } },

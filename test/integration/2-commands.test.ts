@@ -39,7 +39,7 @@ describe('every command, with and without a selection', () => {
     assert.deepEqual(ui.asks[0].buttons, ['Switch']);
     assert.doesNotMatch(ui.asks[0].text + (ui.asks[0].detail ?? ''), /track-|`/, 'no ids, no CLI lines');
     await waitFor(() => statusOf(node.track.track_id) === 'active', 'the button to switch');
-    assert.ok(ui.statuses.some((text) => text.includes('Switched to Command Palette Track')), 'success in the status bar message area');
+    await waitFor(() => ui.statuses.some((text) => text.includes('Switched to Command Palette Track')), 'success in the status bar message area');
     assert.equal(cli(['checkpoint', 'list', '--track-id', active.track_id])[0].description, 'Switched to Command Palette Track', 'the automatic checkpoint is named after the track');
   });
 

@@ -130,6 +130,13 @@ describe('core for the editor: structured errors, damaged files, runs of finishi
     assert.equal(readFileSync(path.join(path.dirname(file), aside[0]), 'utf8'), damagedBytes);
     assert.deepEqual(await store.inspectTrackFiles([keep.track_id]), []);
     assert.equal((await store.doctor()).healthy, true);
+
+    // The same through the CLI.
+    writeFileSync(file, '{"oops": ');
+    const repaired = ws.ok(['recover', 'damaged', '--track-id', keep.track_id]);
+    assert.equal(repaired.checkpoint_name, 'Good state');
+    assert.equal(ws.ok(['show', '--track-id', keep.track_id]).name, 'Keeps Its Place');
+    assert.equal(ws.cli(['recover', 'damaged', '--track-id', keep.track_id]).code, 3, 'a healthy file is not rewritten');
   });
 
   it('the recovery watch: the next stale instant and the live owners, so a tick needs no read; a killed owner is due', async () => {
