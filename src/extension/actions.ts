@@ -271,7 +271,12 @@ export class TrackActions {
         return;
       }
       const chosen = await this.ui().pick(
-        checkpoints.map((c) => ({ label: c.name ?? c.description ?? c.event ?? c.snapshot_id, description: new Date(c.created_at).toLocaleString(), detail: c.snapshot_id, value: c.snapshot_id })),
+        checkpoints.map((c) => ({
+          label: c.name ?? c.description ?? c.event ?? `Checkpoint of ${new Date(c.created_at).toLocaleString()}`,
+          description: new Date(c.created_at).toLocaleString(),
+          detail: c.type === 'recovery' ? 'Saved automatically before a restore' : undefined,
+          value: c.snapshot_id,
+        })),
         { placeHolder: 'Restore which checkpoint? (the current state is checkpointed first)' },
       );
       if (!chosen?.value) return;
