@@ -1,6 +1,7 @@
 import { TrackError } from '../core/errors';
 import { EDITABLE_FIELDS } from '../core/editing';
 import { assertJsonTextWithinLimits, MAX_JSON_BYTES, MAX_JSON_DEPTH } from '../core/json-limits';
+import { RUNS_ON_FINISH, type RunsOnFinish } from '../core/lifecycle';
 import { viewTrack } from '../core/queries';
 import { formatDetectReport } from '../core/recovery';
 import { PRIORITIES, RUN_STATUSES, TRACK_STATUSES, TRACK_TYPES, type Priority, type RunStatus, type TrackStatus, type TrackType } from '../core/schemas';
@@ -58,19 +59,27 @@ function skippedWarnings(skipped: Array<{ run_id: string; problem: string }>): s
 }
 
 /** Transitions that print the track afterwards and take only --track-id (and maybe --reason). */
+const runsOption: OptionSpec = {
+  type: 'string',
+  value: 'complete|fail',
+  description: 'Unfinished workflow runs of the track: complete or fail them with it (without it, the command refuses while runs are running)',
+};
+
 function simpleTransition(
   name: 'ready' | 'archive' | 'reopen' | 'fail' | 'cancel',
   summary: string,
-  run: (store: TrackStore, id: string, reason?: string) => Promise<Parameters<typeof viewTrack>[0]>,
+  run: (store: TrackStore, id: string, reason?: string, runs?: RunsOnFinish) => Promise<Parameters<typeof viewTrack>[0]>,
   needsReason = false,
 ): CommandSpec {
   return {
     name,
     summary,
     options: needsReason
-      ? { 'track-id': trackId, reason: { type: 'string', required: true, value: 'TEXT', description: 'Why' } }
+      ? { 'track-id': trackId, reason: { type: 'string', required: true, value: 'TEXT', description: 'Why' }, runs: runsOption }
       : { 'track-id': trackId },
-    run: async (store, values) => ({ json: viewTrack(await run(store, str(values, 'track-id')!, str(values, 'reason'))) }),
+    run: async (store, values) => ({
+      json: viewTrack(await run(store, str(values, 'track-id')!, str(values, 'reason'), needsReason ? oneOf(values, 'runs', RUNS_ON_FINISH) : undefined)),
+    }),
   };
 }
 
@@ -155,6 +164,7 @@ export const COMMANDS: CommandSpec[] = [
       artifact: { type: 'string', multiple: true, value: 'FILE', description: 'An artifact created (repeatable)' },
       file: { type: 'string', multiple: true, value: 'FILE', description: 'A file modified (repeatable)' },
       lesson: { type: 'string', multiple: true, value: 'TEXT', description: 'A lesson learned (repeatable)' },
+      runs: runsOption,
     },
     run: async (store, values) => ({
       json: viewTrack(
@@ -163,12 +173,13 @@ export const COMMANDS: CommandSpec[] = [
           artifactsCreated: list(values, 'artifact'),
           filesModified: list(values, 'file'),
           lessonsLearned: list(values, 'lesson'),
+          runs: oneOf(values, 'runs', RUNS_ON_FINISH),
         }),
       ),
     }),
   },
-  simpleTransition('fail', 'Mark an active or paused track failed', (store, id, reason) => store.failTrack(id, reason!), true),
-  simpleTransition('cancel', 'Cancel a track that has not finished', (store, id, reason) => store.cancelTrack(id, reason!), true),
+  simpleTransition('fail', 'Mark an active or paused track failed', (store, id, reason, runs) => store.failTrack(id, reason!, { runs }), true),
+  simpleTransition('cancel', 'Cancel a track that has not finished', (store, id, reason, runs) => store.cancelTrack(id, reason!, { runs }), true),
   simpleTransition('archive', 'Archive a completed, failed or cancelled track', (store, id) => store.archiveTrack(id)),
   simpleTransition('reopen', 'Reopen a finished or archived track (it becomes ready)', (store, id) => store.reopenTrack(id)),
   {
@@ -389,6 +400,13 @@ export const COMMANDS: CommandSpec[] = [
       }
       return { json: track !== undefined ? await store.recoverTrack(track) : await store.recoverRun(run!) };
     },
+  },
+  {
+    name: 'recover damaged',
+    summary: 'Rewrite a damaged track.json from the track\'s newest checkpoint',
+    options: { 'track-id': { ...trackId, description: 'The track whose track.json cannot be read' } },
+    details: 'The damaged file is kept beside it as track.json.damaged-<time>; status and priority stay as the index last recorded them.',
+    run: async (store, values) => ({ json: await store.recoverDamagedTrack(str(values, 'track-id')!) }),
   },
   {
     name: 'doctor',

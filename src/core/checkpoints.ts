@@ -143,8 +143,13 @@ export async function stageRestoreWithBackup(
   track: Track,
   checkpoint: Checkpoint,
 ): Promise<{ track: Track; saved: string }> {
-  const before = await stageCheckpoint(tx, track, { event: 'pre-restore', type: 'recovery', reason: `Before restoring ${checkpoint.snapshot_id}` });
+  const before = await stageCheckpoint(tx, track, { event: 'pre-restore', type: 'recovery', reason: `Before restoring ${checkpointLabel(checkpoint)}` });
   return { track: stageRestore(tx, before.track, checkpoint), saved: before.checkpoint.snapshot_id };
+}
+
+/** How a checkpoint is named to people: its name, else what caused it, else when it was taken. */
+export function checkpointLabel(checkpoint: Pick<Checkpoint, 'name' | 'description' | 'created_at'>): string {
+  return checkpoint.name ?? checkpoint.description ?? `the checkpoint of ${checkpoint.created_at.replace(/\.\d+Z$/, 'Z')}`;
 }
 
 export interface CheckpointList {

@@ -98,6 +98,7 @@ async function diagnose(ctx: StoreContext, tempGraceMs: number): Promise<Omit<Do
     add('REGISTRY_CORRUPT', paths.registryFile, `${error.message} \`track doctor --repair\` rebuilds it from the track folders.`, true);
   }
   if (registry) {
+    keepDamagedEntries(paths, registry, rebuilt);
     // The original's registry is not read (the track files are), so its drift is only a warning.
     const severity = isOriginalFormatRegistry(registry) ? 'warning' : 'error';
     for (const drift of compareRegistries(registry, rebuilt.registry)) add('REGISTRY_DRIFT', paths.registryFile, `${drift} \`track doctor --repair\` rebuilds the registry.`, true, severity);
@@ -137,6 +138,22 @@ async function diagnose(ctx: StoreContext, tempGraceMs: number): Promise<Omit<Do
     problems,
     original_format_files: original.olderFiles,
   };
+}
+
+/**
+ * A track whose track.json is damaged keeps the entry the index last had for it (its name, status
+ * and runs): a rebuild must never make a track vanish from view because one file is unreadable.
+ */
+function keepDamagedEntries(paths: StoreContext['paths'], current: Registry, rebuilt: { registry: Registry; problems: Problem[] }): void {
+  for (const problem of rebuilt.problems) {
+    const trackId = Object.keys(current.tracks).find((id) => paths.trackFile(id) === problem.file);
+    if (!trackId || rebuilt.registry.tracks[trackId]) continue;
+    rebuilt.registry.tracks[trackId] = current.tracks[trackId];
+    for (const [runId, run] of Object.entries(current.runs)) {
+      if (run.track_id === trackId && !rebuilt.registry.runs[runId]) rebuilt.registry.runs[runId] = run;
+    }
+    if (current.active_track === trackId && !rebuilt.registry.active_track) rebuilt.registry.active_track = trackId;
+  }
 }
 
 function compareRegistries(registry: Registry, truth: Registry): string[] {
@@ -198,6 +215,7 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
       await copyFile(paths.registryFile, kept);
       repaired.push(`Kept the corrupt registry as ${paths.display(kept)}.`);
     }
+    if (current) keepDamagedEntries(paths, current, rebuilt);
     const trackFilesExist = Object.keys(rebuilt.registry.tracks).length > 0 || current !== null;
     if (trackFilesExist && (!current || compareRegistries(current, rebuilt.registry).length > 0)) {
       await commitFiles(paths, lock, new Map([[paths.registryFile, `${JSON.stringify(rebuilt.registry)}\n`]]));

@@ -20,6 +20,7 @@ export const ERROR_EXIT_CODES = {
   E_STORE_UNHEALTHY: 15,
   E_UNSAFE_PATH: 18,
   E_INIT_CONFLICT: 19,
+  E_RUNS_IN_PROGRESS: 20,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_EXIT_CODES;

@@ -116,12 +116,14 @@ export function parseDocument<S extends z.ZodMiniType>(
   options: ReadOptions,
 ): z.infer<S> {
   const shown = options.display ? options.display(file) : file;
-  const corrupt = (field: string | null, problem: string) => corruptFileError(file, options, field, problem);
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw corrupt(null, text.trim() === '' ? 'the file is empty' : jsonProblem(error));
+    // Never quote the text: JSON.parse's message shows its bytes, and the file may not be ours.
+    const where = text.trim() === '' ? null : jsonErrorPosition(text, (error as Error).message);
+    const problem = text.trim() === '' ? 'the file is empty' : `${jsonProblem(error)}${where ? ` (line ${where.line}, column ${where.column})` : ''}`;
+    throw corruptFileError(file, options, null, problem, where ?? {});
   }
   const version = (data as { schema_version?: unknown } | null)?.schema_version;
   if (typeof version === 'number' && Number.isInteger(version) && version > SCHEMA_VERSION) {
@@ -138,14 +140,31 @@ export function parseDocument<S extends z.ZodMiniType>(
 }
 
 /** E_CORRUPT_FILE naming the file and the field; the message says the file was left untouched. */
-export function corruptFileError(file: string, options: ReadOptions, field: string | null, problem: string): TrackError {
+export function corruptFileError(file: string, options: ReadOptions, field: string | null, problem: string, position: { line?: number; column?: number } = {}): TrackError {
   const shown = options.display ? options.display(file) : file;
   return new TrackError(
     'E_CORRUPT_FILE',
     `The ${options.kind} file ${shown} is corrupt${field ? ` at field "${field}"` : ''}: ${problem}. ` +
       'It was left untouched; run `track doctor` to diagnose, or restore the file from a checkpoint or version control.',
-    { file, field },
+    { file, field, ...position },
   );
+}
+
+/**
+ * Where JSON.parse gave up, as 1-based line and column, so an editor can open the file there.
+ * V8 words it "… at position N", newer ones "(line L column C)"; truncation is the end of the text.
+ */
+export function jsonErrorPosition(text: string, message: string): { line: number; column: number } | null {
+  const lineColumn = /line (\d+) column (\d+)/.exec(message);
+  if (lineColumn) return { line: Number(lineColumn[1]), column: Number(lineColumn[2]) };
+  const position = /position (\d+)/.exec(message);
+  let offset: number | null = position ? Number(position[1]) : null;
+  if (offset === null && /end of (JSON )?input|Unterminated/i.test(message)) offset = text.trimEnd().length;
+  if (offset === null) return null;
+  offset = Math.min(offset, text.length);
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - (before.lastIndexOf('\n') + 1) + 1 };
 }
 
 export function corruptFromIssues(file: string, options: ReadOptions, issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>, prefix: string[]): TrackError {

@@ -7,7 +7,8 @@ export { DEFAULT_CONDUCTOR_DIR, locateStore, type StoreLocation } from './paths'
 export { TRANSITIONS, canTransition, type LifecycleAction, type CreateTrackInput, type CompleteDetails } from './lifecycle';
 export { EDITABLE_FIELDS } from './editing';
 export { viewTrack, type TrackSummary, type TrackFilter, type RegistryStats, type TrackView, type TrackDetails } from './queries';
-export { DEFAULT_STALE_AFTER_MINUTES, formatDetectReport, type DetectResult, type InterruptedItem } from './recovery';
+export { DEFAULT_STALE_AFTER_MINUTES, formatDetectReport, recoveryCheckDue, type DetectResult, type InterruptedItem, type RecoveryWatch } from './recovery';
+export type { DamagedTrack, DamagedTrackRecovery } from './damage';
 export type { DoctorReport, DoctorProblem } from './doctor';
 export type { Problem } from './registry';
 export { isValidId, slugify, TRACK_ID_PATTERN } from './ids';

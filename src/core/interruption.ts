@@ -52,8 +52,23 @@ export interface RunLiveness {
 const RUNNING: RunStatus[] = ['pending', 'in_progress'];
 
 /**
+ * What a watcher needs to know, from one detection, to tell without reading the store whether
+ * anything can have become interrupted since: the next instant an item turns stale, and the
+ * owner processes (on this host) whose death would interrupt a run.
+ */
+export interface RecoveryWatch {
+  /** Epoch ms at which the first item not yet interrupted becomes stale; null: none can. */
+  next_stale_at: number | null;
+  /** Live owner pids of running runs on this host. */
+  owner_pids: number[];
+  /** Names of the tracks the interrupted items belong to (runs name their track this way). */
+  track_names: Record<string, string>;
+}
+
+/**
  * The active track, or an in-progress run, that nobody has touched for the stale threshold — or a
- * run whose owner process is known to be dead on this host.
+ * run whose owner process is known to be dead on this host. A run under a finished track is not
+ * interrupted work (resuming it is refused).
  */
 export async function findInterrupted(
   index: IndexForDetection,
@@ -61,9 +76,26 @@ export async function findInterrupted(
   nowMs: number,
   minutes: number,
 ): Promise<InterruptedItem[]> {
+  return (await findInterruptedWithWatch(index, readRun, nowMs, minutes)).interrupted;
+}
+
+export async function findInterruptedWithWatch(
+  index: IndexForDetection,
+  readRun: (trackId: string, runId: string) => Promise<RunLiveness | null>,
+  nowMs: number,
+  minutes: number,
+): Promise<{ interrupted: InterruptedItem[]; watch: RecoveryWatch }> {
   const thresholdMs = minutes * 60_000;
   const age = (iso: string) => nowMs - Date.parse(iso);
   const interrupted: InterruptedItem[] = [];
+  let nextStaleAt: number | null = null;
+  const later = (at: number) => { nextStaleAt = nextStaleAt === null ? at : Math.min(nextStaleAt, at); };
+  const ownerPids = new Set<number>();
+  const trackNames: Record<string, string> = {};
+  const openTrack = (trackId: string) => {
+    const status = index.tracks[trackId]?.status;
+    return status === undefined || status === 'active' || status === 'paused' || status === 'draft' || status === 'ready';
+  };
 
   const lastRunActivity = new Map<string, number>();
   for (const run of Object.values(index.runs)) {
@@ -74,7 +106,11 @@ export async function findInterrupted(
   for (const [trackId, entry] of Object.entries(index.tracks)) {
     if (entry.status !== 'active') continue;
     const lastActivity = Math.max(Date.parse(entry.updated_at), lastRunActivity.get(trackId) ?? 0);
-    if (nowMs - lastActivity < thresholdMs) continue;
+    if (nowMs - lastActivity < thresholdMs) {
+      later(lastActivity + thresholdMs);
+      continue;
+    }
+    trackNames[trackId] = entry.name;
     interrupted.push({
       kind: 'track',
       track_id: trackId,
@@ -87,12 +123,17 @@ export async function findInterrupted(
     });
   }
   for (const [runId, entry] of Object.entries(index.runs)) {
-    if (!RUNNING.includes(entry.status)) continue;
+    if (!RUNNING.includes(entry.status) || !openTrack(entry.track_id)) continue;
     const run = await readRun(entry.track_id, runId).catch(() => null);
     const heartbeat = run ? Math.max(Date.parse(run.heartbeat_at), Date.parse(run.updated_at)) : Date.parse(entry.updated_at);
-    const ownerDead = run ? processState(run.owner) === 'dead' : false;
+    const holder = run ? processState(run.owner) : 'unknown';
     const stale = nowMs - heartbeat >= thresholdMs;
-    if (!stale && !ownerDead) continue;
+    if (!stale && holder !== 'dead') {
+      later(heartbeat + thresholdMs);
+      if (run && run.owner.pid !== null && holder === 'alive') ownerPids.add(run.owner.pid);
+      continue;
+    }
+    trackNames[entry.track_id] = index.tracks[entry.track_id]?.name ?? entry.track_id;
     interrupted.push({
       kind: 'run',
       run_id: runId,
@@ -107,5 +148,8 @@ export async function findInterrupted(
       owner: run ? { pid: run.owner.pid, host: run.owner.host } : { pid: null, host: hostname() },
     });
   }
-  return interrupted;
+  return {
+    interrupted,
+    watch: { next_stale_at: nextStaleAt, owner_pids: [...ownerPids].sort((a, b) => a - b), track_names: trackNames },
+  };
 }

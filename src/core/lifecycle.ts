@@ -7,7 +7,7 @@ import { assertId, makeTrackId } from './ids';
 import { blockText, lineText, parseInput, requiredBlockText } from './input';
 import {
   PRIORITIES, SCHEMA_VERSION, TRACK_TYPES,
-  type Checkpoint, type Priority, type Track, type TrackStatus, type TrackType,
+  type Checkpoint, type Priority, type RunStatus, type Track, type TrackStatus, type TrackType,
 } from './schemas';
 import { mutate, type Transaction } from './transaction';
 import * as z from 'zod/mini';
@@ -84,15 +84,16 @@ function invalidTransition(track: Track, action: LifecycleAction): TrackError {
   return new TrackError(
     'E_INVALID_TRANSITION',
     `Cannot ${action} track ${id}: ${hint ?? `it is ${status}`} (${action} applies to: ${allowed}).`,
-    { track_id: id, status, action },
+    { track_id: id, track_name: track.name, status, action },
   );
 }
 
-function anotherActive(active: Track, trackId: string): TrackError {
+/** Details name both tracks (ids and names) so each face can word the choice for its medium. */
+export function anotherActive(active: Track, wanted: Track): TrackError {
   return new TrackError(
     'E_ANOTHER_ACTIVE',
-    `Cannot activate track - another track is active: ${active.track_id} ("${active.name}"). Use \`track switch --to ${trackId}\` to pause it and activate this one, or pause it first.`,
-    { active_track: active.track_id, track_id: trackId },
+    `Cannot activate track - another track is active: ${active.track_id} ("${active.name}"). Use \`track switch --to ${wanted.track_id}\` to pause it and activate this one, or pause it first.`,
+    { active_track: active.track_id, active_track_name: active.name, track_id: wanted.track_id, track_name: wanted.name },
   );
 }
 
@@ -170,17 +171,66 @@ async function ensureTrackFolders(tx: Transaction, trackId: string): Promise<voi
   }
 }
 
+/** What to do with a track's unfinished workflow runs when the track itself finishes. */
+export type RunsOnFinish = 'complete' | 'fail';
+export const RUNS_ON_FINISH: readonly RunsOnFinish[] = ['complete', 'fail'];
+
+const FINISHED_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
+
+/**
+ * A track that finishes must not leave runs behind that still look in progress (they would count
+ * as interrupted and could be resumed under a finished track): without a choice, refuse.
+ */
+async function settleOpenRuns(tx: Transaction, track: Track, action: 'complete' | 'fail' | 'cancel', runs: RunsOnFinish | undefined): Promise<void> {
+  const open = Object.entries(tx.registry.runs)
+    .filter(([, run]) => run.track_id === track.track_id && !FINISHED_RUN_STATUSES.includes(run.status))
+    .map(([runId, run]) => ({ run_id: runId, workflow: run.workflow, status: run.status, current_step: run.current_step, total_steps: run.total_steps }));
+  if (open.length === 0) return;
+  if (runs === undefined) {
+    const list = open.map((run) => run.run_id).join(', ');
+    throw new TrackError(
+      'E_RUNS_IN_PROGRESS',
+      `Cannot ${action} track ${track.track_id}: ${open.length} workflow run(s) are still running (${list}). Pass \`--runs complete\` or \`--runs fail\` to finish them with the track, or finish them first with \`track run complete|fail --run-id ID\`.`,
+      { track_id: track.track_id, track_name: track.name, action, runs: open },
+    );
+  }
+  if (!RUNS_ON_FINISH.includes(runs)) {
+    throw new TrackError('E_INVALID_INPUT', `Invalid --runs "${String(runs)}": expected one of ${RUNS_ON_FINISH.join(', ')}.`, { field: 'runs' });
+  }
+  const verb = { complete: 'completed', fail: 'failed', cancel: 'cancelled' }[action];
+  for (const { run_id } of open) {
+    const run = await tx.run(run_id);
+    tx.putRun({
+      ...run,
+      status: runs === 'complete' ? 'completed' : 'failed',
+      ...(runs === 'complete' && run.total_steps !== null ? { current_step: run.total_steps } : {}),
+      ...(runs === 'fail' ? { failure_reason: `The track was ${verb} while the run was ${run.status}` } : {}),
+      heartbeat_at: tx.now,
+      updated_at: tx.now,
+      completed_at: tx.now,
+    });
+  }
+}
+
+export interface FinishOptions {
+  /** Unfinished workflow runs of the track: complete or fail them with it (default: refuse). */
+  runs?: RunsOnFinish;
+}
+
 /** The simple transitions: one track, no checkpoint, no other track involved. */
 export async function transitionTrack(
   ctx: StoreContext,
   trackId: string,
   action: Extract<LifecycleAction, 'ready' | 'fail' | 'cancel' | 'archive' | 'reopen'>,
   reason?: string,
+  options: FinishOptions = {},
 ): Promise<Track> {
   assertId('track', trackId, '--track-id');
   const validReason = reason === undefined ? undefined : parseInput(blockText(1000), reason, 'reason');
   return mutate(ctx, action, async (tx) => {
-    const track = applyTransition(await tx.track(trackId), action, tx.now, validReason);
+    const current = await tx.track(trackId);
+    const track = applyTransition(current, action, tx.now, validReason);
+    if (action === 'fail' || action === 'cancel') await settleOpenRuns(tx, current, action, options.runs);
     if (action === 'fail') track.outcomes = { ...track.outcomes, result: 'failed', ...(validReason ? { summary: validReason } : {}) };
     if (action === 'cancel') track.outcomes = { ...track.outcomes, result: 'cancelled', ...(validReason ? { summary: validReason } : {}) };
     tx.putTrack(track);
@@ -200,8 +250,8 @@ export async function activateTrack(ctx: StoreContext, trackId: string, options:
     if (!canTransition(track.status, 'activate')) throw invalidTransition(track, 'activate');
     const other = await tx.otherActiveTrack(trackId);
     if (other) {
-      if (!options.force) throw anotherActive(other, trackId);
-      await suspendInTx(tx, other, `Superseded by ${trackId}`, 'activate-force');
+      if (!options.force) throw anotherActive(other, track);
+      await suspendInTx(tx, other, `Superseded by ${track.name}`, 'activate-force');
     }
     const activated = applyTransition(track, 'activate', tx.now);
     tx.putTrack(activated);
@@ -243,7 +293,7 @@ export async function resumeTrack(
     let track = await tx.track(trackId);
     if (!canTransition(track.status, 'resume')) throw invalidTransition(track, 'resume');
     const other = await tx.otherActiveTrack(trackId);
-    if (other) throw anotherActive(other, trackId);
+    if (other) throw anotherActive(other, track);
     let saved: string | null = null;
     if (wanted) ({ track, saved } = await stageRestoreWithBackup(tx, track, wanted));
     const resumed = applyTransition(track, 'resume', tx.now);
@@ -270,7 +320,7 @@ export async function restoreCheckpoint(
       throw new TrackError(
         'E_INVALID_TRANSITION',
         `Cannot restore a checkpoint into track ${trackId}: it is ${track.status}; reopen it first with \`track reopen --track-id ${trackId}\`.`,
-        { track_id: trackId, status: track.status },
+        { track_id: trackId, track_name: track.name, status: track.status, action: 'restore' },
       );
     }
     const { track: restored, saved } = await stageRestoreWithBackup(tx, track, wanted);
@@ -297,8 +347,9 @@ export async function switchTrack(ctx: StoreContext, toTrackId: string): Promise
     const action: LifecycleAction = target.status === 'paused' ? 'resume' : 'activate';
     if (!canTransition(target.status, action)) throw invalidTransition(target, 'activate');
     const other = await tx.otherActiveTrack(toTrackId);
-    const suspended = other ? await suspendInTx(tx, other, `Switched to ${toTrackId}`, 'switch') : null;
-    tx.putTrack(applyTransition(target, action, tx.now, other ? `Switched from ${other.track_id}` : undefined));
+    // Automatic checkpoints are named after tracks, not ids: people read them in lists.
+    const suspended = other ? await suspendInTx(tx, other, `Switched to ${target.name}`, 'switch') : null;
+    tx.putTrack(applyTransition(target, action, tx.now, other ? `Switched from ${other.name}` : undefined));
     return {
       suspended: suspended?.track.track_id ?? null,
       activated: toTrackId,
@@ -308,7 +359,7 @@ export async function switchTrack(ctx: StoreContext, toTrackId: string): Promise
   });
 }
 
-export interface CompleteDetails {
+export interface CompleteDetails extends FinishOptions {
   summary?: string;
   artifactsCreated?: string[];
   filesModified?: string[];
@@ -320,13 +371,16 @@ export const completeDetailsSchema = z.strictObject({
   artifactsCreated: z.optional(z.array(lineText(1, 1000)).check(z.maxLength(1000))),
   filesModified: z.optional(z.array(lineText(1, 1000)).check(z.maxLength(10000))),
   lessonsLearned: z.optional(z.array(blockText(2000)).check(z.maxLength(1000))),
+  runs: z.optional(z.enum(RUNS_ON_FINISH)),
 });
 
 export async function completeTrack(ctx: StoreContext, trackId: string, details: CompleteDetails = {}): Promise<Track> {
   assertId('track', trackId, '--track-id');
   const valid = parseInput(completeDetailsSchema, details, 'completion details');
   return mutate(ctx, 'complete', async (tx) => {
-    const track = applyTransition(await tx.track(trackId), 'complete', tx.now);
+    const current = await tx.track(trackId);
+    const track = applyTransition(current, 'complete', tx.now);
+    await settleOpenRuns(tx, current, 'complete', valid.runs);
     track.progress = { ...track.progress, percentage: 100 };
     track.outcomes = {
       ...track.outcomes,

@@ -57,7 +57,9 @@ export async function readIndex(ctx: StoreContext): Promise<RegistryView> {
     const rebuilt = await rebuildRegistry(paths, ctx.now().toISOString());
     return { registry: rebuilt.registry, problems: [problemFrom(error, paths.registryFile), ...rebuilt.problems] };
   }
-  if (key && !view.originalFormat) cache.set(paths.registryFile, { key, view });
+  // A view with problems is not cached: fixing a track.json by hand changes neither key, and the
+  // problem must go away on the next read.
+  if (key && !view.originalFormat && view.problems.length === 0) cache.set(paths.registryFile, { key, view });
   return view;
 }
 

@@ -6,7 +6,7 @@ import { assertOriginRunId, readOriginRun } from './origin-runs';
 import { assertId, isValidId } from './ids';
 import { parseInput } from './input';
 import { applyTransition, canTransition } from './lifecycle';
-import { DEFAULT_STALE_AFTER_MINUTES, findInterrupted, type InterruptedItem, type InterruptedRun, type InterruptedTrack } from './interruption';
+import { DEFAULT_STALE_AFTER_MINUTES, findInterruptedWithWatch, type InterruptedItem, type InterruptedRun, type InterruptedTrack, type RecoveryWatch } from './interruption';
 import { readIndex } from './reads';
 import { readRunFile } from './registry';
 import { readRunSnapshots, stageRunSnapshot } from './runs';
@@ -15,7 +15,7 @@ import { mutate } from './transaction';
 import * as z from 'zod/mini';
 import { hostname } from 'node:os';
 
-export { DEFAULT_STALE_AFTER_MINUTES, type InterruptedItem, type InterruptedRun, type InterruptedTrack };
+export { DEFAULT_STALE_AFTER_MINUTES, type InterruptedItem, type InterruptedRun, type InterruptedTrack, type RecoveryWatch };
 
 export interface DetectResult {
   stale_after_minutes: number;
@@ -28,11 +28,40 @@ export interface DetectResult {
  * threshold — or a run whose owner process is known to be dead on this host.
  */
 export async function detectInterrupted(ctx: StoreContext, staleAfterMinutes = DEFAULT_STALE_AFTER_MINUTES): Promise<DetectResult> {
+  return (await detectInterruptedWithWatch(ctx, staleAfterMinutes)).result;
+}
+
+export async function detectInterruptedWithWatch(
+  ctx: StoreContext,
+  staleAfterMinutes = DEFAULT_STALE_AFTER_MINUTES,
+): Promise<{ result: DetectResult; watch: RecoveryWatch }> {
   const minutes = parseInput(z.number().check(z.gte(0), z.lte(525_600)), staleAfterMinutes, '--stale-after');
   const { registry } = await readIndex(ctx);
-  const interrupted = await findInterrupted(registry, (trackId, runId) => readRunFile(ctx.paths, trackId, runId), ctx.now().getTime(), minutes);
-  interrupted.push(...(await detectOriginRuns(ctx, ctx.now().getTime(), minutes * 60_000, new Set(Object.keys(registry.runs)))));
-  return { stale_after_minutes: minutes, count: interrupted.length, interrupted };
+  const nowMs = ctx.now().getTime();
+  const { interrupted, watch } = await findInterruptedWithWatch(registry, (trackId, runId) => readRunFile(ctx.paths, trackId, runId), nowMs, minutes);
+  interrupted.push(...(await detectOriginRuns(ctx, nowMs, minutes * 60_000, new Set(Object.keys(registry.runs)))));
+  return { result: { stale_after_minutes: minutes, count: interrupted.length, interrupted }, watch };
+}
+
+/**
+ * The per-tick question of a recovery timer, answered from the last detection alone: no file is
+ * read. True when a stale instant has passed or a known owner process has died.
+ */
+export function recoveryCheckDue(watch: RecoveryWatch, nowMs: number, isAlive: (pid: number) => boolean = pidAlive): boolean {
+  if (watch.next_stale_at !== null && nowMs >= watch.next_stale_at) return true;
+  for (const pid of watch.owner_pids) if (!isAlive(pid)) return true;
+  return false;
+}
+
+/** process.kill(pid, 0): a signal check, no file read. EPERM means it exists under another user. */
+export function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export interface TrackRecoveryResult {
@@ -73,7 +102,7 @@ export async function recoverTrack(ctx: StoreContext, trackId: string): Promise<
         throw new TrackError(
           'E_ANOTHER_ACTIVE',
           `Cannot activate track - another track is active: ${other.track_id}. Pause it first, or use \`track switch --to ${trackId}\` and then recover.`,
-          { active_track: other.track_id, track_id: trackId },
+          { active_track: other.track_id, active_track_name: other.name, track_id: trackId, track_name: track.name },
         );
       }
     }
@@ -117,6 +146,14 @@ export async function recoverRun(ctx: StoreContext, runId: string): Promise<RunR
   }
   return mutate(ctx, 'recover resume', async (tx) => {
     const run = await tx.run(runId);
+    const track = await tx.track(run.track_id);
+    if (track.status !== 'active' && track.status !== 'paused') {
+      throw new TrackError(
+        'E_INVALID_TRANSITION',
+        `Cannot resume run ${runId}: its track ${track.track_id} ("${track.name}") is ${track.status}. Reopen the track first (\`track reopen --track-id ${track.track_id}\`), or start a new run.`,
+        { run_id: runId, track_id: track.track_id, track_name: track.name, status: track.status, action: 'resume run' },
+      );
+    }
     const { snapshots } = await readRunSnapshots(ctx, run.track_id, runId);
     const snapshot = snapshots.find((entry) => entry.type !== 'recovery');
     if (!snapshot) {

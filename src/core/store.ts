@@ -1,10 +1,12 @@
 import * as checkpoints from './checkpoints';
 import { toTrackError } from './errors';
+import * as damage from './damage';
 import { createContext, type StoreContext, type StoreOptions } from './context';
 import { runDoctor } from './doctor';
 import { updateTrack } from './editing';
 import * as lifecycle from './lifecycle';
 import { listRunsWithOriginal } from './origin-runs';
+import { forgetCachedIndex } from './reads';
 import * as queries from './queries';
 import * as recovery from './recovery';
 import * as runs from './runs';
@@ -35,8 +37,8 @@ export class TrackStore {
   resumeTrack(trackId: string, options?: lifecycle.ResumeOptions) { return surface(() => lifecycle.resumeTrack(this.ctx, trackId, options)); }
   switchTrack(toTrackId: string) { return surface(() => lifecycle.switchTrack(this.ctx, toTrackId)); }
   completeTrack(trackId: string, details?: lifecycle.CompleteDetails) { return surface(() => lifecycle.completeTrack(this.ctx, trackId, details)); }
-  failTrack(trackId: string, reason: string) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'fail', reason)); }
-  cancelTrack(trackId: string, reason: string) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'cancel', reason)); }
+  failTrack(trackId: string, reason: string, options?: lifecycle.FinishOptions) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'fail', reason, options)); }
+  cancelTrack(trackId: string, reason: string, options?: lifecycle.FinishOptions) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'cancel', reason, options)); }
   archiveTrack(trackId: string) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'archive')); }
   reopenTrack(trackId: string) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'reopen')); }
   updateTrack(trackId: string, field: string, value: unknown) { return surface(() => updateTrack(this.ctx, trackId, field, value)); }
@@ -56,6 +58,7 @@ export class TrackStore {
 
   // Checkpoints
   createCheckpoint(trackId: string, options: { name?: string; reason?: string } = {}) { return surface(() => checkpoints.createCheckpoint(this.ctx, trackId, options)); }
+  getCheckpoint(trackId: string, checkpointId: string) { return surface(() => checkpoints.findCheckpoint(this.ctx, trackId, checkpointId)); }
   restoreCheckpoint(trackId: string, checkpointId: string) { return surface(() => lifecycle.restoreCheckpoint(this.ctx, trackId, checkpointId)); }
   listCheckpoints(trackId: string) {
     return surface(async () => {
@@ -78,9 +81,17 @@ export class TrackStore {
   detectInterrupted(staleAfterMinutes?: number) { return surface(() => recovery.detectInterrupted(this.ctx, staleAfterMinutes)); }
   recoverTrack(trackId: string) { return surface(() => recovery.recoverTrack(this.ctx, trackId)); }
   recoverRun(runId: string) { return surface(() => recovery.recoverRun(this.ctx, runId)); }
+  detectInterruptedWithWatch(staleAfterMinutes?: number) { return surface(() => recovery.detectInterruptedWithWatch(this.ctx, staleAfterMinutes)); }
+  inspectTrackFiles(trackIds: Iterable<string>) { return surface(() => damage.inspectTrackFiles(this.ctx, trackIds)); }
+  recoverDamagedTrack(trackId: string) { return surface(() => damage.recoverDamagedTrack(this.ctx, trackId)); }
 
   // Maintenance
   doctor(options?: { repair?: boolean }) { return surface(() => runDoctor(this.ctx, options)); }
+  /** Drops every memo of what was read (a manual Refresh): the next reads go to the files. */
+  forgetCaches() {
+    forgetCachedIndex(this.ctx);
+    damage.forgetTrackFileVerdicts();
+  }
 }
 
 /**

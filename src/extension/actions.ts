@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { checkpointLabel } from '../core/checkpoints';
 import { toTrackError, type TrackError } from '../core/errors';
 import type { TrackSummary } from '../core/queries';
 import { PRIORITIES, type Priority, type TrackStatus } from '../core/schemas';
@@ -7,6 +8,9 @@ import { STATUS_LABEL, STATUS_ORDER } from './presentation';
 import type { PickItem, Prompter } from './prompter';
 import type { StoreService } from './storeService';
 import type { TreeNode } from './tracksTree';
+import type { RunsOnFinish } from '../core/lifecycle';
+import { editorMessage } from './messages';
+import { askModal, showStatus } from './prompter';
 
 export interface TrackRef {
   folder: vscode.WorkspaceFolder;
@@ -96,22 +100,27 @@ export class TrackActions {
     }
   }
 
-  /** An error as a notification whose buttons are the next step. */
+  /**
+   * An error worded for the editor (editorMessage), with the next step as buttons. Another active
+   * track is not an error to the user but a question: switch to the wanted one?
+   */
   async report(error: TrackError, folder: vscode.WorkspaceFolder, retry?: () => Promise<unknown>): Promise<void> {
     this.log.error(`${error.code}: ${error.message}`);
+    const text = editorMessage(error);
+    if (error.code === 'E_ANOTHER_ACTIVE' && typeof error.details.track_id === 'string') {
+      const choice = await askModal(this.ui(), text, 'A checkpoint of the active track is taken before it is paused.', 'Switch');
+      if (choice === 'Switch') await this.switchTo(folder, error.details.track_id, String(error.details.track_name ?? 'the track'));
+      return;
+    }
     const buttons: string[] = [];
-    if (error.code === 'E_ANOTHER_ACTIVE') buttons.push('Switch Instead');
     if (error.code === 'E_CORRUPT_FILE' || error.code === 'E_UNSUPPORTED_SCHEMA') buttons.push('Open File', 'Run Doctor');
     if (error.code === 'E_LOCK_TIMEOUT' || error.code === 'E_LOCK_COMPROMISED' || error.code === 'E_IO') buttons.push('Retry');
     if (error.code === 'E_TRACK_NOT_FOUND') buttons.push('Refresh');
     buttons.push('Show Log');
-    const choice = await this.ui().message('error', error.message, ...buttons);
+    const choice = await this.ui().message('error', text, ...buttons);
     switch (choice) {
-      case 'Switch Instead':
-        if (typeof error.details.track_id === 'string') await this.switchTo(folder, error.details.track_id);
-        break;
       case 'Open File':
-        if (typeof error.details.file === 'string') await vscode.window.showTextDocument(vscode.Uri.file(error.details.file));
+        if (typeof error.details.file === 'string') await openAt(error.details.file, error.details.line, error.details.column);
         break;
       case 'Run Doctor':
         await this.doctor(folder);
@@ -176,30 +185,38 @@ export class TrackActions {
     if (ref) await this.switchTo(ref.folder, ref.track.track_id, ref.track.name);
   }
 
-  async switchTo(folder: vscode.WorkspaceFolder, trackId: string, name = trackId) {
-    return this.run(`Switch to "${name}"`, folder, (store) => store.switchTrack(trackId));
+  async switchTo(folder: vscode.WorkspaceFolder, trackId: string, name = 'the track') {
+    const result = await this.run(`Switch to "${name}"`, folder, (store) => store.switchTrack(trackId));
+    if (result) showStatus(this.ui(), `$(arrow-swap) Switched to ${name}${result.suspended ? ' · the previous track was paused with a checkpoint' : ''}`);
+    return result;
   }
 
   async complete(arg?: unknown) {
     const ref = await this.resolve(arg, 'Complete which track?', ['active', 'paused']);
     if (!ref) return;
+    const runs = await this.askAboutRuns(ref, 'Complete');
+    if (runs === null) return;
     const summary = await this.ui().input({ title: `Complete "${ref.track.name}"`, prompt: 'Summary of what was accomplished (optional)', placeHolder: 'e.g. OAuth with Google and GitHub, tests green' });
     if (summary === undefined) return;
-    await this.run(`Complete "${ref.track.name}"`, ref.folder, (store) => store.completeTrack(ref.track.track_id, summary.trim() ? { summary } : {}));
+    await this.run(`Complete "${ref.track.name}"`, ref.folder, (store) => store.completeTrack(ref.track.track_id, { ...(summary.trim() ? { summary } : {}), ...(runs ? { runs } : {}) }));
   }
 
   async fail(arg?: unknown) {
     const ref = await this.resolve(arg, 'Mark which track failed?', ['active', 'paused']);
     if (!ref) return;
+    const runs = await this.askAboutRuns(ref, 'Fail');
+    if (runs === null) return;
     const reason = await this.ui().input({ title: `Fail "${ref.track.name}"`, prompt: 'What went wrong?', validateInput: (v) => (v.trim() ? undefined : 'Give a reason') });
-    if (reason !== undefined) await this.run(`Fail "${ref.track.name}"`, ref.folder, (store) => store.failTrack(ref.track.track_id, reason));
+    if (reason !== undefined) await this.run(`Fail "${ref.track.name}"`, ref.folder, (store) => store.failTrack(ref.track.track_id, reason, runs ? { runs } : {}));
   }
 
   async cancel(arg?: unknown) {
     const ref = await this.resolve(arg, 'Cancel which track?', ['draft', 'ready', 'active', 'paused']);
     if (!ref) return;
+    const runs = await this.askAboutRuns(ref, 'Cancel');
+    if (runs === null) return;
     const reason = await this.ui().input({ title: `Cancel "${ref.track.name}"`, prompt: 'Why is it cancelled?', validateInput: (v) => (v.trim() ? undefined : 'Give a reason') });
-    if (reason !== undefined) await this.run(`Cancel "${ref.track.name}"`, ref.folder, (store) => store.cancelTrack(ref.track.track_id, reason));
+    if (reason !== undefined) await this.run(`Cancel "${ref.track.name}"`, ref.folder, (store) => store.cancelTrack(ref.track.track_id, reason, runs ? { runs } : {}));
   }
 
   async archive(arg?: unknown) {
@@ -254,18 +271,85 @@ export class TrackActions {
         return;
       }
       const chosen = await this.ui().pick(
-        checkpoints.map((c) => ({ label: c.name ?? c.description ?? c.event ?? c.snapshot_id, description: new Date(c.created_at).toLocaleString(), detail: c.snapshot_id, value: c.snapshot_id })),
+        checkpoints.map((c) => ({
+          label: c.name ?? c.description ?? c.event ?? `Checkpoint of ${new Date(c.created_at).toLocaleString()}`,
+          description: new Date(c.created_at).toLocaleString(),
+          detail: c.type === 'recovery' ? 'Saved automatically before a restore' : undefined,
+          value: c.snapshot_id,
+        })),
         { placeHolder: 'Restore which checkpoint? (the current state is checkpointed first)' },
       );
       if (!chosen?.value) return;
       snapshotId = chosen.value;
     }
-    const track = await this.stores.storeFor(folder).getTrack(trackId).catch(() => null);
-    if (track?.status === 'paused') {
-      await this.run(`Restore ${snapshotId} and resume`, folder, (store) => store.resumeTrack(trackId, { checkpointId: snapshotId }));
-    } else {
-      await this.run(`Restore ${snapshotId}`, folder, (store) => store.restoreCheckpoint(trackId, snapshotId));
+    await this.confirmAndRestore(folder, trackId, snapshotId);
+  }
+
+  /**
+   * Says what a restore changes (status, progress, which files) and that the current state is
+   * checkpointed first; after it, offers Undo (restoring that checkpoint). The status is kept.
+   */
+  async confirmAndRestore(folder: vscode.WorkspaceFolder, trackId: string, snapshotId: string): Promise<boolean> {
+    const store = this.stores.storeFor(folder);
+    let plan: Awaited<ReturnType<typeof restorePlan>>;
+    try {
+      plan = await restorePlan(store, trackId, snapshotId);
+    } catch (error) {
+      await this.report(toTrackError(error), folder);
+      return false;
     }
+    if (!(await this.ui().confirm(plan.question, 'Restore', plan.detail))) return false;
+    const result = await this.run(`Restore "${plan.checkpointName}" into "${plan.trackName}"`, folder, (s) => s.restoreCheckpoint(trackId, snapshotId));
+    if (!result) return false;
+    showStatus(this.ui(), `$(history) Restored "${plan.checkpointName}" into ${plan.trackName}`);
+    const choice = await this.ui().message('info', `Restored "${plan.checkpointName}" into ${plan.trackName}. The state before it was saved as a checkpoint.`, 'Undo');
+    if (choice === 'Undo') {
+      const undone = await this.run(`Undo the restore of "${plan.checkpointName}"`, folder, (s) => s.restoreCheckpoint(trackId, result.checkpoint_saved));
+      if (undone) showStatus(this.ui(), `$(discard) Undid the restore: ${plan.trackName} is back as it was`);
+    }
+    return true;
+  }
+
+  /**
+   * Before complete, fail or cancel: when the track has workflow runs still running, asks what
+   * happens to them. Undefined: there are none; null: the user cancelled the action.
+   */
+  async askAboutRuns(ref: TrackRef, verb: 'Complete' | 'Fail' | 'Cancel'): Promise<RunsOnFinish | undefined | null> {
+    const runs = (await this.stores.storeFor(ref.folder).listRuns({ trackId: ref.track.track_id }).catch(() => []))
+      .filter((run) => !['completed', 'failed', 'cancelled'].includes(run.status));
+    if (runs.length === 0) return undefined;
+    const list = runs.map((run) => `${run.workflow} (step ${run.current_step}${run.total_steps ? ` of ${run.total_steps}` : ''})`).join(', ');
+    const choice = await askModal(
+      this.ui(),
+      `"${ref.track.name}" has ${runs.length} workflow run${runs.length === 1 ? '' : 's'} still running. ${verb} the track and…`,
+      `Running: ${list}. A finished track's runs cannot be resumed later.`,
+      'Complete the Runs', 'Fail the Runs',
+    );
+    if (choice === 'Complete the Runs') return 'complete';
+    if (choice === 'Fail the Runs') return 'fail';
+    return null;
+  }
+
+  /** A damaged track.json: rewrite it from the newest checkpoint (the damaged bytes are kept aside). */
+  async restoreDamaged(arg?: unknown): Promise<void> {
+    const node = arg as TreeNode | undefined;
+    if (!node || typeof node !== 'object' || node.kind !== 'track') return;
+    const { folder, track } = node;
+    const ok = await this.ui().confirm(
+      `Restore the track file of "${track.name}" from its last checkpoint?`,
+      'Restore',
+      'track.json is rewritten from the newest checkpoint (goal, criteria, steps, progress as saved then); status and priority stay as last recorded. The damaged file is kept beside it as track.json.damaged-….',
+    );
+    if (!ok) return;
+    const result = await this.run(`Restore "${track.name}" from its last checkpoint`, folder, (store) => store.recoverDamagedTrack(track.track_id));
+    if (result) showStatus(this.ui(), `$(history) Restored ${result.track_name} from "${result.checkpoint_name}"`);
+  }
+
+  /** Opens a damaged file at the error's line and column. */
+  async openDamagedFile(arg: unknown, position?: { line: number | null; column: number | null }): Promise<void> {
+    const node = arg as TreeNode | undefined;
+    if (!node || typeof node !== 'object' || node.kind !== 'track') return;
+    await openAt(this.stores.storeFor(node.folder).paths.trackFile(node.track.track_id), position?.line, position?.column);
   }
 
   async pruneSnapshots() {
@@ -308,4 +392,37 @@ export class TrackActions {
       if (repaired) await this.ui().message(repaired.healthy ? 'info' : 'warning', repaired.healthy ? 'The track store was repaired.' : 'Some problems need a hand: see the log.');
     }
   }
+}
+
+/** Opens a file with the cursor at a 1-based line and column (when known). */
+export async function openAt(file: string, line?: unknown, column?: unknown): Promise<void> {
+  const options: vscode.TextDocumentShowOptions = {};
+  if (typeof line === 'number') {
+    const at = new vscode.Position(Math.max(0, line - 1), Math.max(0, (typeof column === 'number' ? column : 1) - 1));
+    options.selection = new vscode.Range(at, at);
+  }
+  await vscode.window.showTextDocument(vscode.Uri.file(file), options);
+}
+
+const STORE_FILES_RESTORED = ['track.json (goal, success criteria, steps, progress)', 'context/decisions.json', 'context/assumptions.json'];
+
+/** What restoring a checkpoint will change, in words, for the confirmation. */
+async function restorePlan(store: TrackStore, trackId: string, snapshotId: string) {
+  const [track, checkpoint] = await Promise.all([store.getTrack(trackId), store.getCheckpoint(trackId, snapshotId)]);
+  const saved = checkpoint.state.track;
+  const checkpointName = checkpointLabel(checkpoint);
+  const status = STATUS_LABEL[track.status];
+  const lines = [
+    `Status: stays ${status}.`,
+    `Progress: ${track.progress.percentage}% → ${saved.progress.percentage}%.`,
+    `Success criteria: ${track.context.success_criteria.length} → ${saved.context.success_criteria.length}; decisions and assumptions as saved then.`,
+    `Files rewritten: ${STORE_FILES_RESTORED.join(', ')}.`,
+    'The current state is saved as a checkpoint first, so the restore can be undone.',
+  ];
+  return {
+    trackName: track.name,
+    checkpointName,
+    question: `Restore "${checkpointName}" into "${track.name}"?`,
+    detail: lines.join('\n'),
+  };
 }

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { TrackActions } from './actions';
 import { askFilter } from './filter';
 import type { Prompter } from './prompter';
+import { openProblemAt } from './recoveryCommands';
 import type { RecoveryMonitor } from './recoveryMonitor';
 import type { StoreService } from './storeService';
 import type { TrackFilter, TracksTreeProvider, TreeNode } from './tracksTree';
@@ -14,6 +15,8 @@ export interface CommandDeps {
   log: vscode.LogOutputChannel;
   ui: () => Prompter;
   refresh: () => Promise<void>;
+  /** The Refresh command: re-reads everything (drops every cache). */
+  refreshAll?: () => Promise<void>;
   setFilter: (filter: TrackFilter) => void;
 }
 
@@ -41,15 +44,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand('trackManager.detectInterrupted', () => recovery.detectNow()),
     vscode.commands.registerCommand('trackManager.pruneSnapshots', () => actions.pruneSnapshots()),
     vscode.commands.registerCommand('trackManager.runDoctor', (node?: TreeNode) => actions.doctor(folderOf(node))),
-    vscode.commands.registerCommand('trackManager.openProblemFile', async (node?: TreeNode) => {
-      if (node?.kind === 'problem') await vscode.window.showTextDocument(vscode.Uri.file(node.file));
-    }),
+    vscode.commands.registerCommand('trackManager.openProblemFile', (node?: TreeNode) => openProblemAt(node)),
     vscode.commands.registerCommand('trackManager.filter', async () => {
       const filter = await askFilter(ui(), tree.filter);
       if (filter) deps.setFilter(filter);
     }),
     vscode.commands.registerCommand('trackManager.clearFilter', () => deps.setFilter({})),
-    vscode.commands.registerCommand('trackManager.refresh', () => deps.refresh()),
+    vscode.commands.registerCommand('trackManager.refresh', () => deps.refreshAll?.() ?? deps.refresh()),
     vscode.commands.registerCommand('trackManager.showLog', () => log.show()),
   ];
 }

@@ -2,12 +2,14 @@ import * as vscode from 'vscode';
 import { TOOLS } from '../core/tools';
 import { TrackActions } from './actions';
 import { registerCommands } from './commands';
+import { refreshEverything, registerRecoveryCommands } from './recoveryCommands';
 import { defaultFilter, describeFilter, isFilterActive } from './filter';
 import { mcpServerLaunches, registerLanguageModelTools, registerMcpServerDefinitions, type McpServerLaunch } from './languageModelTools';
 import { createLog } from './log';
 import { vscodePrompter, type Prompter } from './prompter';
 import { RecoveryMonitor } from './recoveryMonitor';
 import { ActiveTrackStatusBar } from './statusBar';
+import { StoreHealth } from './storeHealth';
 import { StoreService } from './storeService';
 import { StoreWatcher } from './storeWatcher';
 import { TracksTreeProvider, type TrackFilter } from './tracksTree';
@@ -19,6 +21,7 @@ export interface TrackManagerApi {
   view: vscode.TreeView<unknown>;
   statusBar: ActiveTrackStatusBar;
   recovery: RecoveryMonitor;
+  health: StoreHealth;
   actions: TrackActions;
   /** Set Up Workspace for Agents, and its one-time offer. */
   setup: WorkspaceSetup;
@@ -46,14 +49,21 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
 
   // Declared before use by the closures below; assigned right after.
   let recovery: RecoveryMonitor;
+  const health = new StoreHealth(stores, tree.marks);
   const refresh = async (folder?: vscode.WorkspaceFolder) => {
     tree.refresh(folder);
     await statusBar.refresh();
     refreshed.fire(folder);
     void recovery.check();
+    void health.scan(folder).then((changed) => changed && tree.redraw());
   };
   const actions = new TrackActions(stores, log, ui, (folder) => void refresh(folder));
-  recovery = new RecoveryMonitor(stores, actions, ui, log);
+  recovery = new RecoveryMonitor(stores, actions, ui, log, async (entry) => {
+    const node = entry.item.kind === 'track'
+      ? await tree.trackNode(entry.folder, entry.item.track_id)
+      : entry.item.track_id === null ? undefined : await tree.runNode(entry.folder, entry.item.track_id, entry.item.run_id);
+    if (node) await view.reveal(node, { select: true, focus: true, expand: false });
+  });
   const setup = new WorkspaceSetup(stores, actions, ui, log, context.workspaceState, String(context.extension.packageJSON.version ?? 'dev'), (folder) => void refresh(folder));
   const setFilter = (filter: TrackFilter) => {
     tree.setFilter(filter);
@@ -62,16 +72,18 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   };
 
   context.subscriptions.push(
-    log, stores, tree, view, statusBar, recovery, refreshed,
+    log, stores, tree, view, statusBar, recovery, health, refreshed,
     stores.onDidChangeStores(() => void refresh()),
     tree.onDidLoad(({ total, shown }) => {
       void vscode.commands.executeCommand('setContext', 'trackManager.hasTracks', total > 0);
       view.message = total > 0 && shown === 0 ? 'No track matches the filter.' : undefined;
     }),
     recovery.onDidDetect((items) => {
-      view.badge = items.length > 0 ? { value: items.length, tooltip: `${items.length} interrupted session(s)` } : undefined;
+      view.badge = items.length > 0 ? { value: items.length, tooltip: `${items.length} interrupted ${items.length === 1 ? 'item' : 'items'} · Resume from the notification or the row` } : undefined;
+      if (tree.marks.setInterruptions(items)) tree.redraw();
     }),
-    ...registerCommands({ actions, recovery, stores, tree, log, ui, refresh: () => refresh(), setFilter }),
+    ...registerCommands({ actions, recovery, stores, tree, log, ui, refresh: () => refresh(), refreshAll: () => refreshEverything({ stores, health, refresh }), setFilter }),
+    ...registerRecoveryCommands({ actions, recovery, tree }),
     vscode.commands.registerCommand('trackManager.setUpWorkspace', (folder?: vscode.WorkspaceFolder) => setup.setUp(folder)),
   );
   const toolDisposables = registerLanguageModelTools(stores, log, (folder) => void refresh(folder));
@@ -89,7 +101,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   log.info(`Track Manager activated in ${activationMs.toFixed(1)} ms for ${stores.folders().map((f) => f.name).join(', ') || 'no folder'}`);
 
   return {
-    tree, view: view as vscode.TreeView<unknown>, statusBar, recovery, actions, setup, activationMs,
+    tree, view: view as vscode.TreeView<unknown>, statusBar, recovery, health, actions, setup, activationMs,
     agentTools: {
       tools: toolDisposables.length > 0 ? TOOLS.map((tool) => tool.name) : [],
       mcpServerProvider: mcpDisposables.length > 0,

@@ -15,7 +15,11 @@ export interface Prompter {
   input(options: vscode.InputBoxOptions): Promise<string | undefined>;
   /** A notification with buttons; resolves with the button chosen. */
   message(kind: 'info' | 'warning' | 'error', text: string, ...buttons: string[]): Promise<string | undefined>;
-  confirm(text: string, action: string): Promise<boolean>;
+  confirm(text: string, action: string, detail?: string): Promise<boolean>;
+  /** A modal question with several answers; resolves with the button chosen (undefined: cancelled). */
+  ask?(text: string, detail: string | undefined, ...buttons: string[]): Promise<string | undefined>;
+  /** A transient confirmation in the status bar's message area (not a popup). */
+  status?(text: string): void;
   /** The multi-step Create Track input. */
   createTrack(): Promise<CreateTrackInput | undefined>;
 }
@@ -27,6 +31,19 @@ export const vscodePrompter: Prompter = {
     const show = kind === 'error' ? vscode.window.showErrorMessage : kind === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     return Promise.resolve(show(text, ...buttons));
   },
-  confirm: async (text, action) => (await vscode.window.showWarningMessage(text, { modal: true }, action)) === action,
+  confirm: async (text, action, detail) => (await vscode.window.showWarningMessage(text, { modal: true, detail }, action)) === action,
+  ask: (text, detail, ...buttons) => Promise.resolve(vscode.window.showWarningMessage(text, { modal: true, detail }, ...buttons)),
+  status: (text) => void vscode.window.setStatusBarMessage(text, 8000),
   createTrack: createTrackWizard,
 };
+
+/** Asks a modal question with several answers, through the prompter when it can. */
+export function askModal(ui: Prompter, text: string, detail: string | undefined, ...buttons: string[]): Promise<string | undefined> {
+  return ui.ask ? ui.ask(text, detail, ...buttons) : Promise.resolve(vscode.window.showWarningMessage(text, { modal: true, detail }, ...buttons));
+}
+
+/** Confirms success in the status bar's message area, through the prompter when it can. */
+export function showStatus(ui: Prompter, text: string): void {
+  if (ui.status) ui.status(text);
+  else vscode.window.setStatusBarMessage(text, 8000);
+}

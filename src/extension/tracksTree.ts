@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { isTrackError } from '../core/errors';
+import { isTrackError, toTrackError } from '../core/errors';
 import { compareText } from '../core/ids';
 import type { CheckpointEntry } from '../core/checkpoints';
 import type { TrackSummary } from '../core/queries';
@@ -7,6 +7,8 @@ import type { Problem } from '../core/registry';
 import type { Priority, RunSummaryEntry, Track, TrackStatus, TrackType } from '../core/schemas';
 import { ago, durationText, FINISHED, localTime, STATUS_LABEL, STATUS_ORDER, statusIcon, typeIcon } from './presentation';
 import type { StoreService } from './storeService';
+import { editorMessage } from './messages';
+import { TreeMarks } from './treeMarks';
 
 export interface TrackFilter {
   text?: string;
@@ -47,6 +49,8 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private readonly loaded = new vscode.EventEmitter<{ total: number; shown: number; problems: number }>();
   /** After each load of the root: how many tracks exist and how many the filter lets through. */
   readonly onDidLoad = this.loaded.event;
+  /** Interrupted and damaged marks, drawn over the rows (see treeMarks.ts). */
+  readonly marks = new TreeMarks();
 
   constructor(private readonly stores: StoreService) {}
 
@@ -183,6 +187,10 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
+    return this.marks.decorate(node, this.baseTreeItem(node));
+  }
+
+  private baseTreeItem(node: TreeNode): vscode.TreeItem {
     const base = node.folder.uri.toString();
     switch (node.kind) {
       case 'folder': {
@@ -272,13 +280,63 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
 
   /** The track tooltip needs the full record: read it only when the user hovers. */
   async resolveTreeItem(item: vscode.TreeItem, node: TreeNode): Promise<vscode.TreeItem> {
-    if (node.kind !== 'track') return item;
+    if (node.kind !== 'track' || this.marks.damagedTrack(node.folder, node.track.track_id)) return item;
     try {
       item.tooltip = trackTooltip(await this.stores.storeFor(node.folder).getTrack(node.track.track_id));
     } catch (error) {
-      item.tooltip = (error as Error).message;
+      item.tooltip = editorMessage(toTrackError(error));
     }
     return item;
+  }
+
+  /** Redraws the rows from what was read (marks changed; nothing to re-read). */
+  redraw(): void {
+    this.changed.fire(undefined);
+  }
+
+  /** Needed by TreeView.reveal: a run's parent is its track's Workflow runs section, and so on up. */
+  async getParent(node: TreeNode): Promise<TreeNode | undefined> {
+    const multiRoot = this.stores.folders().length > 1;
+    switch (node.kind) {
+      case 'folder':
+        return undefined;
+      case 'group':
+        return multiRoot ? { kind: 'folder', folder: node.folder } : undefined;
+      case 'track': {
+        const { tracks } = await this.state(node.folder);
+        const count = tracks.filter((t) => t.status === node.track.status && this.matches(t)).length;
+        return { kind: 'group', folder: node.folder, status: node.track.status, count };
+      }
+      case 'problem':
+        return multiRoot ? { kind: 'folder', folder: node.folder } : undefined;
+      default: {
+        const track = await this.trackNode(node.folder, node.trackId);
+        if (!track) return undefined;
+        if (node.kind === 'section' || node.kind === 'detail' && !node.key.startsWith('criterion-')) return track;
+        const section: Section = node.kind === 'checkpoint' ? 'checkpoints' : node.kind === 'run' ? 'runs' : node.kind === 'artifact' ? 'artifacts' : 'criteria';
+        const details = await this.detailsOf(node.folder, node.trackId).catch(() => undefined);
+        const counts: Record<Section, number> = {
+          criteria: details?.track.context.success_criteria.length ?? 0,
+          checkpoints: details?.checkpoints.length ?? 0,
+          runs: details?.runs.length ?? 0,
+          artifacts: details?.artifacts.length ?? 0,
+        };
+        return { kind: 'section', folder: node.folder, trackId: node.trackId, section, count: counts[section] };
+      }
+    }
+  }
+
+  /** The row of a track, as getChildren builds it (for reveal). */
+  async trackNode(folder: vscode.WorkspaceFolder, trackId: string): Promise<TrackNode | undefined> {
+    const track = (await this.state(folder)).tracks.find((t) => t.track_id === trackId);
+    return track ? { kind: 'track', folder, track } : undefined;
+  }
+
+  /** The row of a workflow run, as getChildren builds it (for reveal). */
+  async runNode(folder: vscode.WorkspaceFolder, trackId: string, runId: string): Promise<TreeNode | undefined> {
+    const details = await this.detailsOf(folder, trackId).catch(() => undefined);
+    const run = details?.runs.find((r) => r.run_id === runId);
+    return run ? { kind: 'run', folder, trackId, run } : undefined;
   }
 
   dispose(): void {

@@ -61,13 +61,13 @@ describe(`a track's life through the UI (VS Code ${process.env.E2E_VSCODE})`, fu
     assert.match(await treeRow(page, 'Checkout Flow').innerText(), /P1 · 0%/);
   });
 
-  it("activates it from the row's inline action, while another is active: Switch Instead", async () => {
+  it("activates it from the row's inline action, while another is active: a question, Switch", async () => {
     const { page } = session;
     await rowAction('Checkout Flow', 'Activate');
-    const toast = page.locator('.notifications-toasts', { hasText: 'another track is active' });
-    await toast.waitFor({ timeout: 15_000 });
+    const dialog = page.locator('.monaco-dialog-box', { hasText: 'is active. Pause it and switch to Checkout Flow?' });
+    await dialog.waitFor({ timeout: 15_000 });
     await screenshot(page, 'another-track-is-active');
-    await toast.locator('a.monaco-button, .monaco-button', { hasText: 'Switch Instead' }).first().click();
+    await dialog.locator('.monaco-button', { hasText: 'Switch' }).first().click();
     await statusItem(page, 'Checkout Flow · P1 · 0%').waitFor({ timeout: 15_000 });
   });
 

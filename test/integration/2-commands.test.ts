@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
 import { vscodePrompter } from '../../src/extension/prompter';
-import { activateExtension, allNodes, cli, folders, ScriptedPrompter, trackNode } from './helpers';
+import { activateExtension, allNodes, cli, folders, ScriptedPrompter, trackNode, waitFor } from './helpers';
 
 const statusOf = (id: string) => cli(['show', '--track-id', id]).status;
 
@@ -26,17 +26,21 @@ describe('every command, with and without a selection', () => {
     assert.equal(api.tree.getTreeItem(await trackNode(api, 'Command Palette Track')).contextValue, 'track.draft');
   });
 
-  it('Mark Ready on a row; Activate while another is active offers "Switch Instead"', async () => {
+  it('Mark Ready on a row; Activate while another is active asks "… is active. Pause it and switch to …?" [Switch]', async () => {
     const node = await trackNode(api, 'Command Palette Track');
     await vscode.commands.executeCommand('trackManager.markReady', node);
     assert.equal(statusOf(node.track.track_id), 'ready');
-    ui.messageAnswers.push('Switch Instead');
+    const active = cli(['get-active']);
+    ui.askAnswers.push('Switch');
     await vscode.commands.executeCommand('trackManager.activate', await trackNode(api, 'Command Palette Track'));
-    const error = ui.messages.find((m) => m.kind === 'error')!;
-    assert.match(error.text, /another track is active/);
-    assert.deepEqual(error.buttons, ['Switch Instead', 'Show Log']);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(statusOf(node.track.track_id), 'active', 'the button switched');
+    await waitFor(() => ui.asks.length > 0, 'the question');
+    assert.equal(ui.messages.filter((m) => m.kind === 'error').length, 0, 'a question, not a red error');
+    assert.equal(ui.asks[0].text, `${active.name} is active. Pause it and switch to Command Palette Track?`);
+    assert.deepEqual(ui.asks[0].buttons, ['Switch']);
+    assert.doesNotMatch(ui.asks[0].text + (ui.asks[0].detail ?? ''), /track-|`/, 'no ids, no CLI lines');
+    await waitFor(() => statusOf(node.track.track_id) === 'active', 'the button to switch');
+    await waitFor(() => ui.statuses.some((text) => text.includes('Switched to Command Palette Track')), 'success in the status bar message area');
+    assert.equal(cli(['checkpoint', 'list', '--track-id', active.track_id])[0].description, 'Switched to Command Palette Track', 'the automatic checkpoint is named after the track');
   });
 
   it('Pause from the palette asks which track (only active ones) and why', async () => {
@@ -107,9 +111,11 @@ describe('every command, with and without a selection', () => {
     await api.refresh();
     const checkpointNode = (await allNodes(api)).find((n) => n.kind === 'checkpoint' && n.checkpoint.name === 'Before restore test');
     assert.ok(checkpointNode);
+    ui.confirmAnswers.push(true);
     await vscode.commands.executeCommand('trackManager.restoreCheckpoint', checkpointNode);
     assert.equal(cli(['show', '--track-id', node.track.track_id]).progress_percentage, 45);
     ui.pickAnswers.push('OAuth Authentication', 'Before restore test');
+    ui.confirmAnswers.push(true);
     const asked = ui.picks.length;
     await vscode.commands.executeCommand('trackManager.restoreCheckpoint');
     assert.deepEqual(ui.picks.slice(asked).map((p) => p.placeHolder), [

@@ -50,9 +50,10 @@ describe('live refresh, recovery and a corrupt store', () => {
     await api.recovery.check();
     await waitFor(() => api.recovery.announcements.length > 0, 'an announcement');
     const first = api.recovery.announcements.at(-1)!;
-    assert.match(first.message, /^Detected \d+ interrupted session\(s\)$/);
+    assert.match(first.message, /^.+ (was interrupted|and \d+ more were interrupted)$/);
+    assert.doesNotMatch(first.message, /track-|run-\d/, 'named, not ids');
     const notice = ui.messages.find((m) => m.text === first.message)!;
-    assert.deepEqual(notice.buttons, ['Resume', 'Show', 'Dismiss']);
+    assert.deepEqual(notice.buttons, ['Resume', 'Show in Tree', 'Dismiss']);
     assert.equal(api.view.badge?.value, api.recovery.interruptions.length);
     const count = api.recovery.announcements.length;
     await api.recovery.check();
@@ -62,7 +63,7 @@ describe('live refresh, recovery and a corrupt store', () => {
     ui.pickAnswers.push((items) => items.find((item) => item.label.includes('Switched By CLI')));
     const checkpoint = cli(['checkpoint', 'create', '--track-id', cli(['get-active']).track_id]);
     await vscode.commands.executeCommand('trackManager.detectInterrupted');
-    await waitFor(() => ui.messages.some((m) => m.text.startsWith('Resumed "Switched By CLI"')), 'the resume to finish');
+    await waitFor(() => ui.statuses.some((text) => text.includes('Resumed Switched By CLI')), 'the resume to finish');
     assert.ok(checkpoint.snapshot_id);
     await vscode.workspace.getConfiguration('trackManager').update('staleThresholdMinutes', undefined, vscode.ConfigurationTarget.Workspace);
     await api.recovery.check();

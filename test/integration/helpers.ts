@@ -65,6 +65,11 @@ export class ScriptedPrompter implements Prompter {
   inputAnswers: Array<string | undefined> = [];
   messageAnswers: Array<string | undefined> = [];
   confirmAnswers: boolean[] = [];
+  readonly confirms: Array<{ text: string; action: string; detail?: string }> = [];
+  readonly asks: Array<{ text: string; detail?: string; buttons: string[] }> = [];
+  askAnswers: Array<string | undefined> = [];
+  /** Status-bar confirmations (setStatusBarMessage in the real prompter). */
+  readonly statuses: string[] = [];
   createAnswers: Array<CreateTrackInput | undefined> = [];
 
   async pick<T>(items: Array<PickItem<T>>, options: vscode.QuickPickOptions): Promise<PickItem<T> | undefined> {
@@ -93,8 +98,18 @@ export class ScriptedPrompter implements Prompter {
     return this.messageAnswers.shift();
   }
 
-  async confirm(): Promise<boolean> {
+  async confirm(text: string, action: string, detail?: string): Promise<boolean> {
+    this.confirms.push({ text, action, detail });
     return this.confirmAnswers.shift() ?? false;
+  }
+
+  async ask(text: string, detail: string | undefined, ...buttons: string[]): Promise<string | undefined> {
+    this.asks.push({ text, detail, buttons });
+    return this.askAnswers.shift();
+  }
+
+  status(text: string): void {
+    this.statuses.push(text);
   }
 
   async createTrack(): Promise<CreateTrackInput | undefined> {

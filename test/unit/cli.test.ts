@@ -20,7 +20,7 @@ describe('the track CLI', function () {
       'context add-decision', 'context add-assumption', 'context add-artifact',
       'checkpoint create', 'checkpoint list', 'checkpoint restore',
       'run start', 'run step', 'run complete', 'run fail', 'run list',
-      'snapshot list', 'snapshot prune', 'recover detect', 'recover resume', 'doctor',
+      'snapshot list', 'snapshot prune', 'recover detect', 'recover resume', 'recover damaged', 'doctor',
       'brief', 'mcp', 'hook pre-compact', 'init',
     ].sort();
     assert.deepEqual(names, expected);
