@@ -43,7 +43,7 @@ export class TrackStore {
   listTracks(filter?: queries.TrackFilter) { return queries.listTracks(this.ctx, filter); }
   getStats() { return queries.getStats(this.ctx); }
   getTrack(trackId: string) { return queries.getTrack(this.ctx, trackId); }
-  getTrackDetails(trackId: string) { return queries.getTrackDetails(this.ctx, trackId); }
+  getTrackDetails(trackId: string, options?: queries.TrackDetailsOptions) { return queries.getTrackDetails(this.ctx, trackId, options); }
   getActiveTrack() { return queries.getActiveTrack(this.ctx); }
 
   // Track context

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { TrackActions } from './actions';
+import type { TrackDetailsPanels } from './detailsPanel';
 import { askFilter } from './filter';
 import type { Prompter } from './prompter';
 import type { RecoveryMonitor } from './recoveryMonitor';
@@ -15,6 +16,7 @@ export interface CommandDeps {
   ui: () => Prompter;
   refresh: () => Promise<void>;
   setFilter: (filter: TrackFilter) => void;
+  details: TrackDetailsPanels;
 }
 
 /** Every command of package.json's `contributes.commands`, and nothing else. */
@@ -51,5 +53,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand('trackManager.clearFilter', () => deps.setFilter({})),
     vscode.commands.registerCommand('trackManager.refresh', () => deps.refresh()),
     vscode.commands.registerCommand('trackManager.showLog', () => log.show()),
+    vscode.commands.registerCommand('trackManager.showTrackDetails', async (node?: TreeNode | string) => {
+      if (node && typeof node === 'object' && node.kind === 'run') return deps.details.show(node.folder, node.trackId, `run-${node.run.run_id}`);
+      const ref = await actions.resolve(node, 'Show the details of which track?');
+      return ref ? deps.details.show(ref.folder, ref.track.track_id) : undefined;
+    }),
   ];
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { TrackActions } from './actions';
 import { registerCommands } from './commands';
+import { TrackDetailsPanels } from './detailsPanel';
 import { defaultFilter, describeFilter, isFilterActive } from './filter';
 import { createLog } from './log';
 import { vscodePrompter, type Prompter } from './prompter';
@@ -17,6 +18,7 @@ export interface TrackManagerApi {
   statusBar: ActiveTrackStatusBar;
   recovery: RecoveryMonitor;
   actions: TrackActions;
+  details: TrackDetailsPanels;
   /** Fired after the views were refreshed because the store changed on disk. */
   onDidRefresh: vscode.Event<vscode.WorkspaceFolder | undefined>;
   /** How long activate() itself took (ms): it only wires objects; the store is read afterwards. */
@@ -34,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   const view = vscode.window.createTreeView('trackManager.tracks', { treeDataProvider: tree, showCollapseAll: true });
   const statusBar = new ActiveTrackStatusBar(stores);
   const refreshed = new vscode.EventEmitter<vscode.WorkspaceFolder | undefined>();
+  const details = new TrackDetailsPanels(stores, vscode.Uri.joinPath(context.extensionUri, 'media', 'tracks.svg'));
   let prompter: Prompter = vscodePrompter;
   const ui = () => prompter;
 
@@ -43,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
     tree.refresh(folder);
     await statusBar.refresh();
     refreshed.fire(folder);
+    void details.refresh(folder);
     void recovery.check();
   };
   const actions = new TrackActions(stores, log, ui, (folder) => void refresh(folder));
@@ -54,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   };
 
   context.subscriptions.push(
-    log, stores, tree, view, statusBar, recovery, refreshed,
+    log, stores, tree, view, statusBar, recovery, refreshed, details,
     stores.onDidChangeStores(() => void refresh()),
     tree.onDidLoad(({ total, shown }) => {
       void vscode.commands.executeCommand('setContext', 'trackManager.hasTracks', total > 0);
@@ -63,7 +67,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
     recovery.onDidDetect((items) => {
       view.badge = items.length > 0 ? { value: items.length, tooltip: `${items.length} interrupted session(s)` } : undefined;
     }),
-    ...registerCommands({ actions, recovery, stores, tree, log, ui, refresh: () => refresh(), setFilter }),
+    ...registerCommands({ actions, recovery, stores, tree, log, ui, refresh: () => refresh(), setFilter, details }),
   );
   setFilter(defaultFilter());
   // The watchers and the first reads start after activation returns: activate() only wires objects.
@@ -76,7 +80,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   log.info(`Track Manager activated in ${activationMs.toFixed(1)} ms for ${stores.folders().map((f) => f.name).join(', ') || 'no folder'}`);
 
   return {
-    tree, view: view as vscode.TreeView<unknown>, statusBar, recovery, actions, activationMs,
+    tree, view: view as vscode.TreeView<unknown>, statusBar, recovery, actions, details, activationMs,
     onDidRefresh: refreshed.event,
     setPrompter: (next) => { prompter = next; },
     refresh: () => refresh(),

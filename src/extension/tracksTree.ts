@@ -7,6 +7,7 @@ import type { Problem } from '../core/registry';
 import type { Priority, RunSummaryEntry, Track, TrackStatus, TrackType } from '../core/schemas';
 import { ago, durationText, FINISHED, localTime, STATUS_LABEL, STATUS_ORDER, statusIcon, typeIcon } from './presentation';
 import type { StoreService } from './storeService';
+import { lastCheckpointText, reasonFor, runTreeItem } from './trackText';
 
 export interface TrackFilter {
   text?: string;
@@ -208,6 +209,7 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
         item.iconPath = typeIcon(track.type, track.status);
         item.contextValue = `track.${track.status}`;
         item.accessibilityInformation = { label: `${track.name}, ${track.status}, priority ${track.priority}, ${track.progress_percentage} percent` };
+        item.command = { command: 'trackManager.showTrackDetails', title: 'Show Track Details', arguments: [node] };
         return item;
       }
       case 'detail': {
@@ -240,13 +242,9 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
         return item;
       }
       case 'run': {
-        const { run } = node;
-        const item = new vscode.TreeItem(run.run_id, vscode.TreeItemCollapsibleState.None);
-        item.id = `run:${base}:${run.run_id}`;
-        item.description = `${run.status} · step ${run.current_step}${run.total_steps ? `/${run.total_steps}` : ''}`;
-        item.tooltip = `${run.workflow}\nupdated ${ago(run.updated_at)}`;
-        item.iconPath = new vscode.ThemeIcon(run.status === 'completed' ? 'pass' : run.status === 'failed' ? 'error' : 'sync');
-        item.contextValue = `run.${run.status}`;
+        const item = runTreeItem(node.run);
+        item.id = `run:${base}:${node.run.run_id}`;
+        item.command = { command: 'trackManager.showTrackDetails', title: 'Show Run Details', arguments: [node] };
         return item;
       }
       case 'artifact': {
@@ -274,7 +272,8 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   async resolveTreeItem(item: vscode.TreeItem, node: TreeNode): Promise<vscode.TreeItem> {
     if (node.kind !== 'track') return item;
     try {
-      item.tooltip = trackTooltip(await this.stores.storeFor(node.folder).getTrack(node.track.track_id));
+      const details = await this.detailsOf(node.folder, node.track.track_id);
+      item.tooltip = trackTooltip(details.track, details.checkpoints);
     } catch (error) {
       item.tooltip = (error as Error).message;
     }
@@ -296,15 +295,17 @@ export function activeMs(track: Track, now = Date.now()): number {
   return track.metrics.active_duration_ms + Math.max(0, running);
 }
 
-export function trackTooltip(track: Track): vscode.MarkdownString {
+export function trackTooltip(track: Track, checkpoints: readonly CheckpointEntry[] = []): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${escape(track.name)}** — ${STATUS_LABEL[track.status]}\n\n`);
   md.appendMarkdown(`${escape(track.context.goal)}\n\n`);
+  const pauseReason = track.status === 'paused' ? reasonFor(track, 'paused') : undefined;
+  if (pauseReason) md.appendMarkdown(`*Paused because:* ${escape(pauseReason)}\n\n`);
   md.appendMarkdown(`| | |\n|---|---|\n`);
   md.appendMarkdown(`| Type | ${track.type} |\n| Priority | ${track.priority} |\n| Progress | ${track.progress.percentage}% |\n`);
   md.appendMarkdown(`| Created | ${localTime(track.created_at)} |\n| Updated | ${localTime(track.updated_at)} |\n`);
   md.appendMarkdown(`| Time active | ${durationText(activeMs(track))} |\n`);
-  md.appendMarkdown(`| Last checkpoint | ${track.last_checkpoint ?? 'none'} |\n\n`);
+  md.appendMarkdown(`| Last checkpoint | ${escape(lastCheckpointText(track, checkpoints))} |\n\n`);
   md.appendMarkdown(`\`${track.track_id}\``);
   return md;
 }
