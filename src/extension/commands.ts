@@ -47,7 +47,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (node?.kind === 'problem') await vscode.window.showTextDocument(vscode.Uri.file(node.file));
     }),
     vscode.commands.registerCommand('trackManager.filter', async () => {
-      const filter = await askFilter(ui(), tree.filter);
+      const filter = await askFilter(ui(), tree.filter, deps.setFilter);
       if (filter) deps.setFilter(filter);
     }),
     vscode.commands.registerCommand('trackManager.clearFilter', () => deps.setFilter({})),

@@ -57,12 +57,20 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
     void vscode.commands.executeCommand('setContext', 'trackManager.filterActive', isFilterActive(filter));
   };
 
+  actions.revealTrack = async (folder, trackId) => {
+    tree.refresh(folder);
+    const node = await tree.trackNode(folder, trackId);
+    if (node) await view.reveal(node, { select: true, focus: false });
+  };
   context.subscriptions.push(
+    view.onDidExpandElement((event) => tree.setExpanded(event.element, true)),
+    view.onDidCollapseElement((event) => tree.setExpanded(event.element, false)),
     log, stores, tree, view, statusBar, recovery, refreshed, details,
     stores.onDidChangeStores(() => void refresh()),
     tree.onDidLoad(({ total, shown }) => {
       void vscode.commands.executeCommand('setContext', 'trackManager.hasTracks', total > 0);
       view.message = total > 0 && shown === 0 ? 'No track matches the filter.' : undefined;
+      view.description = describeFilter(tree.filter, { shown, total });
     }),
     recovery.onDidDetect((items) => {
       view.badge = items.length > 0 ? { value: items.length, tooltip: `${items.length} interrupted session(s)` } : undefined;

@@ -4,22 +4,19 @@ import { compareText } from '../core/ids';
 import type { CheckpointEntry } from '../core/checkpoints';
 import type { TrackSummary } from '../core/queries';
 import type { Problem } from '../core/registry';
-import type { Priority, RunSummaryEntry, Track, TrackStatus, TrackType } from '../core/schemas';
+import type { RunSummaryEntry, Track, TrackStatus } from '../core/schemas';
 import { ago, durationText, FINISHED, localTime, STATUS_LABEL, STATUS_ORDER, statusIcon, typeIcon } from './presentation';
 import type { StoreService } from './storeService';
+import { isFilterActive, matchesFilter, type TrackFilter } from './filter';
 import { lastCheckpointText, reasonFor, runTreeItem } from './trackText';
 
-export interface TrackFilter {
-  text?: string;
-  type?: TrackType;
-  priority?: Priority;
-}
+export type { TrackFilter } from './filter';
 
 type Section = 'criteria' | 'checkpoints' | 'runs' | 'artifacts';
 
 export type TreeNode =
   | { kind: 'folder'; folder: vscode.WorkspaceFolder }
-  | { kind: 'group'; folder: vscode.WorkspaceFolder; status: TrackStatus; count: number }
+  | { kind: 'group'; folder: vscode.WorkspaceFolder; status: TrackStatus; count: number; of?: number }
   | { kind: 'track'; folder: vscode.WorkspaceFolder; track: TrackSummary }
   | { kind: 'detail'; folder: vscode.WorkspaceFolder; trackId: string; key: string; label: string; icon: string; tooltip?: string }
   | { kind: 'section'; folder: vscode.WorkspaceFolder; trackId: string; section: Section; count: number }
@@ -49,7 +46,53 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   /** After each load of the root: how many tracks exist and how many the filter lets through. */
   readonly onDidLoad = this.loaded.event;
 
+  /** Tracks the user expanded, by id: a track that changes group opens where it lands as it was. */
+  private readonly expandedTracks = new Set<string>();
+
   constructor(private readonly stores: StoreService) {}
+
+  setExpanded(node: TreeNode, expanded: boolean): void {
+    if (node.kind !== 'track') return;
+    const key = `${node.folder.uri.toString()}#${node.track.track_id}`;
+    if (expanded) this.expandedTracks.add(key);
+    else this.expandedTracks.delete(key);
+  }
+
+  /** The row of a track as the view shows it now (undefined when it is filtered out or unknown). */
+  async trackNode(folder: vscode.WorkspaceFolder, trackId: string): Promise<TrackNode | undefined> {
+    const track = (await this.state(folder)).tracks.find((t) => t.track_id === trackId);
+    return track && this.matches(track) ? { kind: 'track', folder, track } : undefined;
+  }
+
+  /** Needed by TreeView.reveal: the parent of a track is its status group (under its folder). */
+  async getParent(node: TreeNode): Promise<TreeNode | undefined> {
+    switch (node.kind) {
+      case 'folder':
+        return undefined;
+      case 'group':
+        return this.stores.folders().length > 1 ? { kind: 'folder', folder: node.folder } : undefined;
+      case 'track': {
+        const { tracks } = await this.state(node.folder);
+        const count = tracks.filter((t) => t.status === node.track.status && this.matches(t)).length;
+        return { kind: 'group', folder: node.folder, status: node.track.status, count };
+      }
+      case 'problem':
+        return this.stores.folders().length > 1 ? { kind: 'folder', folder: node.folder } : undefined;
+      case 'section':
+        return this.trackNode(node.folder, node.trackId);
+      case 'checkpoint':
+      case 'run':
+      case 'artifact': {
+        const section = ({ checkpoint: 'checkpoints', run: 'runs', artifact: 'artifacts' } as const)[node.kind];
+        const details = await this.detailsOf(node.folder, node.trackId);
+        return { kind: 'section', folder: node.folder, trackId: node.trackId, section, count: details[section].length };
+      }
+      default:
+        return node.key.startsWith('criterion-')
+          ? { kind: 'section', folder: node.folder, trackId: node.trackId, section: 'criteria', count: (await this.detailsOf(node.folder, node.trackId)).track.context.success_criteria.length }
+          : this.trackNode(node.folder, node.trackId);
+    }
+  }
 
   get filter(): TrackFilter {
     return this.filterState;
@@ -86,14 +129,7 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   }
 
   private matches(track: TrackSummary): boolean {
-    const { text, type, priority } = this.filterState;
-    if (type && track.type !== type) return false;
-    if (priority && track.priority !== priority) return false;
-    if (text) {
-      const needle = text.toLowerCase();
-      if (!track.name.toLowerCase().includes(needle) && !track.track_id.includes(needle)) return false;
-    }
-    return true;
+    return matchesFilter(track, this.filterState);
   }
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
@@ -129,8 +165,9 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     const { tracks, problems } = await this.state(folder);
     const nodes: TreeNode[] = problems.map((problem) => ({ kind: 'problem' as const, folder, file: problem.file, message: problem.message }));
     for (const status of STATUS_ORDER) {
-      const count = tracks.filter((t) => t.status === status && this.matches(t)).length;
-      if (count > 0) nodes.push({ kind: 'group', folder, status, count });
+      const inStatus = tracks.filter((t) => t.status === status);
+      const count = inStatus.filter((t) => this.matches(t)).length;
+      if (count > 0) nodes.push({ kind: 'group', folder, status, count, ...(isFilterActive(this.filterState) ? { of: inStatus.length } : {}) });
     }
     return nodes;
   }
@@ -195,7 +232,7 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
       }
       case 'group': {
         const finished = FINISHED.includes(node.status);
-        const item = new vscode.TreeItem(`${STATUS_LABEL[node.status]} (${node.count})`, finished ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+        const item = new vscode.TreeItem(`${STATUS_LABEL[node.status]} (${node.of !== undefined ? `${node.count} of ${node.of}` : node.count})`, finished ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
         item.id = `group:${base}:${node.status}`;
         item.iconPath = statusIcon(node.status);
         item.contextValue = `group.${node.status}`;
@@ -203,7 +240,8 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
       }
       case 'track': {
         const { track } = node;
-        const item = new vscode.TreeItem(track.name, vscode.TreeItemCollapsibleState.Collapsed);
+        const expanded = this.expandedTracks.has(`${base}#${track.track_id}`);
+        const item = new vscode.TreeItem(track.name, expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `track:${base}:${track.track_id}`;
         item.description = `${track.priority} · ${track.progress_percentage}%`;
         item.iconPath = typeIcon(track.type, track.status);
