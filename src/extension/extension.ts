@@ -36,7 +36,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   const view = vscode.window.createTreeView('trackManager.tracks', { treeDataProvider: tree, showCollapseAll: true });
   const statusBar = new ActiveTrackStatusBar(stores);
   const refreshed = new vscode.EventEmitter<vscode.WorkspaceFolder | undefined>();
-  const details = new TrackDetailsPanels(stores, vscode.Uri.joinPath(context.extensionUri, 'media', 'tracks.svg'));
+  const details = new TrackDetailsPanels(stores, vscode.Uri.joinPath(context.extensionUri, 'media', 'track-manager.svg'));
   let prompter: Prompter = vscodePrompter;
   const ui = () => prompter;
 
@@ -67,8 +67,10 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
     view.onDidCollapseElement((event) => tree.setExpanded(event.element, false)),
     log, stores, tree, view, statusBar, recovery, refreshed, details,
     stores.onDidChangeStores(() => void refresh()),
-    tree.onDidLoad(({ total, shown }) => {
+    tree.onDidLoad(({ total, shown, problems }) => {
       void vscode.commands.executeCommand('setContext', 'trackManager.hasTracks', total > 0);
+      // The welcome view waits for this: a store still loading is not an empty one.
+      void vscode.commands.executeCommand('setContext', 'trackManager.storeEmpty', total === 0 && problems === 0);
       view.message = total > 0 && shown === 0 ? 'No track matches the filter.' : undefined;
       view.description = describeFilter(tree.filter, { shown, total });
     }),
@@ -79,6 +81,14 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   );
   setFilter(defaultFilter());
   // The watchers and the first reads start after activation returns: activate() only wires objects.
+  // Until the first read of the store, the view shows a progress bar instead of the welcome text.
+  void vscode.window.withProgress({ location: { viewId: 'trackManager.tracks' } }, () => new Promise<void>((resolve) => {
+    const loaded = tree.onDidLoad(() => {
+      loaded.dispose();
+      resolve();
+    });
+    context.subscriptions.push(loaded);
+  }));
   setTimeout(() => {
     const watcher = new StoreWatcher(stores);
     context.subscriptions.push(watcher, watcher.onDidChange((folder) => void refresh(folder)));

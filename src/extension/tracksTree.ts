@@ -45,6 +45,9 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   private readonly loaded = new vscode.EventEmitter<{ total: number; shown: number; problems: number }>();
   /** After each load of the root: how many tracks exist and how many the filter lets through. */
   readonly onDidLoad = this.loaded.event;
+  private readonly rowsProvided = new vscode.EventEmitter<number>();
+  /** Each time the rows of a group are handed to the view (the benchmark times the first screen by it). */
+  readonly onDidProvideRows = this.rowsProvided.event;
 
   /** Tracks the user expanded, by id: a track that changes group opens where it lands as it was. */
   private readonly expandedTracks = new Set<string>();
@@ -139,7 +142,9 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
         return this.folderChildren(node.folder);
       case 'group': {
         const { tracks } = await this.state(node.folder);
-        return tracks.filter((t) => t.status === node.status && this.matches(t)).sort(byPriorityThenUpdate).map((track) => ({ kind: 'track' as const, folder: node.folder, track }));
+        const rows = tracks.filter((t) => t.status === node.status && this.matches(t)).sort(byPriorityThenUpdate).map((track) => ({ kind: 'track' as const, folder: node.folder, track }));
+        this.rowsProvided.fire(rows.length);
+        return rows;
       }
       case 'track':
         return this.trackChildren(node);
@@ -321,6 +326,7 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   dispose(): void {
     this.changed.dispose();
     this.loaded.dispose();
+    this.rowsProvided.dispose();
   }
 }
 
