@@ -127,7 +127,10 @@ export class TrackActions {
     const input = await this.ui().createTrack();
     if (!input) return undefined;
     const track = await this.run(`Create track "${input.name}"`, folder, (store) => store.createTrack({ ...input, createdBy: 'vscode' }));
-    if (track) void this.offerActivation(folder, track.track_id, track.name);
+    if (track) {
+      await this.revealTrack?.(folder, track.track_id).catch((error: unknown) => this.log.warn(`Could not reveal the new track: ${(error as Error).message}`));
+      void this.offerActivation(track.track_id, track.name);
+    }
     return track?.track_id;
   }
 
@@ -135,8 +138,7 @@ export class TrackActions {
   revealTrack?: (folder: vscode.WorkspaceFolder, trackId: string) => Promise<void>;
 
   /** After Create: the new row is selected, and the next step is one click away. */
-  private async offerActivation(folder: vscode.WorkspaceFolder, trackId: string, name: string): Promise<void> {
-    await this.revealTrack?.(folder, trackId).catch((error: unknown) => this.log.warn(`Could not reveal the new track: ${(error as Error).message}`));
+  private async offerActivation(trackId: string, name: string): Promise<void> {
     const choice = await this.ui().message('info', `Created "${name}" as a draft.`, 'Activate Now');
     if (choice === 'Activate Now') await this.activate(trackId);
   }
