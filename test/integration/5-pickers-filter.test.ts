@@ -103,8 +103,8 @@ describe(`pickers, filter and small touches in VS Code ${vscode.version}`, () =>
     const id = await vscode.commands.executeCommand<string>('trackManager.createTrack');
     const offer = ui.messages.find((m) => m.text === 'Created "Created Then Activated" as a draft.');
     assert.deepEqual(offer?.buttons, ['Activate Now']);
-    const selected = api.view.selection[0] as { kind?: string; track?: { track_id: string } } | undefined;
-    assert.equal(selected?.track?.track_id, id, 'the new row is selected');
+    const selectedId = () => (api.view.selection[0] as { track?: { track_id: string } } | undefined)?.track?.track_id;
+    await waitFor(() => selectedId() === id, `the new row selected (selection: ${selectedId()})`);
     await waitFor(() => statusOf(id) === 'active', 'the new track activated');
   });
 

@@ -34,9 +34,9 @@ describe(`the multi-root status bar and pickers in VS Code ${vscode.version}`, (
     };
     await open(second, 'notes-second.txt');
     await waitFor(() => api.statusBar.item.text === '$(target) Second Folder Active · P2 · 0%', `the second folder's track (is "${api.statusBar.item.text}")`);
-    const tooltip = (api.statusBar.item.tooltip as vscode.MarkdownString).value;
+    const tooltip = (api.statusBar.item.tooltip as vscode.MarkdownString).value.replace(/\\/g, '');
     assert.ok(tooltip.includes(`${first.name}: **OAuth Authentication**`), tooltip);
-    assert.ok(tooltip.includes(`${second.name}: **Second Folder Active**`), tooltip);
+    assert.ok(tooltip.includes(`$(target) ${second.name}: **Second Folder Active**`), tooltip);
     await open(first, 'notes-first.txt');
     await waitFor(() => api.statusBar.item.text === '$(target) OAuth Authentication · P1 · 45%', 'the first folder\'s track');
     assert.equal(api.statusBar.shownFolder?.name, first.name);

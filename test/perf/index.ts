@@ -17,6 +17,12 @@ export async function run(): Promise<void> {
       resolve(performance.now());
     });
   });
+  const rootLoaded = new Promise<number>((resolve) => {
+    const subscription = api.tree.onDidLoad(() => {
+      subscription.dispose();
+      resolve(performance.now());
+    });
+  });
   const opened = performance.now();
   await vscode.commands.executeCommand('trackManager.tracks.focus');
   const firstScreen = (await Promise.race([firstRows, new Promise<number>((resolve) => setTimeout(() => resolve(Number.NaN), 30_000))])) - opened;
@@ -65,6 +71,7 @@ export async function run(): Promise<void> {
     tracks,
     activation_ms: api.activationMs,
     first_screen_ms: firstScreen,
+    first_root_ms: (await rootLoaded) - opened,
     groups_p50: quantile(groups, 0.5), groups_p95: quantile(groups, 0.95),
     largest_group_p50: quantile(largest, 0.5), largest_group_p95: quantile(largest, 0.95),
     cli_to_tree_p50: quantile(refresh, 0.5), cli_to_tree_p95: quantile(refresh, 0.95),
