@@ -13,11 +13,11 @@ export interface Session {
 }
 
 /** Opens the workbench of the running code-server in a fresh headless Chromium. */
-export async function openWorkbench(): Promise<Session> {
+export async function openWorkbench(url = process.env.E2E_URL!): Promise<Session> {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(process.env.E2E_URL!);
+  await page.goto(url);
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   return { browser, page };
 }

@@ -110,8 +110,12 @@ describe(`pickers, filter and small touches in VS Code ${vscode.version}`, () =>
 
   it('an expanded row stays expanded when its track changes group', async () => {
     const node = await trackNode(api, 'Paused Earlier');
-    await api.view.reveal(node, { expand: true, select: false, focus: false });
-    await waitFor(() => api.tree.getTreeItem(node).collapsibleState === vscode.TreeItemCollapsibleState.Expanded, 'the row expanded');
+    // The view may be redrawing after the previous writes: expand again until it took.
+    await waitFor(async () => {
+      await api.view.reveal(await trackNode(api, 'Paused Earlier'), { expand: true, select: false, focus: false }).then(undefined, () => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return api.tree.getTreeItem(node).collapsibleState === vscode.TreeItemCollapsibleState.Expanded;
+    }, 'the row expanded');
     cli(['ready', '--track-id', cli(['create', '--name', 'Unrelated', '--type', 'custom', '--goal', 'g']).track_id]);
     cli(['switch', '--to', ids['Paused Earlier']]);
     await api.refresh();
