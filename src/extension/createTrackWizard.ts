@@ -26,13 +26,27 @@ export async function createTrackWizard(confirmDiscard: (name: string) => Thenab
   return step > TOTAL_STEPS ? (state as CreateTrackInput) : undefined;
 }
 
-async function askDiscard(name: string): Promise<boolean> {
-  const choice = await vscode.window.showWarningMessage(
-    `Discard the new track${name ? ` "${name}"` : ''}?`,
-    { modal: true, detail: 'What you entered so far is lost.' },
-    'Discard',
-  );
-  return choice === 'Discard';
+/** A question in the same quick input the user is typing in; Escape here keeps what was entered. */
+function askDiscard(name: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const question = vscode.window.createQuickPick();
+    question.title = `Discard the new track${name ? ` "${name}"` : ''}?`;
+    question.placeholder = 'What you entered so far is lost if you discard it';
+    const keep = { label: '$(edit) Keep Editing', description: 'return to the step you left' };
+    const discard = { label: '$(trash) Discard', description: 'close without creating a track' };
+    question.items = [keep, discard];
+    question.ignoreFocusOut = true;
+    let done = false;
+    const finish = (answer: boolean) => {
+      if (done) return;
+      done = true;
+      question.dispose();
+      resolve(answer);
+    };
+    question.onDidAccept(() => finish(question.activeItems[0] === discard));
+    question.onDidHide(() => finish(false));
+    question.show();
+  });
 }
 
 /** Track types, the most used first, each with its icon and what it is for. */

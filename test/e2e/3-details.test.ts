@@ -53,7 +53,7 @@ describe(`details page, wizard and filter in the browser (VS Code ${process.env.
     await page.locator('.quick-input-widget', { hasText: 'Why is it paused' }).waitFor();
     await quickInput().fill('Back after the release');
     await page.keyboard.press('Enter');
-    await details().locator('section', { hasText: 'Back after the release' }).waitFor({ timeout: 15_000 });
+    await details().locator('section.note', { hasText: 'Back after the release' }).waitFor({ timeout: 15_000 });
     await screenshot(page, 'details-page-after-pause');
     assert.equal(cli('show', '--track-id', id).status, 'paused');
   });
@@ -74,14 +74,15 @@ describe(`details page, wizard and filter in the browser (VS Code ${process.env.
     assert.equal(await rows.first().locator('.codicon-lightbulb').count(), 1, 'each type has its icon');
     await screenshot(page, 'wizard-type-step');
     await page.keyboard.press('Escape');
-    const dialog = page.locator('.monaco-dialog-box', { hasText: 'Discard the new track "Wizard Escape Track"?' });
-    await dialog.waitFor({ timeout: 10_000 });
+    const question = page.locator('.quick-input-widget', { hasText: 'Discard the new track "Wizard Escape Track"?' });
+    await question.waitFor({ timeout: 10_000 });
     await screenshot(page, 'wizard-discard-question');
-    await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await page.keyboard.press('Enter'); // the first choice: Keep Editing
     await page.locator('.quick-input-widget', { hasText: 'Create Track: Track type' }).waitFor();
     await page.keyboard.press('Escape');
-    await dialog.waitFor({ timeout: 10_000 });
-    await dialog.locator('.monaco-button', { hasText: 'Discard' }).click();
+    await question.waitFor({ timeout: 10_000 });
+    await quickInput().fill('Discard');
+    await page.keyboard.press('Enter');
     await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
     assert.ok(!cli('list').some((t: { name: string }) => t.name === 'Wizard Escape Track'));
   });
