@@ -101,7 +101,9 @@ export class TrackDetailsPanels implements vscode.Disposable {
       // The panel may have been closed while the store was read.
       if (entry.disposed || body === entry.body) return;
       entry.body = body;
-      await entry.panel.webview.postMessage({ type: 'update', html: body });
+      // A hidden page is not kept alive: it reloads from `html` when shown, so that must be current.
+      if (entry.panel.visible) await entry.panel.webview.postMessage({ type: 'update', html: body });
+      else entry.panel.webview.html = this.page(entry);
       this.rendered.fire({ trackId: entry.trackId, body });
     }));
   }

@@ -58,9 +58,20 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   };
 
   actions.revealTrack = async (folder, trackId) => {
-    tree.refresh(folder);
-    const node = await tree.trackNode(folder, trackId);
-    if (node) await view.reveal(node, { select: true, focus: false });
+    // The view may still be redrawing after the write that made the row: try again until it shows.
+    let failure: unknown;
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const node = await tree.trackNode(folder, trackId);
+      if (!node) return;
+      try {
+        await view.reveal(node, { select: true, focus: false });
+        if (view.selection.some((selected) => selected.kind === 'track' && selected.track.track_id === trackId)) return;
+      } catch (error) {
+        failure = error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (failure) throw failure;
   };
   context.subscriptions.push(
     view.onDidExpandElement((event) => tree.setExpanded(event.element, true)),

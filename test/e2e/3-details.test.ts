@@ -6,7 +6,8 @@ import { cli, openWorkbench, runCommand, screenshot, statusItem, treeRow, type S
 describe(`details page, wizard and filter in the browser (VS Code ${process.env.E2E_VSCODE})`, function () {
   let session: Session;
   let id: string;
-  before(async () => {
+  before(async function () {
+    this.timeout(180_000); // a workbench to load on a shared, busy machine
     id = cli('create', '--name', 'E2E Details Track', '--type', 'security', '--goal', 'Rotate the API keys', '--tag', 'ops').track_id;
     cli('context', 'add-decision', '--track-id', id, '--text', 'Keys live in the vault');
     cli('activate', '--track-id', id, '--force');

@@ -16,7 +16,8 @@ describe(`the multi-root status bar in the browser (VS Code ${process.env.E2E_VS
   let session: Session;
   let second: string;
   let workspaceDir: string;
-  before(async () => {
+  before(async function () {
+    this.timeout(180_000); // a workbench to load on a shared, busy machine
     second = mkdtempSync(path.join(tmpdir(), 'track-e2e-second-'));
     workspaceDir = mkdtempSync(path.join(tmpdir(), 'track-e2e-multi-'));
     const id = cliIn(second, 'create', '--name', 'Second Folder Work', '--type', 'bugfix', '--goal', 'g', '--priority', 'P1').track_id;
@@ -62,7 +63,7 @@ describe(`the multi-root status bar in the browser (VS Code ${process.env.E2E_VS
     await item.waitFor({ timeout: 30_000 });
     await openFile('first-notes.txt');
     await statusItem(page, 'First Folder Work').waitFor({ timeout: 15_000 });
-    await openFile('second-notes.txt');
+    await page.locator('.tab', { hasText: 'second-notes.txt' }).click();
     await item.waitFor({ timeout: 15_000 });
     await item.hover();
     const tooltip = page.locator('.monaco-hover, .workbench-hover', { hasText: 'Active tracks' }).first();

@@ -116,4 +116,13 @@ describe(`the track details page in VS Code ${vscode.version}`, () => {
     assert.match(tooltip, /Last checkpoint \| Blocked on design · (under a minute|\d+ min) ago/);
     assert.doesNotMatch(tooltip, /Last checkpoint \| snap-/);
   });
+
+  it('a page in a background tab is brought up to date for when it is shown again', async () => {
+    const panel = api.details.panelOf(folder(), id) ?? (await vscode.commands.executeCommand<vscode.WebviewPanel>('trackManager.showTrackDetails', id));
+    await vscode.commands.executeCommand('workbench.action.files.newUntitledFile');
+    await waitFor(() => !panel.visible, 'the page hidden behind an editor');
+    cli(['context', 'add-decision', '--track-id', id, '--text', 'Decided while hidden']);
+    await waitFor(() => panel.webview.html.includes('Decided while hidden'), 'the hidden page brought up to date');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
 });
