@@ -10,7 +10,7 @@ import {
   type Priority, type RunSummaryEntry, type Track, type TrackStatus, type TrackType,
 } from './schemas';
 import { listArtifacts } from './track-context';
-import { validateRunFilter, type RunFilter } from './runs';
+import { readRunSnapshots, validateRunFilter, type RunFilter } from './runs';
 
 export interface TrackSummary {
   track_id: string;
@@ -132,17 +132,28 @@ export async function getActiveTrack(ctx: StoreContext): Promise<Track | null> {
   return track?.status === 'active' ? track : null;
 }
 
+/** One recorded step of a workflow run, from the automatic snapshot written when it was recorded. */
+export interface RunStep {
+  step: number;
+  at: string;
+}
+
 export interface TrackDetails {
   track: Track;
   context: TrackContextFiles;
   checkpoints: CheckpointEntry[];
-  runs: Array<RunSummaryEntry & { run_id: string }>;
+  runs: Array<RunSummaryEntry & { run_id: string; steps?: RunStep[] }>;
   artifacts: Array<{ name: string; path: string; size_bytes: number }>;
   problems: Problem[];
 }
 
+export interface TrackDetailsOptions {
+  /** Also read each run's step snapshots (the details page shows them; the tree does not need them). */
+  runSteps?: boolean;
+}
+
 /** Everything about one track: what `show` prints and the extension's tree expands to. */
-export async function getTrackDetails(ctx: StoreContext, trackId: string): Promise<TrackDetails> {
+export async function getTrackDetails(ctx: StoreContext, trackId: string, options: TrackDetailsOptions = {}): Promise<TrackDetails> {
   const track = await getTrack(ctx, trackId);
   const [context, checkpointList, runs, artifacts] = await Promise.all([
     readContextFiles(ctx.paths, trackId),
@@ -150,13 +161,25 @@ export async function getTrackDetails(ctx: StoreContext, trackId: string): Promi
     listRuns(ctx, { trackId }),
     listArtifacts(ctx, trackId),
   ]);
+  const problems = [...checkpointList.problems];
+  const detailedRuns: TrackDetails['runs'] = options.runSteps
+    ? await Promise.all(runs.map(async (run) => {
+      const list = await readRunSnapshots(ctx, trackId, run.run_id);
+      problems.push(...list.problems);
+      const steps = list.snapshots
+        .filter((snapshot) => snapshot.trigger.step_number !== undefined && snapshot.type === 'auto')
+        .map((snapshot) => ({ step: snapshot.trigger.step_number!, at: snapshot.created_at }))
+        .sort((a, b) => compareText(a.at, b.at) || a.step - b.step);
+      return { ...run, steps };
+    }))
+    : runs;
   return {
     track,
     context,
     checkpoints: checkpointList.checkpoints.map(({ document: _document, ...entry }) => entry),
-    runs,
+    runs: detailedRuns,
     artifacts,
-    problems: checkpointList.problems,
+    problems,
   };
 }
 

@@ -47,7 +47,7 @@ export class TrackStore {
   listTracks(filter?: queries.TrackFilter) { return surface(() => queries.listTracks(this.ctx, filter)); }
   getStats() { return surface(() => queries.getStats(this.ctx)); }
   getTrack(trackId: string) { return surface(() => queries.getTrack(this.ctx, trackId)); }
-  getTrackDetails(trackId: string) { return surface(() => queries.getTrackDetails(this.ctx, trackId)); }
+  getTrackDetails(trackId: string, options?: queries.TrackDetailsOptions) { return surface(() => queries.getTrackDetails(this.ctx, trackId, options)); }
   getActiveTrack() { return surface(() => queries.getActiveTrack(this.ctx)); }
 
   // Track context

@@ -4,13 +4,14 @@ import { toTrackError, type TrackError } from '../core/errors';
 import type { TrackSummary } from '../core/queries';
 import { PRIORITIES, type Priority, type TrackStatus } from '../core/schemas';
 import type { TrackStore } from '../core/store';
-import { STATUS_LABEL, STATUS_ORDER } from './presentation';
-import type { PickItem, Prompter } from './prompter';
+import { STATUS_LABEL } from './presentation';
+import type { Prompter } from './prompter';
 import type { StoreService } from './storeService';
 import type { TreeNode } from './tracksTree';
 import type { RunsOnFinish } from '../core/lifecycle';
 import { editorMessage } from './messages';
 import { askModal, showStatus } from './prompter';
+import { trackPickItems } from './trackPicker';
 
 export interface TrackRef {
   folder: vscode.WorkspaceFolder;
@@ -57,21 +58,7 @@ export class TrackActions {
   }
 
   async pickTrack(candidates: TrackRef[], placeHolder: string): Promise<TrackRef | undefined> {
-    const multiRoot = this.stores.folders().length > 1;
-    const items: Array<PickItem<TrackRef>> = [];
-    for (const status of STATUS_ORDER) {
-      const inStatus = candidates.filter((ref) => ref.track.status === status);
-      if (inStatus.length === 0) continue;
-      items.push({ label: STATUS_LABEL[status], kind: vscode.QuickPickItemKind.Separator });
-      for (const ref of inStatus) {
-        items.push({
-          label: `${status === 'active' ? '$(target) ' : ''}${ref.track.name}`,
-          description: `${ref.track.priority} · ${ref.track.progress_percentage}%${status === 'active' ? ' · active' : ''}`,
-          detail: multiRoot ? `${ref.folder.name} · ${ref.track.track_id}` : ref.track.track_id,
-          value: ref,
-        });
-      }
-    }
+    const items = trackPickItems(candidates, this.stores.folders().length > 1);
     const chosen = await this.ui().pick(items, { placeHolder, matchOnDescription: true, matchOnDetail: true });
     return chosen?.value;
   }
@@ -149,7 +136,20 @@ export class TrackActions {
     const input = await this.ui().createTrack();
     if (!input) return undefined;
     const track = await this.run(`Create track "${input.name}"`, folder, (store) => store.createTrack({ ...input, createdBy: 'vscode' }));
+    if (track) {
+      await this.revealTrack?.(folder, track.track_id).catch((error: unknown) => this.log.warn(`Could not reveal the new track: ${(error as Error).message}`));
+      void this.offerActivation(track.track_id, track.name);
+    }
     return track?.track_id;
+  }
+
+  /** Set by activate(): selects a track's row in the view. */
+  revealTrack?: (folder: vscode.WorkspaceFolder, trackId: string) => Promise<void>;
+
+  /** After Create: the new row is selected, and the next step is one click away. */
+  private async offerActivation(trackId: string, name: string): Promise<void> {
+    const choice = await this.ui().message('info', `Created "${name}" as a draft.`, 'Activate Now');
+    if (choice === 'Activate Now') await this.activate(trackId);
   }
 
   async markReady(arg?: unknown) {
@@ -163,6 +163,11 @@ export class TrackActions {
   }
 
   async pause(arg?: unknown) {
+    if (arg === undefined && !(await this.allTracks()).some((ref) => ref.track.status === 'active')) {
+      const choice = await this.ui().message('info', 'No track is active, so there is nothing to pause.', 'Activate a Track…');
+      if (choice === 'Activate a Track…') await this.activate();
+      return;
+    }
     const ref = await this.resolve(arg, 'Pause which track?', ['active']);
     if (!ref) return;
     const reason = await this.ui().input({

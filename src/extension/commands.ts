@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { TrackActions } from './actions';
+import type { TrackDetailsPanels } from './detailsPanel';
 import { askFilter } from './filter';
 import type { Prompter } from './prompter';
 import { openProblemAt } from './recoveryCommands';
@@ -18,6 +19,7 @@ export interface CommandDeps {
   /** The Refresh command: re-reads everything (drops every cache). */
   refreshAll?: () => Promise<void>;
   setFilter: (filter: TrackFilter) => void;
+  details: TrackDetailsPanels;
 }
 
 /** Every command of package.json's `contributes.commands`, and nothing else. */
@@ -46,11 +48,16 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand('trackManager.runDoctor', (node?: TreeNode) => actions.doctor(folderOf(node))),
     vscode.commands.registerCommand('trackManager.openProblemFile', (node?: TreeNode) => openProblemAt(node)),
     vscode.commands.registerCommand('trackManager.filter', async () => {
-      const filter = await askFilter(ui(), tree.filter);
+      const filter = await askFilter(ui(), tree.filter, deps.setFilter);
       if (filter) deps.setFilter(filter);
     }),
     vscode.commands.registerCommand('trackManager.clearFilter', () => deps.setFilter({})),
     vscode.commands.registerCommand('trackManager.refresh', () => deps.refreshAll?.() ?? deps.refresh()),
     vscode.commands.registerCommand('trackManager.showLog', () => log.show()),
+    vscode.commands.registerCommand('trackManager.showTrackDetails', async (node?: TreeNode | string) => {
+      if (node && typeof node === 'object' && node.kind === 'run') return deps.details.show(node.folder, node.trackId, `run-${node.run.run_id}`);
+      const ref = await actions.resolve(node, 'Show the details of which track?');
+      return ref ? deps.details.show(ref.folder, ref.track.track_id) : undefined;
+    }),
   ];
 }

@@ -3,6 +3,7 @@ import { TOOLS } from '../core/tools';
 import { TrackActions } from './actions';
 import { registerCommands } from './commands';
 import { refreshEverything, registerRecoveryCommands } from './recoveryCommands';
+import { TrackDetailsPanels } from './detailsPanel';
 import { defaultFilter, describeFilter, isFilterActive } from './filter';
 import { mcpServerLaunches, registerLanguageModelTools, registerMcpServerDefinitions, type McpServerLaunch } from './languageModelTools';
 import { createLog } from './log';
@@ -25,6 +26,7 @@ export interface TrackManagerApi {
   actions: TrackActions;
   /** Set Up Workspace for Agents, and its one-time offer. */
   setup: WorkspaceSetup;
+  details: TrackDetailsPanels;
   /** Fired after the views were refreshed because the store changed on disk. */
   onDidRefresh: vscode.Event<vscode.WorkspaceFolder | undefined>;
   /** How long activate() itself took (ms): it only wires objects; the store is read afterwards. */
@@ -44,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   const view = vscode.window.createTreeView('trackManager.tracks', { treeDataProvider: tree, showCollapseAll: true });
   const statusBar = new ActiveTrackStatusBar(stores);
   const refreshed = new vscode.EventEmitter<vscode.WorkspaceFolder | undefined>();
+  const details = new TrackDetailsPanels(stores, vscode.Uri.joinPath(context.extensionUri, 'media', 'track-manager.svg'));
   let prompter: Prompter = vscodePrompter;
   const ui = () => prompter;
 
@@ -54,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
     tree.refresh(folder);
     await statusBar.refresh();
     refreshed.fire(folder);
+    void details.refresh(folder);
     void recovery.check();
     void health.scan(folder).then((changed) => changed && tree.redraw());
   };
@@ -71,18 +75,39 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
     void vscode.commands.executeCommand('setContext', 'trackManager.filterActive', isFilterActive(filter));
   };
 
+  actions.revealTrack = async (folder, trackId) => {
+    // The view may still be redrawing after the write that made the row: try again until it shows.
+    let failure: unknown;
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const node = await tree.trackNode(folder, trackId);
+      if (!node) return;
+      try {
+        await view.reveal(node, { select: true, focus: false });
+        if (view.selection.some((selected) => selected.kind === 'track' && selected.track.track_id === trackId)) return;
+      } catch (error) {
+        failure = error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (failure) throw failure;
+  };
   context.subscriptions.push(
-    log, stores, tree, view, statusBar, recovery, health, refreshed,
+    view.onDidExpandElement((event) => tree.setExpanded(event.element, true)),
+    view.onDidCollapseElement((event) => tree.setExpanded(event.element, false)),
+    log, stores, tree, view, statusBar, recovery, health, refreshed, details,
     stores.onDidChangeStores(() => void refresh()),
-    tree.onDidLoad(({ total, shown }) => {
+    tree.onDidLoad(({ total, shown, problems }) => {
       void vscode.commands.executeCommand('setContext', 'trackManager.hasTracks', total > 0);
+      // The welcome view waits for this: a store still loading is not an empty one.
+      void vscode.commands.executeCommand('setContext', 'trackManager.storeEmpty', total === 0 && problems === 0);
       view.message = total > 0 && shown === 0 ? 'No track matches the filter.' : undefined;
+      view.description = describeFilter(tree.filter, { shown, total });
     }),
     recovery.onDidDetect((items) => {
       view.badge = items.length > 0 ? { value: items.length, tooltip: `${items.length} interrupted ${items.length === 1 ? 'item' : 'items'} · Resume from the notification or the row` } : undefined;
       if (tree.marks.setInterruptions(items)) tree.redraw();
     }),
-    ...registerCommands({ actions, recovery, stores, tree, log, ui, refresh: () => refresh(), refreshAll: () => refreshEverything({ stores, health, refresh }), setFilter }),
+    ...registerCommands({ actions, recovery, stores, tree, log, ui, refresh: () => refresh(), refreshAll: () => refreshEverything({ stores, health, refresh }), setFilter, details }),
     ...registerRecoveryCommands({ actions, recovery, tree }),
     vscode.commands.registerCommand('trackManager.setUpWorkspace', (folder?: vscode.WorkspaceFolder) => setup.setUp(folder)),
   );
@@ -91,6 +116,14 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   context.subscriptions.push(...toolDisposables, ...mcpDisposables);
   setFilter(defaultFilter());
   // The watchers and the first reads start after activation returns: activate() only wires objects.
+  // Until the first read of the store, the view shows a progress bar instead of the welcome text.
+  void vscode.window.withProgress({ location: { viewId: 'trackManager.tracks' } }, () => new Promise<void>((resolve) => {
+    const loaded = tree.onDidLoad(() => {
+      loaded.dispose();
+      resolve();
+    });
+    context.subscriptions.push(loaded);
+  }));
   setTimeout(() => {
     const watcher = new StoreWatcher(stores);
     context.subscriptions.push(watcher, watcher.onDidChange((folder) => void refresh(folder)));
@@ -101,7 +134,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   log.info(`Track Manager activated in ${activationMs.toFixed(1)} ms for ${stores.folders().map((f) => f.name).join(', ') || 'no folder'}`);
 
   return {
-    tree, view: view as vscode.TreeView<unknown>, statusBar, recovery, health, actions, setup, activationMs,
+    tree, view: view as vscode.TreeView<unknown>, statusBar, recovery, health, actions, setup, details, activationMs,
     agentTools: {
       tools: toolDisposables.length > 0 ? TOOLS.map((tool) => tool.name) : [],
       mcpServerProvider: mcpDisposables.length > 0,

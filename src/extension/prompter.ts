@@ -4,6 +4,17 @@ import { createTrackWizard } from './createTrackWizard';
 
 export interface PickItem<T> extends vscode.QuickPickItem {
   value?: T;
+  /** The item the list opens on (at most one). */
+  preselect?: boolean;
+  /** Shown as the detail only while the typed text matches it (e.g. an id nobody needs to read). */
+  hiddenDetail?: string;
+}
+
+export interface PickManyOptions<T> {
+  title?: string;
+  placeHolder?: string;
+  value?: string;
+  onDidChange?: (value: string, selection: ReadonlyArray<PickItem<T>>) => void;
 }
 
 /**
@@ -20,12 +31,14 @@ export interface Prompter {
   ask?(text: string, detail: string | undefined, ...buttons: string[]): Promise<string | undefined>;
   /** A transient confirmation in the status bar's message area (not a popup). */
   status?(text: string): void;
+  /** A list to tick items in while typing; `onDidChange` follows each keystroke and tick. */
+  pickMany<T>(items: Array<PickItem<T>>, options: PickManyOptions<T>): Promise<{ items: Array<PickItem<T>>; value: string } | undefined>;
   /** The multi-step Create Track input. */
   createTrack(): Promise<CreateTrackInput | undefined>;
 }
 
 export const vscodePrompter: Prompter = {
-  pick: (items, options) => Promise.resolve(vscode.window.showQuickPick(items, options)),
+  pick: showPick,
   input: (options) => Promise.resolve(vscode.window.showInputBox(options)),
   message: (kind, text, ...buttons) => {
     const show = kind === 'error' ? vscode.window.showErrorMessage : kind === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
@@ -34,7 +47,8 @@ export const vscodePrompter: Prompter = {
   confirm: async (text, action, detail) => (await vscode.window.showWarningMessage(text, { modal: true, detail }, action)) === action,
   ask: (text, detail, ...buttons) => Promise.resolve(vscode.window.showWarningMessage(text, { modal: true, detail }, ...buttons)),
   status: (text) => void vscode.window.setStatusBarMessage(text, 8000),
-  createTrack: createTrackWizard,
+  createTrack: () => createTrackWizard(),
+  pickMany: showPickMany,
 };
 
 /** Asks a modal question with several answers, through the prompter when it can. */
@@ -46,4 +60,65 @@ export function askModal(ui: Prompter, text: string, detail: string | undefined,
 export function showStatus(ui: Prompter, text: string): void {
   if (ui.status) ui.status(text);
   else vscode.window.setStatusBarMessage(text, 8000);
+}
+
+function showPickMany<T>(items: Array<PickItem<T>>, options: PickManyOptions<T>): Promise<{ items: Array<PickItem<T>>; value: string } | undefined> {
+  return new Promise((resolve) => {
+    const quickPick = vscode.window.createQuickPick<PickItem<T>>();
+    quickPick.title = options.title;
+    quickPick.placeholder = options.placeHolder;
+    quickPick.canSelectMany = true;
+    quickPick.items = items;
+    quickPick.selectedItems = items.filter((item) => item.picked);
+    quickPick.value = options.value ?? '';
+    const changed = () => options.onDidChange?.(quickPick.value, quickPick.selectedItems);
+    quickPick.onDidChangeValue(changed);
+    quickPick.onDidChangeSelection(changed);
+    let done = false;
+    const finish = (result: { items: Array<PickItem<T>>; value: string } | undefined) => {
+      if (done) return;
+      done = true;
+      quickPick.dispose();
+      resolve(result);
+    };
+    quickPick.onDidAccept(() => finish({ items: [...quickPick.selectedItems], value: quickPick.value }));
+    quickPick.onDidHide(() => finish(undefined));
+    quickPick.show();
+  });
+}
+
+/** showQuickPick, plus an item to open on and details revealed by typing. */
+function showPick<T>(items: Array<PickItem<T>>, options: vscode.QuickPickOptions): Promise<PickItem<T> | undefined> {
+  return new Promise((resolve) => {
+    const quickPick = vscode.window.createQuickPick<PickItem<T>>();
+    quickPick.title = options.title;
+    quickPick.placeholder = options.placeHolder;
+    quickPick.matchOnDescription = Boolean(options.matchOnDescription);
+    quickPick.matchOnDetail = Boolean(options.matchOnDetail) || items.some((item) => item.hiddenDetail);
+    quickPick.ignoreFocusOut = Boolean(options.ignoreFocusOut);
+    const shownFor = (value: string) => {
+      const needle = value.trim().toLowerCase();
+      return items.map((item) => (item.hiddenDetail && needle && item.hiddenDetail.toLowerCase().includes(needle) ? { ...item, detail: item.hiddenDetail } : item));
+    };
+    let shown = shownFor('');
+    quickPick.items = shown;
+    const preselected = shown.find((item) => item.preselect);
+    if (preselected) quickPick.activeItems = [preselected];
+    if (items.some((item) => item.hiddenDetail)) {
+      quickPick.onDidChangeValue((value) => {
+        shown = shownFor(value);
+        quickPick.items = shown;
+      });
+    }
+    let done = false;
+    const finish = (item: PickItem<T> | undefined) => {
+      if (done) return;
+      done = true;
+      quickPick.dispose();
+      resolve(item === undefined ? undefined : items[shown.indexOf(item)] ?? item);
+    };
+    quickPick.onDidAccept(() => finish(quickPick.selectedItems[0] ?? quickPick.activeItems[0]));
+    quickPick.onDidHide(() => finish(undefined));
+    quickPick.show();
+  });
 }

@@ -1,20 +1,33 @@
 import * as vscode from 'vscode';
+import type { Track } from '../core/schemas';
 import { durationText } from './presentation';
 import type { StoreService } from './storeService';
 import { activeMs } from './tracksTree';
 
-/** `$(target) <active track> · P1 · 45%`; a click opens Switch Track. Hidden by a setting. */
+/**
+ * `$(target) <active track> · P1 · 45%`; a click opens Switch Track. Hidden by a setting. In a
+ * multi-root workspace it shows the active track of the focused editor's folder (else the first
+ * folder with one), and the tooltip lists every folder's active track.
+ */
 export class ActiveTrackStatusBar implements vscode.Disposable {
   readonly item = vscode.window.createStatusBarItem('trackManager.activeTrack', vscode.StatusBarAlignment.Left, 50);
-  private readonly subscription: vscode.Disposable;
+  private readonly subscriptions: vscode.Disposable[];
+  private actives: Array<{ folder: vscode.WorkspaceFolder; track: Track | null }> = [];
+  /** The folder whose track the item shows now (undefined: none has an active track). */
+  shownFolder: vscode.WorkspaceFolder | undefined;
 
   constructor(private readonly stores: StoreService) {
     this.item.name = 'Active Track';
     this.item.command = 'trackManager.switchTrack';
     this.item.text = '$(circle-slash) No active track';
-    this.subscription = vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration('trackManager.showStatusBar')) this.applyVisibility();
-    });
+    this.item.tooltip = 'No track is active · click to activate or switch to one';
+    this.subscriptions = [
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('trackManager.showStatusBar')) this.applyVisibility();
+      }),
+      // Focusing an editor of another folder shows that folder's track: no store read needed.
+      vscode.window.onDidChangeActiveTextEditor(() => this.render()),
+    ];
     this.applyVisibility();
   }
 
@@ -28,25 +41,70 @@ export class ActiveTrackStatusBar implements vscode.Disposable {
   }
 
   async refresh(): Promise<void> {
-    for (const folder of this.stores.folders()) {
-      const active = await this.stores.storeFor(folder).getActiveTrack().catch(() => null);
-      if (!active) continue;
-      this.item.text = `$(target) ${active.name} · ${active.priority} · ${active.progress.percentage}%`;
+    const folders = this.stores.folders();
+    this.actives = await Promise.all(folders.map(async (folder) => ({
+      folder,
+      track: await this.stores.storeFor(folder).getActiveTrack().catch(() => null),
+    })));
+    this.render();
+  }
+
+  /** The folder of the focused editor, if it belongs to one of the workspace's folders. */
+  private focusedFolder(): vscode.WorkspaceFolder | undefined {
+    const uri = vscode.window.activeTextEditor?.document.uri;
+    return uri ? vscode.workspace.getWorkspaceFolder(uri) : undefined;
+  }
+
+  private render(): void {
+    const multiRoot = this.actives.length > 1;
+    const focused = this.focusedFolder();
+    const focusedEntry = focused && this.actives.find((entry) => entry.folder.uri.toString() === focused.uri.toString());
+    const shown = focusedEntry ?? this.actives.find((entry) => entry.track);
+    const active = shown?.track;
+    this.shownFolder = active ? shown.folder : undefined;
+    if (!active) {
+      this.item.text = '$(circle-slash) No active track';
+      const others = this.actives.filter((entry) => entry.track);
+      this.item.tooltip = multiRoot && focusedEntry && others.length
+        ? this.listTooltip(`No track is active in ${focusedEntry.folder.name} · click to activate or switch to one`)
+        : 'No track is active · click to activate or switch to one';
+      this.item.accessibilityInformation = { label: multiRoot && focusedEntry ? `No active track in ${focusedEntry.folder.name}` : 'No active track' };
+      return;
+    }
+    this.item.text = `$(target) ${active.name} · ${active.priority} · ${active.progress.percentage}%`;
+    if (multiRoot) {
+      this.item.tooltip = this.listTooltip(`Active for ${durationText(activeMs(active))} · click to switch track`);
+    } else {
       const tooltip = new vscode.MarkdownString();
-      tooltip.appendMarkdown(`**${active.name}**${this.stores.folders().length > 1 ? ` (${folder.name})` : ''}\n\n`);
+      tooltip.appendMarkdown(`**${escape(active.name)}**\n\n`);
       tooltip.appendText(active.context.goal);
       tooltip.appendMarkdown(`\n\nActive for ${durationText(activeMs(active))} · click to switch track`);
       this.item.tooltip = tooltip;
-      this.item.accessibilityInformation = { label: `Active track ${active.name}, ${active.priority}, ${active.progress.percentage} percent` };
-      return;
     }
-    this.item.text = '$(circle-slash) No active track';
-    this.item.tooltip = 'No track is active · click to activate or switch to one';
-    this.item.accessibilityInformation = { label: 'No active track' };
+    this.item.accessibilityInformation = {
+      label: `Active track ${active.name}${multiRoot ? ` in ${shown.folder.name}` : ''}, ${active.priority}, ${active.progress.percentage} percent`,
+    };
+  }
+
+  /** Every folder's active track, the one shown first. */
+  private listTooltip(footer: string): vscode.MarkdownString {
+    const tooltip = new vscode.MarkdownString();
+    tooltip.appendMarkdown('**Active tracks**\n\n');
+    for (const { folder, track } of this.actives) {
+      const marker = folder.uri.toString() === this.shownFolder?.uri.toString() ? '$(target) ' : '';
+      tooltip.appendMarkdown(`- ${marker}${escape(folder.name)}: ${track ? `**${escape(track.name)}** · ${track.priority} · ${track.progress.percentage}%` : '*none*'}\n`);
+    }
+    tooltip.supportThemeIcons = true;
+    tooltip.appendMarkdown(`\n${footer}`);
+    return tooltip;
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    for (const subscription of this.subscriptions) subscription.dispose();
     this.item.dispose();
   }
+}
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
 }

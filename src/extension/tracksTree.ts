@@ -4,23 +4,21 @@ import { compareText } from '../core/ids';
 import type { CheckpointEntry } from '../core/checkpoints';
 import type { TrackSummary } from '../core/queries';
 import type { Problem } from '../core/registry';
-import type { Priority, RunSummaryEntry, Track, TrackStatus, TrackType } from '../core/schemas';
+import type { RunSummaryEntry, Track, TrackStatus } from '../core/schemas';
 import { ago, durationText, FINISHED, localTime, STATUS_LABEL, STATUS_ORDER, statusIcon, typeIcon } from './presentation';
 import type { StoreService } from './storeService';
 import { editorMessage } from './messages';
 import { TreeMarks } from './treeMarks';
+import { isFilterActive, matchesFilter, type TrackFilter } from './filter';
+import { lastCheckpointText, reasonFor, runTreeItem } from './trackText';
 
-export interface TrackFilter {
-  text?: string;
-  type?: TrackType;
-  priority?: Priority;
-}
+export type { TrackFilter } from './filter';
 
 type Section = 'criteria' | 'checkpoints' | 'runs' | 'artifacts';
 
 export type TreeNode =
   | { kind: 'folder'; folder: vscode.WorkspaceFolder }
-  | { kind: 'group'; folder: vscode.WorkspaceFolder; status: TrackStatus; count: number }
+  | { kind: 'group'; folder: vscode.WorkspaceFolder; status: TrackStatus; count: number; of?: number }
   | { kind: 'track'; folder: vscode.WorkspaceFolder; track: TrackSummary }
   | { kind: 'detail'; folder: vscode.WorkspaceFolder; trackId: string; key: string; label: string; icon: string; tooltip?: string }
   | { kind: 'section'; folder: vscode.WorkspaceFolder; trackId: string; section: Section; count: number }
@@ -51,8 +49,27 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   readonly onDidLoad = this.loaded.event;
   /** Interrupted and damaged marks, drawn over the rows (see treeMarks.ts). */
   readonly marks = new TreeMarks();
+  private readonly rowsProvided = new vscode.EventEmitter<number>();
+  /** Each time the rows of a group are handed to the view (the benchmark times the first screen by it). */
+  readonly onDidProvideRows = this.rowsProvided.event;
+
+  /** Tracks the user expanded, by id: a track that changes group opens where it lands as it was. */
+  private readonly expandedTracks = new Set<string>();
 
   constructor(private readonly stores: StoreService) {}
+
+  setExpanded(node: TreeNode, expanded: boolean): void {
+    if (node.kind !== 'track') return;
+    const key = `${node.folder.uri.toString()}#${node.track.track_id}`;
+    if (expanded) this.expandedTracks.add(key);
+    else this.expandedTracks.delete(key);
+  }
+
+  /** The row of a track as the view shows it now (undefined when it is filtered out or unknown). */
+  async trackNode(folder: vscode.WorkspaceFolder, trackId: string): Promise<TrackNode | undefined> {
+    const track = (await this.state(folder)).tracks.find((t) => t.track_id === trackId);
+    return track && this.matches(track) ? { kind: 'track', folder, track } : undefined;
+  }
 
   get filter(): TrackFilter {
     return this.filterState;
@@ -89,14 +106,7 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   }
 
   private matches(track: TrackSummary): boolean {
-    const { text, type, priority } = this.filterState;
-    if (type && track.type !== type) return false;
-    if (priority && track.priority !== priority) return false;
-    if (text) {
-      const needle = text.toLowerCase();
-      if (!track.name.toLowerCase().includes(needle) && !track.track_id.includes(needle)) return false;
-    }
-    return true;
+    return matchesFilter(track, this.filterState);
   }
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
@@ -106,7 +116,9 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
         return this.folderChildren(node.folder);
       case 'group': {
         const { tracks } = await this.state(node.folder);
-        return tracks.filter((t) => t.status === node.status && this.matches(t)).sort(byPriorityThenUpdate).map((track) => ({ kind: 'track' as const, folder: node.folder, track }));
+        const rows = tracks.filter((t) => t.status === node.status && this.matches(t)).sort(byPriorityThenUpdate).map((track) => ({ kind: 'track' as const, folder: node.folder, track }));
+        this.rowsProvided.fire(rows.length);
+        return rows;
       }
       case 'track':
         return this.trackChildren(node);
@@ -132,8 +144,9 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     const { tracks, problems } = await this.state(folder);
     const nodes: TreeNode[] = problems.map((problem) => ({ kind: 'problem' as const, folder, file: problem.file, message: problem.message }));
     for (const status of STATUS_ORDER) {
-      const count = tracks.filter((t) => t.status === status && this.matches(t)).length;
-      if (count > 0) nodes.push({ kind: 'group', folder, status, count });
+      const inStatus = tracks.filter((t) => t.status === status);
+      const count = inStatus.filter((t) => this.matches(t)).length;
+      if (count > 0) nodes.push({ kind: 'group', folder, status, count, ...(isFilterActive(this.filterState) ? { of: inStatus.length } : {}) });
     }
     return nodes;
   }
@@ -202,7 +215,7 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
       }
       case 'group': {
         const finished = FINISHED.includes(node.status);
-        const item = new vscode.TreeItem(`${STATUS_LABEL[node.status]} (${node.count})`, finished ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+        const item = new vscode.TreeItem(`${STATUS_LABEL[node.status]} (${node.of !== undefined ? `${node.count} of ${node.of}` : node.count})`, finished ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
         item.id = `group:${base}:${node.status}`;
         item.iconPath = statusIcon(node.status);
         item.contextValue = `group.${node.status}`;
@@ -210,12 +223,14 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
       }
       case 'track': {
         const { track } = node;
-        const item = new vscode.TreeItem(track.name, vscode.TreeItemCollapsibleState.Collapsed);
+        const expanded = this.expandedTracks.has(`${base}#${track.track_id}`);
+        const item = new vscode.TreeItem(track.name, expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `track:${base}:${track.track_id}`;
         item.description = `${track.priority} · ${track.progress_percentage}%`;
         item.iconPath = typeIcon(track.type, track.status);
         item.contextValue = `track.${track.status}`;
         item.accessibilityInformation = { label: `${track.name}, ${track.status}, priority ${track.priority}, ${track.progress_percentage} percent` };
+        item.command = { command: 'trackManager.showTrackDetails', title: 'Show Track Details', arguments: [node] };
         return item;
       }
       case 'detail': {
@@ -248,13 +263,9 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
         return item;
       }
       case 'run': {
-        const { run } = node;
-        const item = new vscode.TreeItem(run.run_id, vscode.TreeItemCollapsibleState.None);
-        item.id = `run:${base}:${run.run_id}`;
-        item.description = `${run.status} · step ${run.current_step}${run.total_steps ? `/${run.total_steps}` : ''}`;
-        item.tooltip = `${run.workflow}\nupdated ${ago(run.updated_at)}`;
-        item.iconPath = new vscode.ThemeIcon(run.status === 'completed' ? 'pass' : run.status === 'failed' ? 'error' : 'sync');
-        item.contextValue = `run.${run.status}`;
+        const item = runTreeItem(node.run);
+        item.id = `run:${base}:${node.run.run_id}`;
+        item.command = { command: 'trackManager.showTrackDetails', title: 'Show Run Details', arguments: [node] };
         return item;
       }
       case 'artifact': {
@@ -282,7 +293,8 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   async resolveTreeItem(item: vscode.TreeItem, node: TreeNode): Promise<vscode.TreeItem> {
     if (node.kind !== 'track' || this.marks.damagedTrack(node.folder, node.track.track_id)) return item;
     try {
-      item.tooltip = trackTooltip(await this.stores.storeFor(node.folder).getTrack(node.track.track_id));
+      const details = await this.detailsOf(node.folder, node.track.track_id);
+      item.tooltip = trackTooltip(details.track, details.checkpoints);
     } catch (error) {
       item.tooltip = editorMessage(toTrackError(error));
     }
@@ -326,12 +338,6 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     }
   }
 
-  /** The row of a track, as getChildren builds it (for reveal). */
-  async trackNode(folder: vscode.WorkspaceFolder, trackId: string): Promise<TrackNode | undefined> {
-    const track = (await this.state(folder)).tracks.find((t) => t.track_id === trackId);
-    return track ? { kind: 'track', folder, track } : undefined;
-  }
-
   /** The row of a workflow run, as getChildren builds it (for reveal). */
   async runNode(folder: vscode.WorkspaceFolder, trackId: string, runId: string): Promise<TreeNode | undefined> {
     const details = await this.detailsOf(folder, trackId).catch(() => undefined);
@@ -342,6 +348,7 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   dispose(): void {
     this.changed.dispose();
     this.loaded.dispose();
+    this.rowsProvided.dispose();
   }
 }
 
@@ -354,15 +361,17 @@ export function activeMs(track: Track, now = Date.now()): number {
   return track.metrics.active_duration_ms + Math.max(0, running);
 }
 
-export function trackTooltip(track: Track): vscode.MarkdownString {
+export function trackTooltip(track: Track, checkpoints: readonly CheckpointEntry[] = []): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${escape(track.name)}** — ${STATUS_LABEL[track.status]}\n\n`);
   md.appendMarkdown(`${escape(track.context.goal)}\n\n`);
+  const pauseReason = track.status === 'paused' ? reasonFor(track, 'paused') : undefined;
+  if (pauseReason) md.appendMarkdown(`*Paused because:* ${escape(pauseReason)}\n\n`);
   md.appendMarkdown(`| | |\n|---|---|\n`);
   md.appendMarkdown(`| Type | ${track.type} |\n| Priority | ${track.priority} |\n| Progress | ${track.progress.percentage}% |\n`);
   md.appendMarkdown(`| Created | ${localTime(track.created_at)} |\n| Updated | ${localTime(track.updated_at)} |\n`);
   md.appendMarkdown(`| Time active | ${durationText(activeMs(track))} |\n`);
-  md.appendMarkdown(`| Last checkpoint | ${track.last_checkpoint ?? 'none'} |\n\n`);
+  md.appendMarkdown(`| Last checkpoint | ${escape(lastCheckpointText(track, checkpoints))} |\n\n`);
   md.appendMarkdown(`\`${track.track_id}\``);
   return md;
 }

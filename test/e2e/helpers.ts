@@ -12,13 +12,16 @@ export interface Session {
   page: Page;
 }
 
-/** Opens the workbench of the running code-server in a fresh headless Chromium (on another folder when given). */
-export async function openWorkbench(folder?: string): Promise<Session> {
+/**
+ * Opens the workbench of the running code-server in a fresh headless Chromium: at E2E_URL, on
+ * another folder when given a path, or at a whole other URL (a .code-workspace) when given one.
+ */
+export async function openWorkbench(target?: string): Promise<Session> {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const url = new URL(process.env.E2E_URL!);
-  if (folder) url.searchParams.set('folder', folder);
+  const url = new URL(target && /^https?:/.test(target) ? target : process.env.E2E_URL!);
+  if (target && !/^https?:/.test(target)) url.searchParams.set('folder', target);
   await page.goto(url.toString());
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
   return { browser, page };

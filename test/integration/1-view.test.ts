@@ -57,8 +57,9 @@ describe(`the Tracks view and status bar in VS Code ${vscode.version}`, () => {
     assert.deepEqual(labelOf('detail').filter((i) => (i.iconPath as vscode.ThemeIcon).id === 'checklist').map((i) => i.label), ['Google login works', 'GitHub login works']);
     assert.deepEqual(labelOf('checkpoint').map((i) => i.label), ['Second checkpoint', 'First checkpoint']);
     const runItem = labelOf('run')[0];
-    assert.equal(runItem.label, run.run_id);
-    assert.equal(runItem.description, 'in_progress · step 3/10');
+    assert.equal(runItem.label, 'greenfield-fullstack');
+    assert.equal(runItem.description, 'In progress');
+    assert.match(String(runItem.tooltip), /In progress · step 3\/10/);
     const artifact = labelOf('artifact')[0];
     assert.equal(artifact.label, 'prd.md');
     assert.equal(artifact.command?.command, 'vscode.open');

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
-import type { PickItem, Prompter } from '../../src/extension/prompter';
+import type { PickItem, PickManyOptions, Prompter } from '../../src/extension/prompter';
 import type { TreeNode } from '../../src/extension/tracksTree';
 import type { CreateTrackInput } from '../../src/core/lifecycle';
 
@@ -58,7 +58,7 @@ type Answer<T> = string | ((items: Array<PickItem<T>>) => PickItem<T> | undefine
  * question with no answer queued fails the test (so a command that should not ask, does not).
  */
 export class ScriptedPrompter implements Prompter {
-  readonly picks: Array<{ placeHolder?: string; labels: string[] }> = [];
+  readonly picks: Array<{ placeHolder?: string; labels: string[]; items: Array<PickItem<unknown>> }> = [];
   readonly inputs: Array<vscode.InputBoxOptions> = [];
   readonly messages: Array<{ kind: string; text: string; buttons: string[] }> = [];
   pickAnswers: Array<Answer<any>> = [];
@@ -71,9 +71,11 @@ export class ScriptedPrompter implements Prompter {
   /** Status-bar confirmations (setStatusBarMessage in the real prompter). */
   readonly statuses: string[] = [];
   createAnswers: Array<CreateTrackInput | undefined> = [];
+  /** Each plays the user on a tick-many list: it may type (options.onDidChange) and returns what is accepted. */
+  manyAnswers: Array<(items: Array<PickItem<any>>, options: PickManyOptions<any>) => Promise<{ items: Array<PickItem<any>>; value: string } | undefined>> = [];
 
   async pick<T>(items: Array<PickItem<T>>, options: vscode.QuickPickOptions): Promise<PickItem<T> | undefined> {
-    this.picks.push({ placeHolder: options.placeHolder, labels: items.map((i) => i.label) });
+    this.picks.push({ placeHolder: options.placeHolder, labels: items.map((i) => i.label), items });
     if (this.pickAnswers.length === 0) throw new Error(`unexpected quick pick: ${options.placeHolder}`);
     const answer = this.pickAnswers.shift()!;
     if (typeof answer === 'function') return answer(items);
@@ -115,6 +117,13 @@ export class ScriptedPrompter implements Prompter {
   async createTrack(): Promise<CreateTrackInput | undefined> {
     if (this.createAnswers.length === 0) throw new Error('unexpected Create Track input');
     return this.createAnswers.shift();
+  }
+
+  async pickMany<T>(items: Array<PickItem<T>>, options: PickManyOptions<T>): Promise<{ items: Array<PickItem<T>>; value: string } | undefined> {
+    this.picks.push({ placeHolder: options.placeHolder, labels: items.map((i) => i.label), items });
+    const answer = this.manyAnswers.shift();
+    if (!answer) throw new Error(`unexpected list: ${options.placeHolder}`);
+    return answer(items, options);
   }
 
   lastMessage(): { kind: string; text: string; buttons: string[] } | undefined {

@@ -10,7 +10,22 @@ import type { TreeNode } from '../../src/extension/tracksTree';
 export async function run(): Promise<void> {
   const extension = vscode.extensions.getExtension<TrackManagerApi>('track-manager.track-manager')!;
   const api = await extension.activate();
+  // First screen: the view opened for the first time in this window → the first group's rows handed to it.
+  const firstRows = new Promise<number>((resolve) => {
+    const subscription = api.tree.onDidProvideRows(() => {
+      subscription.dispose();
+      resolve(performance.now());
+    });
+  });
+  const rootLoaded = new Promise<number>((resolve) => {
+    const subscription = api.tree.onDidLoad(() => {
+      subscription.dispose();
+      resolve(performance.now());
+    });
+  });
+  const opened = performance.now();
   await vscode.commands.executeCommand('trackManager.tracks.focus');
+  const firstScreen = (await Promise.race([firstRows, new Promise<number>((resolve) => setTimeout(() => resolve(Number.NaN), 30_000))])) - opened;
   const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];
   const folder = vscode.workspace.workspaceFolders![0];
 
@@ -55,6 +70,8 @@ export async function run(): Promise<void> {
     vscode: vscode.version,
     tracks,
     activation_ms: api.activationMs,
+    first_screen_ms: firstScreen,
+    first_root_ms: (await rootLoaded) - opened,
     groups_p50: quantile(groups, 0.5), groups_p95: quantile(groups, 0.95),
     largest_group_p50: quantile(largest, 0.5), largest_group_p95: quantile(largest, 0.95),
     cli_to_tree_p50: quantile(refresh, 0.5), cli_to_tree_p95: quantile(refresh, 0.95),

@@ -57,4 +57,17 @@ describe('the extension manifest', () => {
     assert.equal(ignore[0], '**');
     assert.ok(ignore.slice(1).every((line) => line.startsWith('!')));
   });
+
+  it('welcomes only a store known to be empty, in plain words; a track-switch icon of its own; a pulse for Run Doctor', () => {
+    const [welcome] = manifest.contributes.viewsWelcome;
+    assert.equal(welcome.when, 'trackManager.storeEmpty', 'not shown while the store is still being read');
+    assert.doesNotMatch(welcome.contents, /`/, 'the welcome view shows backticks literally');
+    const icon = manifest.contributes.viewsContainers.activitybar[0].icon;
+    assert.equal(icon, 'media/track-manager.svg');
+    const svg = readFileSync(path.join(PROJECT_ROOT, icon), 'utf8');
+    assert.match(svg, /^<svg [^>]*viewBox="0 0 24 24"[^>]*stroke="currentColor"/, 'a monochrome 24×24 icon that follows the theme');
+    assert.doesNotMatch(svg, /<(image|script)|href=/, 'self-contained');
+    const doctor = manifest.contributes.commands.find((c: { command: string }) => c.command === 'trackManager.runDoctor');
+    assert.equal(doctor.icon, '$(pulse)');
+  });
 });

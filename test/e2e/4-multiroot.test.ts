@@ -1,0 +1,77 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { openWorkbench, screenshot, statusItem, type Session } from './helpers';
+
+function cliIn(cwd: string, ...args: string[]): any {
+  const result = spawnSync(process.execPath, [process.env.TRACK_TEST_CLI!, ...args], { cwd, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' } });
+  if (result.status !== 0) throw new Error(`track ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+/** The same server opens a two-folder workspace: the status bar follows the focused editor's folder. */
+describe(`the multi-root status bar in the browser (VS Code ${process.env.E2E_VSCODE})`, function () {
+  let session: Session;
+  let second: string;
+  let workspaceDir: string;
+  before(async function () {
+    this.timeout(180_000); // a workbench to load on a shared, busy machine
+    second = mkdtempSync(path.join(tmpdir(), 'track-e2e-second-'));
+    workspaceDir = mkdtempSync(path.join(tmpdir(), 'track-e2e-multi-'));
+    const id = cliIn(second, 'create', '--name', 'Second Folder Work', '--type', 'bugfix', '--goal', 'g', '--priority', 'P1').track_id;
+    cliIn(second, 'activate', '--track-id', id);
+    writeFileSync(path.join(second, 'second-notes.txt'), 'second\n');
+    writeFileSync(path.join(process.env.E2E_WORKSPACE!, 'first-notes.txt'), 'first\n');
+    // The first folder gets an active track of its own (earlier files may have left none).
+    const first = cliIn(process.env.E2E_WORKSPACE!, 'create', '--name', 'First Folder Work', '--type', 'feature', '--goal', 'g').track_id;
+    cliIn(process.env.E2E_WORKSPACE!, 'activate', '--track-id', first, '--force');
+    const file = path.join(workspaceDir, 'two-folders.code-workspace');
+    writeFileSync(file, JSON.stringify({ folders: [{ path: process.env.E2E_WORKSPACE }, { path: second }] }));
+    const url = new URL(process.env.E2E_URL!);
+    url.search = `?workspace=${encodeURIComponent(file)}`;
+    session = await openWorkbench(url.toString());
+  });
+  after(async () => {
+    await session?.browser.close();
+    rmSync(second, { recursive: true, force: true });
+    rmSync(workspaceDir, { recursive: true, force: true });
+  });
+  afterEach(async function () {
+    const state = this.currentTest?.state === 'failed' ? 'FAILED-' : '';
+    await screenshot(session.page, `${state}${this.currentTest?.title ?? 'test'}`).catch(() => undefined);
+  });
+
+  async function openFile(name: string): Promise<void> {
+    const { page } = session;
+    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } }).catch(() => undefined);
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(name);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    await page.locator('.tab', { hasText: name }).waitFor();
+  }
+
+  it("shows the focused editor's folder's active track; the tooltip lists both folders", async () => {
+    const { page } = session;
+    await page.locator('.activitybar [aria-label^="Tracks"]').first().click();
+    await openFile('second-notes.txt');
+    const item = statusItem(page, 'Second Folder Work · P1 · 0%');
+    await item.waitFor({ timeout: 30_000 });
+    await openFile('first-notes.txt');
+    await statusItem(page, 'First Folder Work').waitFor({ timeout: 15_000 });
+    await page.locator('.tab', { hasText: 'second-notes.txt' }).click();
+    await item.waitFor({ timeout: 15_000 });
+    await item.hover();
+    const tooltip = page.locator('.monaco-hover, .workbench-hover', { hasText: 'Active tracks' }).first();
+    await tooltip.waitFor({ timeout: 10_000 });
+    const text = await tooltip.innerText();
+    assert.match(text, /First Folder Work/);
+    assert.match(text, /Second Folder Work/);
+    assert.ok(text.includes(path.basename(second)), text);
+    await screenshot(page, 'multi-root-status-bar');
+  });
+});
