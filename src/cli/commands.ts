@@ -4,7 +4,8 @@ import { viewTrack } from '../core/queries';
 import { formatDetectReport } from '../core/recovery';
 import { PRIORITIES, RUN_STATUSES, TRACK_STATUSES, TRACK_TYPES, type Priority, type RunStatus, type TrackStatus, type TrackType } from '../core/schemas';
 import type { TrackStore } from '../core/store';
-import type { CommandSpec, OptionSpec, Values } from './spec';
+import type { CheckoutReport } from '../core/track-checkout';
+import type { CommandResult, CommandSpec, OptionSpec, Values } from './spec';
 
 const trackId: OptionSpec = { type: 'string', required: true, value: 'ID', description: 'The track id (see `track list`)' };
 const runId: OptionSpec = { type: 'string', required: true, value: 'ID', description: 'The workflow run id (see `track run list`)' };
@@ -44,6 +45,23 @@ function oneOf<T extends string>(values: Values, name: string, allowed: readonly
   return raw as T | undefined;
 }
 
+const CHECKOUT_OPTIONS: Record<string, OptionSpec> = {
+  checkout: { type: 'boolean', description: "Switch the repository to the track's branch (created from HEAD if missing); refused with E_DIRTY_WORKTREE if local changes would be overwritten" },
+  stash: { type: 'boolean', description: 'Stash local changes first, under a message naming the track they belong to' },
+  'pop-stash': { type: 'boolean', description: 'Pop the stash saved when this track was left' },
+};
+
+function checkoutOptions(values: Values) {
+  return { checkout: Boolean(values.checkout), stash: Boolean(values.stash), popStash: Boolean(values['pop-stash']) };
+}
+
+function withGit(json: object, git: CheckoutReport | null): CommandResult {
+  const warnings = git?.stash_available
+    ? [`A stash saved when this track was left is waiting: ${git.stash_available.ref} "${git.stash_available.message}". Pop it with \`git stash pop ${git.stash_available.ref}\` (or resume with --pop-stash).`]
+    : [];
+  return { json: git ? { ...json, git } : json, warnings };
+}
+
 /** Transitions that print the track afterwards and take only --track-id (and maybe --reason). */
 function simpleTransition(
   name: 'ready' | 'archive' | 'reopen' | 'fail' | 'cancel',
@@ -74,6 +92,9 @@ export const COMMANDS: CommandSpec[] = [
       description: { type: 'string', value: 'TEXT', description: 'Longer description' },
       tag: { type: 'string', multiple: true, value: 'TAG', description: 'A tag (repeatable)' },
       ready: { type: 'boolean', description: 'Create it ready to activate rather than draft' },
+      branch: { type: 'string', value: 'NAME', description: 'The git branch of its work' },
+      'new-branch': { type: 'boolean', description: 'Name its branch from the template (default {type}/{slug}; TRACK_BRANCH_TEMPLATE or --branch-template)' },
+      'branch-template': { type: 'string', value: 'TEMPLATE', description: 'Template for --new-branch: {type}, {slug}, {id}, {date}' },
     },
     details: 'Example:\n  track create --name "OAuth Authentication" --type feature --goal "Add OAuth 2.0 login" --priority P1',
     run: async (store, values) => ({
@@ -88,6 +109,9 @@ export const COMMANDS: CommandSpec[] = [
           tags: list(values, 'tag'),
           ready: Boolean(values.ready),
           createdBy: 'cli',
+          branch: str(values, 'branch'),
+          newBranch: values['new-branch'] ? true : undefined,
+          branchTemplate: str(values, 'branch-template') ?? (process.env.TRACK_BRANCH_TEMPLATE || undefined),
         }),
       ),
     }),
@@ -99,8 +123,12 @@ export const COMMANDS: CommandSpec[] = [
     options: {
       'track-id': trackId,
       force: { type: 'boolean', description: 'Pause the active track (with a checkpoint) instead of failing' },
+      ...CHECKOUT_OPTIONS,
     },
-    run: async (store, values) => ({ json: viewTrack(await store.activateTrack(str(values, 'track-id')!, { force: Boolean(values.force) })) }),
+    run: async (store, values) => {
+      const { result, git } = await store.activateWithCheckout(str(values, 'track-id')!, { force: Boolean(values.force), ...checkoutOptions(values) });
+      return withGit(viewTrack(result), git);
+    },
   },
   {
     name: 'pause',
@@ -114,17 +142,24 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'resume',
     summary: 'Resume a paused track, optionally restoring one of its checkpoints',
-    options: { 'track-id': trackId, checkpoint: { type: 'string', value: 'ID', description: 'Restore this checkpoint first (the current state is checkpointed before)' } },
+    options: {
+      'track-id': trackId,
+      checkpoint: { type: 'string', value: 'ID', description: 'Restore this checkpoint first (the current state is checkpointed before)' },
+      ...CHECKOUT_OPTIONS,
+    },
     run: async (store, values) => {
-      const result = await store.resumeTrack(str(values, 'track-id')!, { checkpointId: str(values, 'checkpoint') });
-      return { json: { ...viewTrack(result.track), checkpoint_restored: result.checkpoint_restored, checkpoint_saved: result.checkpoint_saved } };
+      const { result, git } = await store.resumeWithCheckout(str(values, 'track-id')!, { checkpointId: str(values, 'checkpoint'), ...checkoutOptions(values) });
+      return withGit({ ...viewTrack(result.track), checkpoint_restored: result.checkpoint_restored, checkpoint_saved: result.checkpoint_saved }, git);
     },
   },
   {
     name: 'switch',
     summary: 'Pause the active track (with a checkpoint) and activate another, atomically',
-    options: { to: { type: 'string', required: true, value: 'ID', description: 'The track to activate' } },
-    run: async (store, values) => ({ json: await store.switchTrack(str(values, 'to')!) }),
+    options: { to: { type: 'string', required: true, value: 'ID', description: 'The track to activate' }, ...CHECKOUT_OPTIONS },
+    run: async (store, values) => {
+      const { result, git } = await store.switchWithCheckout(str(values, 'to')!, checkoutOptions(values));
+      return withGit(result, git);
+    },
   },
   {
     name: 'complete',
@@ -259,10 +294,27 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'checkpoint restore',
     summary: 'Restore a checkpoint into an active or paused track (the current state is checkpointed first)',
-    options: { 'track-id': trackId, checkpoint: { type: 'string', required: true, value: 'ID', description: 'The checkpoint to restore' } },
+    options: {
+      'track-id': trackId,
+      checkpoint: { type: 'string', required: true, value: 'ID', description: 'The checkpoint to restore' },
+      checkout: { type: 'boolean', description: "Also check out the checkpoint's branch (never a detached reset)" },
+    },
+    details: "The output's `checkpoint_git` shows the branch and commit the checkpoint was taken at; git is left alone unless --checkout is given.",
     run: async (store, values) => {
-      const result = await store.restoreCheckpoint(str(values, 'track-id')!, str(values, 'checkpoint')!);
-      return { json: { ...viewTrack(result.track), checkpoint_restored: result.checkpoint_restored, checkpoint_saved: result.checkpoint_saved } };
+      const trackIdValue = str(values, 'track-id')!;
+      const checkpointId = str(values, 'checkpoint')!;
+      const result = await store.restoreCheckpoint(trackIdValue, checkpointId);
+      const checkpointGit = result.checkpoint_git;
+      const warnings: string[] = [];
+      let checkedOut: unknown = null;
+      if (values.checkout && checkpointGit?.branch) checkedOut = await store.checkoutCheckpointBranch(checkpointGit.branch, checkpointGit.head);
+      else if (checkpointGit?.branch && checkpointGit.branch !== result.current_git?.branch) {
+        warnings.push(`The checkpoint was taken on branch ${checkpointGit.branch} (commit ${checkpointGit.head ?? 'unknown'}); the repository is on ${result.current_git?.branch ?? 'a detached HEAD'}. Add --checkout to switch to ${checkpointGit.branch}.`);
+      }
+      return {
+        json: { ...viewTrack(result.track), checkpoint_restored: result.checkpoint_restored, checkpoint_saved: result.checkpoint_saved, checkpoint_git: checkpointGit, checkout: checkedOut },
+        warnings,
+      };
     },
   },
   {

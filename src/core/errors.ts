@@ -18,6 +18,8 @@ export const ERROR_EXIT_CODES = {
   E_CHECKPOINT_NOT_FOUND: 13,
   E_IO: 14,
   E_STORE_UNHEALTHY: 15,
+  E_DIRTY_WORKTREE: 16,
+  E_GIT: 17,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_EXIT_CODES;

@@ -7,6 +7,7 @@ import * as queries from './queries';
 import * as recovery from './recovery';
 import * as runs from './runs';
 import * as snapshots from './snapshots';
+import * as trackCheckout from './track-checkout';
 import * as trackContext from './track-context';
 
 /**
@@ -28,16 +29,22 @@ export class TrackStore {
   createTrack(input: lifecycle.CreateTrackInput) { return lifecycle.createTrack(this.ctx, input); }
   markReady(trackId: string) { return lifecycle.transitionTrack(this.ctx, trackId, 'ready'); }
   activateTrack(trackId: string, options?: lifecycle.ActivateOptions) { return lifecycle.activateTrack(this.ctx, trackId, options); }
-  suspendTrack(trackId: string, reason: string) { return lifecycle.suspendTrack(this.ctx, trackId, reason); }
-  pauseTrack(trackId: string, reason: string) { return lifecycle.suspendTrack(this.ctx, trackId, reason); }
+  suspendTrack(trackId: string, reason: string, leave?: lifecycle.LeaveOptions) { return lifecycle.suspendTrack(this.ctx, trackId, reason, leave); }
+  pauseTrack(trackId: string, reason: string, leave?: lifecycle.LeaveOptions) { return lifecycle.suspendTrack(this.ctx, trackId, reason, leave); }
   resumeTrack(trackId: string, options?: lifecycle.ResumeOptions) { return lifecycle.resumeTrack(this.ctx, trackId, options); }
-  switchTrack(toTrackId: string) { return lifecycle.switchTrack(this.ctx, toTrackId); }
+  switchTrack(toTrackId: string, options?: lifecycle.SwitchOptions) { return lifecycle.switchTrack(this.ctx, toTrackId, options); }
   completeTrack(trackId: string, details?: lifecycle.CompleteDetails) { return lifecycle.completeTrack(this.ctx, trackId, details); }
   failTrack(trackId: string, reason: string) { return lifecycle.transitionTrack(this.ctx, trackId, 'fail', reason); }
   cancelTrack(trackId: string, reason: string) { return lifecycle.transitionTrack(this.ctx, trackId, 'cancel', reason); }
   archiveTrack(trackId: string) { return lifecycle.transitionTrack(this.ctx, trackId, 'archive'); }
   reopenTrack(trackId: string) { return lifecycle.transitionTrack(this.ctx, trackId, 'reopen'); }
   updateTrack(trackId: string, field: string, value: unknown) { return updateTrack(this.ctx, trackId, field, value); }
+
+  // Working context (issue 13): the repository's branch, saved editors, time, merges
+  activateWithCheckout(trackId: string, options?: lifecycle.ActivateOptions & trackCheckout.CheckoutOptions) { return trackCheckout.activateWithCheckout(this.ctx, trackId, options); }
+  resumeWithCheckout(trackId: string, options?: lifecycle.ResumeOptions & trackCheckout.CheckoutOptions) { return trackCheckout.resumeWithCheckout(this.ctx, trackId, options); }
+  switchWithCheckout(toTrackId: string, options?: lifecycle.SwitchOptions & trackCheckout.CheckoutOptions) { return trackCheckout.switchWithCheckout(this.ctx, toTrackId, options); }
+  checkoutCheckpointBranch(branch: string, head: string | null) { return trackCheckout.checkoutCheckpointBranch(this.ctx, branch, head); }
 
   // Registry queries
   listTracks(filter?: queries.TrackFilter) { return queries.listTracks(this.ctx, filter); }
