@@ -4,6 +4,7 @@ import { viewTrack } from '../core/queries';
 import { formatDetectReport } from '../core/recovery';
 import { PRIORITIES, RUN_STATUSES, TRACK_STATUSES, TRACK_TYPES, type Priority, type RunStatus, type TrackStatus, type TrackType } from '../core/schemas';
 import type { TrackStore } from '../core/store';
+import { CONTEXT_COMMANDS } from './context-commands';
 import type { CheckoutReport } from '../core/track-checkout';
 import type { CommandResult, CommandSpec, OptionSpec, Values } from './spec';
 
@@ -428,4 +429,5 @@ export const COMMANDS: CommandSpec[] = [
       return { json: report, exitCode: report.healthy ? 0 : 15 };
     },
   },
+  ...CONTEXT_COMMANDS,
 ];

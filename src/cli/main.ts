@@ -88,6 +88,14 @@ function parseCommandArgs(command: CommandSpec, args: string[]): Values {
   } catch (error) {
     throw new TrackError('E_USAGE', `${(error as Error).message.replace(/\. To specify a positional.*$/s, '')}. Run \`track ${command.name} --help\`.`);
   }
+  if (command.positionals) {
+    const names = command.positionals;
+    if (!parsed.values.help && (parsed.positionals.length < names.length - 1 || parsed.positionals.length > names.length)) {
+      throw new TrackError('E_USAGE', `\`track ${command.name}\` takes ${names.map((n) => n.toUpperCase()).join(' ')}. Run \`track ${command.name} --help\`.`);
+    }
+    names.forEach((name, index) => { parsed.values[name] = parsed.positionals[index]; });
+    return parsed.values;
+  }
   if (parsed.positionals.length > 0) {
     throw new TrackError('E_USAGE', `Unexpected argument "${parsed.positionals[0]}" for \`track ${command.name}\`; options are given as --name value. Run \`track ${command.name} --help\`.`);
   }

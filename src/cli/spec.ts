@@ -28,6 +28,8 @@ export interface CommandSpec {
   options: Record<string, OptionSpec>;
   /** Extra help text: examples, notes. */
   details?: string;
+  /** Names of positional arguments (git's merge driver passes files positionally); all required but the last. */
+  positionals?: string[];
   /** When true, the human text is the default output and --json switches to JSON. */
   textByDefault?: boolean;
   run(store: TrackStore, values: Values): Promise<CommandResult>;

@@ -6,13 +6,15 @@ import { readContextFiles } from './context-files';
 import { isTrackError } from './errors';
 import { serialize, TEMP_FILE_PATTERN } from './files';
 import { commitFiles, rollForwardJournal } from './journal';
-import { inspectLock, withStoreLock } from './lock';
+import { compareText } from './ids';
+import { applyTransition } from './lifecycle';
+import { inspectLock, withStoreLock, type HeldLock } from './lock';
 import { forgetCachedIndex } from './reads';
 import {
-  listTrackFolders, problemFrom, readRegistry, rebuildRegistry, type Problem,
+  listTrackFolders, problemFrom, readRegistry, readTrackFile, rebuildRegistry, type Problem,
 } from './registry';
 import { readRunSnapshots } from './runs';
-import type { Registry } from './schemas';
+import type { Registry, Track } from './schemas';
 
 export interface DoctorProblem {
   code: string;
@@ -76,7 +78,13 @@ async function diagnose(ctx: StoreContext, tempGraceMs: number): Promise<Omit<Do
   }
   const active = Object.entries(rebuilt.registry.tracks).filter(([, entry]) => entry.status === 'active').map(([id]) => id);
   if (active.length > 1) {
-    add('MULTIPLE_ACTIVE', paths.tracksDir, `${active.length} tracks are active (${active.join(', ')}); only one may be. Pause all but one with \`track pause --track-id ID --reason …\`.`, false);
+    add('MULTIPLE_ACTIVE', paths.tracksDir, `${active.length} tracks are active (${active.join(', ')}); only one may be. \`track doctor --repair\` keeps the one activated last and pauses the others (or pause them yourself with \`track pause --track-id ID --reason …\`).`, true);
+  }
+  for (const trackId of Object.keys(rebuilt.registry.tracks)) {
+    const track = await readTrackFile(paths, trackId).catch(() => null);
+    for (const conflict of track?.merge_conflicts ?? []) {
+      add('MERGE_CONFLICT', paths.trackFile(trackId), `A git merge changed "${conflict.field}" on both sides: kept ${JSON.stringify(conflict.kept)}, set aside ${JSON.stringify(conflict.discarded)} (${conflict.at}). Change it with \`track update\` if needed; the note stays in merge_conflicts until removed.`, false, 'warning');
+    }
   }
 
   const folders = await listTrackFolders(paths);
@@ -149,6 +157,7 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
         repaired.push(`Removed the empty folder ${paths.display(paths.trackDir(trackId))}.`);
       }
     }
+    repaired.push(...(await pauseAllButLastActivated(ctx, lock)));
     const rebuilt = await rebuildRegistry(paths, ctx.now().toISOString());
     let current: Registry | null = null;
     try {
@@ -165,6 +174,28 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
     }
   });
   return repaired;
+}
+
+/** After a git merge two tracks can be active: the one activated last stays, the others pause. */
+async function pauseAllButLastActivated(ctx: StoreContext, lock: HeldLock): Promise<string[]> {
+  const { paths } = ctx;
+  const active: Track[] = [];
+  for (const trackId of await listTrackFolders(paths)) {
+    const track = await readTrackFile(paths, trackId).catch(() => null);
+    if (track?.status === 'active') active.push(track);
+  }
+  if (active.length < 2) return [];
+  const activatedAt = (track: Track) => track.last_activated_at ?? track.updated_at;
+  active.sort((a, b) => compareText(activatedAt(b), activatedAt(a)) || compareText(a.track_id, b.track_id));
+  const [kept, ...others] = active;
+  const now = ctx.now().toISOString();
+  const files = new Map<string, string>();
+  for (const track of others) {
+    const reason = `Paused by doctor --repair: ${kept.track_id} was activated later (two tracks were active, e.g. after a git merge)`;
+    files.set(paths.trackFile(track.track_id), serialize(applyTransition(track, 'pause', now, reason)));
+  }
+  await commitFiles(paths, lock, files);
+  return others.map((track) => `Paused ${track.track_id}: ${kept.track_id} was activated later and stays active.`);
 }
 
 async function findLeftovers(dir: string, graceMs: number): Promise<string[]> {
