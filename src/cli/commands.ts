@@ -4,6 +4,7 @@ import { viewTrack } from '../core/queries';
 import { formatDetectReport } from '../core/recovery';
 import { PRIORITIES, RUN_STATUSES, TRACK_STATUSES, TRACK_TYPES, type Priority, type RunStatus, type TrackStatus, type TrackType } from '../core/schemas';
 import type { TrackStore } from '../core/store';
+import { parseSince } from '../core/time';
 import { CONTEXT_COMMANDS } from './context-commands';
 import type { CheckoutReport } from '../core/track-checkout';
 import type { CommandResult, CommandSpec, OptionSpec, Values } from './spec';
@@ -227,6 +228,7 @@ export const COMMANDS: CommandSpec[] = [
           checkpoints: details.checkpoints.map((entry) => ({ ...entry, file: store.paths.display(entry.file) })),
           runs: details.runs,
           artifacts: details.artifacts.map((artifact) => ({ ...artifact, path: store.paths.display(artifact.path) })),
+          time: await store.trackTime(details.track),
         },
         warnings: details.problems.map((problem) => problem.message),
       };
@@ -234,9 +236,13 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'stats',
-    summary: 'Print registry statistics',
-    options: {},
-    run: async (store) => ({ json: await store.getStats() }),
+    summary: 'Print registry statistics; --since adds time worked per track and per type',
+    options: { since: { type: 'string', value: 'PERIOD', description: 'Time worked since: 7d, 24h, 90m, 2w or a date (counts only while heartbeats were seen)' } },
+    run: async (store, values) => {
+      const stats = await store.getStats();
+      const since = str(values, 'since');
+      return { json: since === undefined ? stats : { ...stats, time: await store.timeReport({ since: parseSince(since, store.ctx.now()) }) } };
+    },
   },
   {
     name: 'update',

@@ -73,4 +73,11 @@ export const CONTEXT_COMMANDS: CommandSpec[] = [
     },
     textByDefault: true,
   },
+  {
+    name: 'heartbeat',
+    summary: 'Record that the active track (or --track-id) is being worked on; time counts only near heartbeats',
+    options: { 'track-id': { type: 'string', value: 'ID', description: 'The track (default: the active one)' } },
+    details: 'Every CLI call, run step and status change already counts as one; agents and scripts may call this in long silent stretches.',
+    run: async (store, values) => ({ json: await store.recordHeartbeat(str(values, 'track-id')) }),
+  },
 ];

@@ -15,6 +15,9 @@ export interface CliIo {
   cwd: string;
 }
 
+/** A CLI call is someone at work on the active track, except these (git, repair, the beat itself). */
+const NO_HEARTBEAT = new Set(['merge-file', 'init', 'doctor', 'heartbeat', 'recover detect']);
+
 /** Finds the command named by the first one or two words of argv. */
 function findCommand(argv: string[]): { command?: CommandSpec; group?: string; rest: string[] } {
   const [first, second] = argv;
@@ -63,6 +66,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       lockTimeoutMs: lockTimeout(io.env),
     });
     const result = await command.run(store, values);
+    if (!NO_HEARTBEAT.has(command.name)) await store.recordHeartbeat().catch(() => undefined);
     printResult(command, result, Boolean(values.json), io);
     return result.exitCode ?? 0;
   } catch (error) {

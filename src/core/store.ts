@@ -7,6 +7,9 @@ import * as queries from './queries';
 import * as recovery from './recovery';
 import * as runs from './runs';
 import * as snapshots from './snapshots';
+import * as gitSetup from './git-setup';
+import type { Track } from './schemas';
+import * as time from './time';
 import * as trackCheckout from './track-checkout';
 import * as trackContext from './track-context';
 
@@ -44,6 +47,10 @@ export class TrackStore {
   activateWithCheckout(trackId: string, options?: lifecycle.ActivateOptions & trackCheckout.CheckoutOptions) { return trackCheckout.activateWithCheckout(this.ctx, trackId, options); }
   resumeWithCheckout(trackId: string, options?: lifecycle.ResumeOptions & trackCheckout.CheckoutOptions) { return trackCheckout.resumeWithCheckout(this.ctx, trackId, options); }
   switchWithCheckout(toTrackId: string, options?: lifecycle.SwitchOptions & trackCheckout.CheckoutOptions) { return trackCheckout.switchWithCheckout(this.ctx, toTrackId, options); }
+  recordHeartbeat(trackId?: string) { return time.recordHeartbeat(this.ctx, trackId); }
+  timeReport(options?: { since?: string; staleMs?: number }) { return time.timeReport(this.ctx, options); }
+  trackTime(track: Track, staleMs?: number) { return time.trackTime(this.ctx, track, staleMs); }
+  setUpGitMerge(options: { driverCommand: string; dryRun?: boolean }) { return gitSetup.setUpGitMerge(this.ctx, options); }
   checkoutCheckpointBranch(branch: string, head: string | null) { return trackCheckout.checkoutCheckpointBranch(this.ctx, branch, head); }
 
   // Registry queries
