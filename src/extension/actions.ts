@@ -1,12 +1,13 @@
 import * as vscode from 'vscode';
 import { toTrackError, type TrackError } from '../core/errors';
 import type { TrackSummary } from '../core/queries';
-import { PRIORITIES, type Priority, type TrackStatus } from '../core/schemas';
+import { PRIORITIES, type EditorGroup, type Priority, type TrackStatus } from '../core/schemas';
 import type { TrackStore } from '../core/store';
 import { STATUS_LABEL, STATUS_ORDER } from './presentation';
 import type { PickItem, Prompter } from './prompter';
 import type { StoreService } from './storeService';
 import type { TreeNode } from './tracksTree';
+import type { WorkingContext } from './workingContext';
 
 export interface TrackRef {
   folder: vscode.WorkspaceFolder;
@@ -25,6 +26,19 @@ export class TrackActions {
     /** Called after every change the extension makes, so views refresh at once. */
     private readonly changed: (folder: vscode.WorkspaceFolder) => void,
   ) {}
+
+  /** Branch checkout and editors around track changes (workingContext.ts); set by activate(). */
+  workingContext?: WorkingContext;
+
+  /** Runs a change that arrives on `trackId`, with its branch and editors around it. */
+  private async arrive<T>(folder: vscode.WorkspaceFolder, trackId: string, title: string, change: (store: TrackStore, editors?: EditorGroup[]) => Promise<T>): Promise<T | undefined> {
+    const context = this.workingContext;
+    const arrival = context ? await context.beforeArrive(folder, trackId) : undefined;
+    if (arrival && !arrival.proceed) return undefined;
+    const result = await this.run(title, folder, (store) => change(store, arrival?.editors));
+    if (result !== undefined && context && arrival) await context.afterArrive(folder, trackId, arrival);
+    return result;
+  }
 
   // ----------------------------------------------------------------------------------------------
   // Finding the track a command applies to.
@@ -150,7 +164,7 @@ export class TrackActions {
 
   async activate(arg?: unknown) {
     const ref = await this.resolve(arg, 'Activate which track?', ['draft', 'ready']);
-    if (ref) await this.run(`Activate "${ref.track.name}"`, ref.folder, (store) => store.activateTrack(ref.track.track_id));
+    if (ref) await this.arrive(ref.folder, ref.track.track_id, `Activate "${ref.track.name}"`, (store) => store.activateTrack(ref.track.track_id));
   }
 
   async pause(arg?: unknown) {
@@ -163,12 +177,13 @@ export class TrackActions {
       validateInput: (value) => (value.trim() ? undefined : 'A reason helps whoever resumes it'),
     });
     if (reason === undefined) return;
-    await this.run(`Pause "${ref.track.name}"`, ref.folder, (store) => store.suspendTrack(ref.track.track_id, reason));
+    const editors = this.workingContext?.captureEditors(ref.folder);
+    await this.run(`Pause "${ref.track.name}"`, ref.folder, (store) => store.suspendTrack(ref.track.track_id, reason, { editors }));
   }
 
   async resume(arg?: unknown) {
     const ref = await this.resolve(arg, 'Resume which track?', ['paused']);
-    if (ref) await this.run(`Resume "${ref.track.name}"`, ref.folder, (store) => store.resumeTrack(ref.track.track_id));
+    if (ref) await this.arrive(ref.folder, ref.track.track_id, `Resume "${ref.track.name}"`, (store) => store.resumeTrack(ref.track.track_id));
   }
 
   async switchTrack(arg?: unknown) {
@@ -177,7 +192,7 @@ export class TrackActions {
   }
 
   async switchTo(folder: vscode.WorkspaceFolder, trackId: string, name = trackId) {
-    return this.run(`Switch to "${name}"`, folder, (store) => store.switchTrack(trackId));
+    return this.arrive(folder, trackId, `Switch to "${name}"`, (store, editors) => store.switchTrack(trackId, { editors }));
   }
 
   async complete(arg?: unknown) {

@@ -8,7 +8,9 @@ import { RecoveryMonitor } from './recoveryMonitor';
 import { ActiveTrackStatusBar } from './statusBar';
 import { StoreService } from './storeService';
 import { StoreWatcher } from './storeWatcher';
+import { registerContextCommands } from './contextCommands';
 import { TracksTreeProvider, type TrackFilter } from './tracksTree';
+import { WorkingContext } from './workingContext';
 
 /** What activate() returns: the integration tests look inside the running extension through it. */
 export interface TrackManagerApi {
@@ -17,6 +19,7 @@ export interface TrackManagerApi {
   statusBar: ActiveTrackStatusBar;
   recovery: RecoveryMonitor;
   actions: TrackActions;
+  workingContext: WorkingContext;
   /** Fired after the views were refreshed because the store changed on disk. */
   onDidRefresh: vscode.Event<vscode.WorkspaceFolder | undefined>;
   /** How long activate() itself took (ms): it only wires objects; the store is read afterwards. */
@@ -42,10 +45,13 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   const refresh = async (folder?: vscode.WorkspaceFolder) => {
     tree.refresh(folder);
     await statusBar.refresh();
+    await workingContext.refresh();
     refreshed.fire(folder);
     void recovery.check();
   };
   const actions = new TrackActions(stores, log, ui, (folder) => void refresh(folder));
+  const workingContext = new WorkingContext(stores, ui, log);
+  actions.workingContext = workingContext;
   recovery = new RecoveryMonitor(stores, actions, ui, log);
   const setFilter = (filter: TrackFilter) => {
     tree.setFilter(filter);
@@ -64,6 +70,8 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
       view.badge = items.length > 0 ? { value: items.length, tooltip: `${items.length} interrupted session(s)` } : undefined;
     }),
     ...registerCommands({ actions, recovery, stores, tree, log, ui, refresh: () => refresh(), setFilter }),
+    workingContext,
+    ...registerContextCommands(stores, workingContext),
   );
   setFilter(defaultFilter());
   // The watchers and the first reads start after activation returns: activate() only wires objects.
@@ -76,7 +84,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   log.info(`Track Manager activated in ${activationMs.toFixed(1)} ms for ${stores.folders().map((f) => f.name).join(', ') || 'no folder'}`);
 
   return {
-    tree, view: view as vscode.TreeView<unknown>, statusBar, recovery, actions, activationMs,
+    tree, view: view as vscode.TreeView<unknown>, statusBar, recovery, actions, workingContext, activationMs,
     onDidRefresh: refreshed.event,
     setPrompter: (next) => { prompter = next; },
     refresh: () => refresh(),
