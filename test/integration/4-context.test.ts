@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
 import { gitApi, repositoryFor } from '../../src/extension/gitApi';
 import { vscodePrompter } from '../../src/extension/prompter';
-import { activateExtension, cli, folders, ScriptedPrompter, waitFor } from './helpers';
+import { activateExtension, cli, folders, ScriptedPrompter, trackNode, waitFor } from './helpers';
 
 /** Tabs of text files in the workspace, by group column: { 1: ['a.txt'], 2: ['c.txt'] }. */
 function openTabs(root: string): Record<number, string[]> {
@@ -115,5 +115,8 @@ describe('a track carries its working context (branch, editors, time)', function
     assert.equal(document.languageId, 'markdown');
     assert.match(document.getText(), /^# Time per track — last 7 days/);
     assert.match(document.getText(), /\| Editors Alpha \| feature \|/);
+    const rows = await api.tree.getChildren(await trackNode(api, 'Editors Alpha'));
+    const time = rows.find((row) => row.kind === 'detail' && row.key === 'time');
+    assert.ok(time && time.kind === 'detail' && /^Time: \d+ min$/.test(time.label), 'a Time row under the track');
   });
 });

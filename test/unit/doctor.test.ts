@@ -81,15 +81,23 @@ describe('doctor', function () {
     assert.match(result.stderr, /outside the store/);
   });
 
-  it('reports two active tracks (hand-edited files) without guessing which to pause', () => {
+  it('reports two active tracks (e.g. after a git merge); --repair keeps the one activated last and pauses the other with a reason', () => {
     const file = ws.trackFile(b);
-    ws.writeJson(file, { ...ws.readJson(file), status: 'active' });
-    const report = ws.cli(['doctor', '--repair']).json;
+    const later = new Date(Date.parse(ws.readJson(ws.trackFile(a)).last_activated_at) + 60_000).toISOString();
+    ws.writeJson(file, { ...ws.readJson(file), status: 'active', last_activated_at: later, status_history: [...ws.readJson(file).status_history, { from: 'draft', to: 'active', at: later }] });
+    const report = ws.cli(['doctor']).json;
     const multiple = report.problems.find((p: any) => p.code === 'MULTIPLE_ACTIVE');
     assert.ok(multiple);
-    assert.equal(multiple.repairable, false);
-    assert.match(multiple.message, /Pause all but one/);
-    assert.equal(ws.readJson(file).status, 'active', 'left as it was');
+    assert.equal(multiple.repairable, true);
+    assert.match(multiple.message, /keeps the one activated last/);
+    const repaired = ws.cli(['doctor', '--repair']).json;
+    assert.ok(repaired.repaired.some((line: string) => line.startsWith(`Paused ${a}`)), JSON.stringify(repaired.repaired));
+    assert.equal(ws.readJson(file).status, 'active', 'the one activated last stays active');
+    const paused = ws.readJson(ws.trackFile(a));
+    assert.equal(paused.status, 'paused');
+    assert.match(paused.status_history.at(-1).reason, new RegExp(`${b} was activated later`));
+    assert.equal(ws.ok(['get-active']).track_id, b);
+    assert.equal(repaired.healthy, true);
   });
 
   it('removes an empty track folder left by an interrupted create, keeps one holding data', () => {
