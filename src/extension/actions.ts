@@ -279,7 +279,8 @@ export class TrackActions {
     if (track?.status === 'paused') {
       await this.run(`Restore ${snapshotId} and resume`, folder, (store) => store.resumeTrack(trackId, { checkpointId: snapshotId }));
     } else {
-      await this.run(`Restore ${snapshotId}`, folder, (store) => store.restoreCheckpoint(trackId, snapshotId));
+      const restored = await this.run(`Restore ${snapshotId}`, folder, (store) => store.restoreCheckpoint(trackId, snapshotId));
+      if (restored) await this.workingContext?.offerCheckpointBranch(folder, restored);
     }
   }
 

@@ -90,6 +90,8 @@ export class WorkingContext implements vscode.Disposable {
     const saved = target?.editors ?? [];
     const leavingEditors = arrival.editors ?? [];
     if (saved.length === 0 && leavingEditors.length === 0) return;
+    // Asking only makes sense when there is something to reopen: a first visit stays quiet.
+    if (mode === 'ask' && saved.length === 0) return;
     if (mode === 'ask') {
       const count = saved.reduce((sum, group) => sum + group.files.length, 0);
       const answer = await this.ui().message('info', `Reopen the ${count} editor(s) of "${target?.name ?? trackId}"${arrival.leaving ? ` and close the unchanged ones of "${arrival.leaving.name}"` : ''}?`, 'Restore Editors', 'Not Now');
@@ -162,6 +164,25 @@ export class WorkingContext implements vscode.Disposable {
       return;
     }
     this.branchItem.hide();
+  }
+
+  /**
+   * After a checkpoint restore: the checkpoint remembers its branch and commit; when the repository
+   * is elsewhere, offer to check that branch out (never a detached reset of the user's work).
+   */
+  async offerCheckpointBranch(folder: vscode.WorkspaceFolder, restored: { checkpoint_git: { branch: string | null; head: string | null } | null; current_git: { branch: string | null } | null }): Promise<void> {
+    const branch = restored.checkpoint_git?.branch;
+    if (!branch || branch === restored.current_git?.branch) return;
+    const commit = restored.checkpoint_git?.head?.slice(0, 7) ?? 'unknown';
+    const answer = await this.ui().message('info', `This checkpoint was taken on branch ${branch} (commit ${commit}); the repository is on ${restored.current_git?.branch ?? 'a detached HEAD'}. Check out ${branch}?`, 'Check Out', 'Not Now');
+    if (answer !== 'Check Out') return;
+    const repository = await repositoryFor(folder);
+    const exists = repository ? await repository.getBranch(branch).then(() => true, () => false) : false;
+    if (!exists) {
+      await this.ui().message('warning', `Branch ${branch} no longer exists; it can be recreated at commit ${commit} from the Source Control view.`);
+      return;
+    }
+    await this.checkout(folder, branch, 'the checkpoint');
   }
 
   /** The status bar's click-to-fix. */

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
 import { vscodePrompter } from '../../src/extension/prompter';
-import { activateExtension, allNodes, cli, folders, ScriptedPrompter, trackNode } from './helpers';
+import { activateExtension, allNodes, cli, folders, ScriptedPrompter, trackNode, waitFor } from './helpers';
 
 const statusOf = (id: string) => cli(['show', '--track-id', id]).status;
 
@@ -35,8 +35,7 @@ describe('every command, with and without a selection', () => {
     const error = ui.messages.find((m) => m.kind === 'error')!;
     assert.match(error.text, /another track is active/);
     assert.deepEqual(error.buttons, ['Switch Instead', 'Show Log']);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(statusOf(node.track.track_id), 'active', 'the button switched');
+    await waitFor(() => statusOf(node.track.track_id) === 'active', 'the button to switch');
   });
 
   it('Pause from the palette asks which track (only active ones) and why', async () => {
