@@ -61,7 +61,13 @@ export function mergeDocuments(kind: MergeKind, base: Json | null, ours: Json, t
   let merged: Json;
   if (kind === 'track') merged = mergeTrack(base, ours, theirs, state);
   else if (kind === 'activity') merged = mergeActivity(ours, theirs);
-  else if (kind === 'checkpoint' || kind === 'run-snapshot') merged = mergeValue(base, ours, theirs, '', state);
+  else if ((kind === 'checkpoint' || kind === 'run-snapshot') && differentSnapshots(ours, theirs)) {
+    // Two clones numbered different checkpoints alike: a field-wise blend would be neither; keep
+    // the later one whole and say so (git shows the message; the other stays in its commit).
+    merged = createdAt(theirs) > createdAt(ours) ? theirs : ours;
+    const setAside = merged === theirs ? ours : theirs;
+    state.conflicts.push({ field: 'snapshot_id', kept: (merged as Record<string, Json>).snapshot_id, discarded: (setAside as Record<string, Json>).snapshot_id, at: now });
+  }
   else merged = mergeValue(base, ours, theirs, '', state);
   if (kind === 'decisions' || kind === 'assumptions') {
     // Entries have no updated_at: when both sides rewrote one entry, both versions are kept.
@@ -78,6 +84,14 @@ export function mergeDocuments(kind: MergeKind, base: Json | null, ours: Json, t
     }
   }
   return { merged, conflicts: state.conflicts, invalid };
+}
+
+function differentSnapshots(ours: Json, theirs: Json): boolean {
+  return isObject(ours) && isObject(theirs) && ours.snapshot_id !== theirs.snapshot_id;
+}
+
+function createdAt(value: Json): string {
+  return isObject(value) && typeof value.created_at === 'string' ? value.created_at : '';
 }
 
 function laterSide(ours: Json, theirs: Json): Side {

@@ -94,6 +94,16 @@ describe('three-way merge of store documents', () => {
     assert.match(result.invalid ?? '', /progress/);
   });
 
+  it('two different checkpoints under one file name: the later is kept whole, the other named as set aside', () => {
+    const checkpoint = (id: string, at: string) => ({ schema_version: 1, snapshot_id: id, type: 'checkpoint', created_at: at, track_id: 'track-x-1', trigger: { source: 'user', event: 'pause' }, state: { version: '1.0.0', track: track(), context: { decisions: [], assumptions: [] }, runs: [], project: { root_path: '/w', git: null } } });
+    const ours = checkpoint('snap-checkpoint-1-aaaaaa', '2026-01-02T00:00:00.000Z');
+    const theirs = checkpoint('snap-checkpoint-2-bbbbbb', '2026-01-03T00:00:00.000Z');
+    const result = mergeDocuments('checkpoint', null, ours, theirs, NOW);
+    assert.equal(result.invalid, null);
+    assert.deepEqual(result.merged, theirs);
+    assert.deepEqual(result.conflicts.map((c) => [c.kept, c.discarded]), [['snap-checkpoint-2-bbbbbb', 'snap-checkpoint-1-aaaaaa']]);
+  });
+
   it('joins activity intervals from both sides', () => {
     const base = { schema_version: 1, intervals: [] };
     const ours = { schema_version: 1, intervals: [{ start: '2026-01-01T10:00:00.000Z', end: '2026-01-01T11:00:00.000Z' }] };
