@@ -8,7 +8,10 @@ import { PRIORITIES, RUN_STATUSES, TRACK_STATUSES, TRACK_TYPES, type Priority, t
 import type { TrackStore } from '../core/store';
 import { initCommand } from './init';
 import { AGENT_COMMANDS } from './agent-commands';
-import type { CommandSpec, OptionSpec, Values } from './spec';
+import { parseSince } from '../core/time';
+import { CONTEXT_COMMANDS } from './context-commands';
+import type { CheckoutReport } from '../core/track-checkout';
+import type { CommandResult, CommandSpec, OptionSpec, Values } from './spec';
 
 const trackId: OptionSpec = { type: 'string', required: true, value: 'ID', description: 'The track id (see `track list`)' };
 const runId: OptionSpec = { type: 'string', required: true, value: 'ID', description: 'The workflow run id (see `track run list`)' };
@@ -58,6 +61,23 @@ function skippedWarnings(skipped: Array<{ run_id: string; problem: string }>): s
   return skipped.map((run) => `the checkpoint leaves out run ${run.run_id}: ${run.problem}`);
 }
 
+const CHECKOUT_OPTIONS: Record<string, OptionSpec> = {
+  checkout: { type: 'boolean', description: "Switch the repository to the track's branch (created from HEAD if missing); refused with E_DIRTY_WORKTREE if local changes would be overwritten" },
+  stash: { type: 'boolean', description: 'Stash local changes first, under a message naming the track they belong to' },
+  'pop-stash': { type: 'boolean', description: 'Pop the stash saved when this track was left' },
+};
+
+function checkoutOptions(values: Values) {
+  return { checkout: Boolean(values.checkout), stash: Boolean(values.stash), popStash: Boolean(values['pop-stash']) };
+}
+
+function withGit(json: object, git: CheckoutReport | null): CommandResult {
+  const warnings = git?.stash_available
+    ? [`A stash saved when this track was left is waiting: ${git.stash_available.ref} "${git.stash_available.message}". Pop it with \`git stash pop ${git.stash_available.ref}\` (or resume with --pop-stash).`]
+    : [];
+  return { json: git ? { ...json, git } : json, warnings };
+}
+
 /** Transitions that print the track afterwards and take only --track-id (and maybe --reason). */
 const runsOption: OptionSpec = {
   type: 'string',
@@ -97,6 +117,9 @@ export const COMMANDS: CommandSpec[] = [
       description: { type: 'string', value: 'TEXT', description: 'Longer description' },
       tag: { type: 'string', multiple: true, value: 'TAG', description: 'A tag (repeatable)' },
       ready: { type: 'boolean', description: 'Create it ready to activate rather than draft' },
+      branch: { type: 'string', value: 'NAME', description: 'The git branch of its work' },
+      'new-branch': { type: 'boolean', description: 'Name its branch from the template (default {type}/{slug}; TRACK_BRANCH_TEMPLATE or --branch-template)' },
+      'branch-template': { type: 'string', value: 'TEMPLATE', description: 'Template for --new-branch: {type}, {slug}, {id}, {date}' },
     },
     details: 'Example:\n  track create --name "OAuth Authentication" --type feature --goal "Add OAuth 2.0 login" --priority P1',
     run: async (store, values) => ({
@@ -111,6 +134,9 @@ export const COMMANDS: CommandSpec[] = [
           tags: list(values, 'tag'),
           ready: Boolean(values.ready),
           createdBy: 'cli',
+          branch: str(values, 'branch'),
+          newBranch: values['new-branch'] ? true : undefined,
+          branchTemplate: str(values, 'branch-template') ?? (process.env.TRACK_BRANCH_TEMPLATE || undefined),
         }),
       ),
     }),
@@ -122,8 +148,12 @@ export const COMMANDS: CommandSpec[] = [
     options: {
       'track-id': trackId,
       force: { type: 'boolean', description: 'Pause the active track (with a checkpoint) instead of failing' },
+      ...CHECKOUT_OPTIONS,
     },
-    run: async (store, values) => ({ json: viewTrack(await store.activateTrack(str(values, 'track-id')!, { force: Boolean(values.force) })) }),
+    run: async (store, values) => {
+      const { result, git } = await store.activateWithCheckout(str(values, 'track-id')!, { force: Boolean(values.force), ...checkoutOptions(values) });
+      return withGit(viewTrack(result), git);
+    },
   },
   {
     name: 'pause',
@@ -140,19 +170,24 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'resume',
     summary: 'Resume a paused track, optionally restoring one of its checkpoints',
-    options: { 'track-id': trackId, checkpoint: { type: 'string', value: 'ID', description: 'Restore this checkpoint first (the current state is checkpointed before)' } },
+    options: {
+      'track-id': trackId,
+      checkpoint: { type: 'string', value: 'ID', description: 'Restore this checkpoint first (the current state is checkpointed before)' },
+      ...CHECKOUT_OPTIONS,
+    },
     run: async (store, values) => {
-      const result = await store.resumeTrack(str(values, 'track-id')!, { checkpointId: str(values, 'checkpoint') });
-      return { json: { ...viewTrack(result.track), checkpoint_restored: result.checkpoint_restored, checkpoint_saved: result.checkpoint_saved } };
+      const { result, git } = await store.resumeWithCheckout(str(values, 'track-id')!, { checkpointId: str(values, 'checkpoint'), ...checkoutOptions(values) });
+      return withGit({ ...viewTrack(result.track), checkpoint_restored: result.checkpoint_restored, checkpoint_saved: result.checkpoint_saved }, git);
     },
   },
   {
     name: 'switch',
     summary: 'Pause the active track (with a checkpoint) and activate another, atomically',
-    options: { to: { type: 'string', required: true, value: 'ID', description: 'The track to activate' } },
+    options: { to: { type: 'string', required: true, value: 'ID', description: 'The track to activate' }, ...CHECKOUT_OPTIONS },
     run: async (store, values) => {
-      const result = await store.switchTrack(str(values, 'to')!);
-      return { json: result, warnings: skippedWarnings(result.skipped_runs ?? []) };
+      const { result, git } = await store.switchWithCheckout(str(values, 'to')!, checkoutOptions(values));
+      const shown = withGit(result, git);
+      return { ...shown, warnings: [...(shown.warnings ?? []), ...skippedWarnings(result.skipped_runs ?? [])] };
     },
   },
   {
@@ -222,6 +257,7 @@ export const COMMANDS: CommandSpec[] = [
           checkpoints: details.checkpoints.map((entry) => ({ ...entry, file: store.paths.display(entry.file) })),
           runs: details.runs,
           artifacts: details.artifacts.map((artifact) => ({ ...artifact, path: store.paths.display(artifact.path) })),
+          time: await store.trackTime(details.track),
         },
         warnings: details.problems.map((problem) => problem.message),
       };
@@ -229,9 +265,13 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'stats',
-    summary: 'Print registry statistics',
-    options: {},
-    run: async (store) => ({ json: await store.getStats() }),
+    summary: 'Print registry statistics; --since adds time worked per track and per type',
+    options: { since: { type: 'string', value: 'PERIOD', description: 'Time worked since: 7d, 24h, 90m, 2w or a date (counts only while heartbeats were seen)' } },
+    run: async (store, values) => {
+      const stats = await store.getStats();
+      const since = str(values, 'since');
+      return { json: since === undefined ? stats : { ...stats, time: await store.timeReport({ since: parseSince(since, store.ctx.now()) }) } };
+    },
   },
   {
     name: 'update',
@@ -293,10 +333,27 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'checkpoint restore',
     summary: 'Restore a checkpoint into an active or paused track (the current state is checkpointed first)',
-    options: { 'track-id': trackId, checkpoint: { type: 'string', required: true, value: 'ID', description: 'The checkpoint to restore' } },
+    options: {
+      'track-id': trackId,
+      checkpoint: { type: 'string', required: true, value: 'ID', description: 'The checkpoint to restore' },
+      checkout: { type: 'boolean', description: "Also check out the checkpoint's branch (never a detached reset)" },
+    },
+    details: "The output's `checkpoint_git` shows the branch and commit the checkpoint was taken at; git is left alone unless --checkout is given.",
     run: async (store, values) => {
-      const result = await store.restoreCheckpoint(str(values, 'track-id')!, str(values, 'checkpoint')!);
-      return { json: { ...viewTrack(result.track), checkpoint_restored: result.checkpoint_restored, checkpoint_saved: result.checkpoint_saved } };
+      const trackIdValue = str(values, 'track-id')!;
+      const checkpointId = str(values, 'checkpoint')!;
+      const result = await store.restoreCheckpoint(trackIdValue, checkpointId);
+      const checkpointGit = result.checkpoint_git;
+      const warnings: string[] = [];
+      let checkedOut: unknown = null;
+      if (values.checkout && checkpointGit?.branch) checkedOut = await store.checkoutCheckpointBranch(checkpointGit.branch, checkpointGit.head);
+      else if (checkpointGit?.branch && checkpointGit.branch !== result.current_git?.branch) {
+        warnings.push(`The checkpoint was taken on branch ${checkpointGit.branch} (commit ${checkpointGit.head ?? 'unknown'}); the repository is on ${result.current_git?.branch ?? 'a detached HEAD'}. Add --checkout to switch to ${checkpointGit.branch}.`);
+      }
+      return {
+        json: { ...viewTrack(result.track), checkpoint_restored: result.checkpoint_restored, checkpoint_saved: result.checkpoint_saved, checkpoint_git: checkpointGit, checkout: checkedOut },
+        warnings,
+      };
     },
   },
   {
@@ -418,4 +475,5 @@ export const COMMANDS: CommandSpec[] = [
     },
   },
   ...AGENT_COMMANDS,
+  ...CONTEXT_COMMANDS,
 ];

@@ -15,6 +15,9 @@ export interface CliIo {
   cwd: string;
 }
 
+/** A CLI call is someone at work on the active track, except these (git, repair, the beat itself). */
+const NO_HEARTBEAT = new Set(['merge-file', 'init', 'doctor', 'heartbeat', 'recover detect']);
+
 /** Finds the command named by the first one or two words of argv. */
 function findCommand(argv: string[]): { command?: CommandSpec; group?: string; rest: string[] } {
   const [first, second] = argv;
@@ -63,6 +66,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       lockTimeoutMs: lockTimeout(io.env),
     });
     const result = await command.run(store, values, { cwd: io.cwd, env: io.env });
+    if (!NO_HEARTBEAT.has(command.name)) await store.recordHeartbeat().catch(() => undefined);
     printResult(command, result, Boolean(values.json), io);
     if (result.error) {
       printError(result.error, wantsJson, io);
@@ -111,6 +115,13 @@ function parseCommandArgs(command: CommandSpec, args: string[]): Values {
     }) as { values: Values; positionals: string[] };
   } catch (error) {
     throw new TrackError('E_USAGE', `${(error as Error).message.replace(/\. To specify a positional.*$/s, '')}. Run \`track ${command.name} --help\`.`);
+  }
+  if (command.positionals) {
+    const names = command.positionals;
+    if (!parsed.values.help && (parsed.positionals.length < names.length - 1 || parsed.positionals.length > names.length)) {
+      throw new TrackError('E_USAGE', `\`track ${command.name}\` takes ${names.map((n) => n.toUpperCase()).join(' ')}. Run \`track ${command.name} --help\`.`);
+    }
+    names.forEach((name, index) => { parsed.values[name] = parsed.positionals[index]; });
   }
   const seen = new Set<string>();
   for (const token of parsed.tokens ?? []) {

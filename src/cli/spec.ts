@@ -31,6 +31,8 @@ export interface CommandSpec {
   options: Record<string, OptionSpec>;
   /** Extra help text: examples, notes. */
   details?: string;
+  /** Names of positional arguments (git's merge driver passes files positionally); all required but the last. */
+  positionals?: string[];
   /** When true, the human text is the default output and --json switches to JSON. */
   textByDefault?: boolean;
   /** `invocation`: where the command was run from (init sets up that folder, not an ancestor's store). */

@@ -7,15 +7,17 @@ import { isTrackError, toTrackError } from './errors';
 import { serialize, TEMP_FILE_PATTERN } from './files';
 import { commitFiles, rollForwardJournal } from './journal';
 import { setAsideJournal } from './journal-repair';
-import { inspectLock, withStoreLock } from './lock';
+import { compareText } from './ids';
+import { applyTransition } from './lifecycle';
+import { inspectLock, withStoreLock, type HeldLock } from './lock';
 import { withLockScope } from './lock-scope';
 import { forgetCachedIndex } from './reads';
 import {
-  listTrackFolders, problemFrom, readRegistry, rebuildRegistry, type Problem,
+  listTrackFolders, problemFrom, readRegistry, readTrackFile, rebuildRegistry, type Problem,
 } from './registry';
 import { readRunSnapshots } from './runs';
 import { findLinksInside } from './write-safety';
-import type { Registry } from './schemas';
+import type { Registry, Track } from './schemas';
 import { isOriginalFormatRegistry } from './origin-index';
 import { diagnoseOriginalFormat, multipleActiveMessage, repairOriginalFormat } from './origin-repair';
 
@@ -106,6 +108,12 @@ async function diagnose(ctx: StoreContext, tempGraceMs: number): Promise<Omit<Do
   const active = Object.entries(rebuilt.registry.tracks).filter(([, entry]) => entry.status === 'active').map(([id]) => id);
   if (active.length > 1) {
     add('MULTIPLE_ACTIVE', paths.tracksDir, multipleActiveMessage(active, rebuilt.registry.active_track), true);
+  }
+  for (const trackId of Object.keys(rebuilt.registry.tracks)) {
+    const track = await readTrackFile(paths, trackId).catch(() => null);
+    for (const conflict of track?.merge_conflicts ?? []) {
+      add('MERGE_CONFLICT', paths.trackFile(trackId), `A git merge changed "${conflict.field}" on both sides: kept ${JSON.stringify(conflict.kept)}, set aside ${JSON.stringify(conflict.discarded)} (${conflict.at}). Change it with \`track update\` if needed; the note stays in merge_conflicts until removed.`, false, 'warning');
+    }
   }
   const original = await diagnoseOriginalFormat(ctx);
   for (const problem of original.problems) add(problem.code, problem.file, problem.message, problem.repairable, problem.severity);
@@ -205,6 +213,8 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
         repaired.push(`Removed the empty folder ${paths.display(paths.trackDir(trackId))}.`);
       }
     }
+    // Two tracks active (a merge, a hand edit): keep the one activated last, then upgrade old files.
+    repaired.push(...(await pauseAllButLastActivated(ctx, lock)));
     repaired.push(...(await repairOriginalFormat(ctx, lock)));
     const rebuilt = await rebuildRegistry(paths, ctx.now().toISOString());
     let current: Registry | null = null;
@@ -223,6 +233,28 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
     }
   }));
   return repaired;
+}
+
+/** After a git merge two tracks can be active: the one activated last stays, the others pause. */
+async function pauseAllButLastActivated(ctx: StoreContext, lock: HeldLock): Promise<string[]> {
+  const { paths } = ctx;
+  const active: Track[] = [];
+  for (const trackId of await listTrackFolders(paths)) {
+    const track = await readTrackFile(paths, trackId).catch(() => null);
+    if (track?.status === 'active') active.push(track);
+  }
+  if (active.length < 2) return [];
+  const activatedAt = (track: Track) => track.last_activated_at ?? track.updated_at;
+  active.sort((a, b) => compareText(activatedAt(b), activatedAt(a)) || compareText(a.track_id, b.track_id));
+  const [kept, ...others] = active;
+  const now = ctx.now().toISOString();
+  const files = new Map<string, string>();
+  for (const track of others) {
+    const reason = `Paused by doctor --repair: ${kept.track_id} was activated later (two tracks were active, e.g. after a git merge)`;
+    files.set(paths.trackFile(track.track_id), serialize(applyTransition(track, 'pause', now, reason)));
+  }
+  await commitFiles(paths, lock, files);
+  return others.map((track) => `Paused ${track.track_id}: ${kept.track_id} was activated later and stays active.`);
 }
 
 async function findLeftovers(dir: string, graceMs: number): Promise<string[]> {

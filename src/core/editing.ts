@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { branchNameSchema } from './branches';
 import type { StoreContext } from './context';
 import { TrackError } from './errors';
 import { assertId } from './ids';
@@ -48,6 +49,14 @@ const EDITABLE = {
   tags: {
     schema: csvOrJsonList(lineText(1, 50)),
     apply: (t: Track, v: string[]) => ({ ...t, metadata: { ...t.metadata, tags: v } }),
+  },
+  branch: {
+    // An empty value clears it.
+    schema: z.union([z.literal(''), branchNameSchema]),
+    apply: (t: Track, v: string) => {
+      const { branch: _old, ...rest } = t;
+      return (v ? { ...rest, branch: v } : rest) as Track;
+    },
   },
   notes: { schema: blockText(10000), apply: (t: Track, v: string) => ({ ...t, metadata: { ...t.metadata, notes: v } }) },
 } as const;

@@ -1,4 +1,6 @@
 import { access, mkdir } from 'node:fs/promises';
+import { branchNameSchema, DEFAULT_BRANCH_TEMPLATE, deriveBranchName } from './branches';
+import { readGitState, type GitState } from './git';
 import { findCheckpoint, stageCheckpoint, stageRestoreWithBackup, type SkippedRun } from './checkpoints';
 import type { StoreContext } from './context';
 import { assumptionsDocument, decisionsDocument } from './context-files';
@@ -6,8 +8,8 @@ import { TrackError } from './errors';
 import { assertId, makeTrackId } from './ids';
 import { blockText, lineText, parseInput, requiredBlockText } from './input';
 import {
-  PRIORITIES, SCHEMA_VERSION, TRACK_TYPES,
-  type Checkpoint, type Priority, type RunStatus, type Track, type TrackStatus, type TrackType,
+  editorGroupSchema, PRIORITIES, SCHEMA_VERSION, TRACK_TYPES,
+  type Checkpoint, type EditorGroup, type Priority, type RunStatus, type Track, type TrackStatus, type TrackType,
 } from './schemas';
 import { mutate, type Transaction } from './transaction';
 import * as z from 'zod/mini';
@@ -112,6 +114,11 @@ export interface CreateTrackInput {
   tags?: string[];
   /** Who created it (agent or user name). */
   createdBy?: string;
+  /** The git branch of its work. */
+  branch?: string;
+  /** Name the branch from `branchTemplate` (default `{type}/{slug}`). */
+  newBranch?: boolean;
+  branchTemplate?: string;
 }
 
 export const createInputSchema = z.strictObject({
@@ -124,10 +131,15 @@ export const createInputSchema = z.strictObject({
   ready: z._default(z.boolean(), false),
   tags: z.optional(z.array(lineText(1, 50)).check(z.maxLength(50))),
   createdBy: z.optional(lineText(1, 100)),
+  branch: z.optional(branchNameSchema),
+  newBranch: z.optional(z.boolean()),
+  branchTemplate: z.optional(lineText(1, 200)),
 });
 
 export async function createTrack(ctx: StoreContext, input: CreateTrackInput): Promise<Track> {
   const valid = parseInput(createInputSchema, input, 'track');
+  if (valid.branch && valid.newBranch) throw new TrackError('E_USAGE', 'Give either --branch NAME or --new-branch, not both.');
+  const branch = valid.newBranch ? deriveBranchName(valid.branchTemplate ?? DEFAULT_BRANCH_TEMPLATE, valid) : valid.branch;
   return mutate(ctx, 'create', async (tx) => {
     let epoch = Date.parse(tx.now);
     let trackId = makeTrackId(valid.name, epoch);
@@ -150,6 +162,7 @@ export async function createTrack(ctx: StoreContext, input: CreateTrackInput): P
       metrics: { active_duration_ms: 0, pause_count: 0, snapshots_created: 0 },
       status_history: [{ from: null, to: 'draft', at: tx.now }],
       last_checkpoint: null,
+      ...(branch ? { branch } : {}),
       ...(valid.tags ? { metadata: { tags: valid.tags } } : {}),
     };
     const created = valid.ready ? applyTransition(track, 'ready', tx.now) : track;
@@ -259,20 +272,29 @@ export async function activateTrack(ctx: StoreContext, trackId: string, options:
   });
 }
 
-async function suspendInTx(tx: Transaction, track: Track, reason: string, event: string): Promise<{ track: Track; checkpoint: Checkpoint; skipped_runs: SkippedRun[] }> {
-  const { checkpoint, track: withCheckpoint, skipped_runs } = await stageCheckpoint(tx, track, { event, reason });
+/** What the editor had open when a track is left, saved on the track and in its checkpoint. */
+export interface LeaveOptions {
+  editors?: EditorGroup[];
+}
+
+const editorsInput = z.optional(z.array(editorGroupSchema).check(z.maxLength(9)));
+
+async function suspendInTx(tx: Transaction, track: Track, reason: string, event: string, leave: LeaveOptions = {}): Promise<{ track: Track; checkpoint: Checkpoint; skipped_runs: SkippedRun[] }> {
+  const withEditors = leave.editors ? { ...track, editors: leave.editors } : track;
+  const { checkpoint, track: withCheckpoint, skipped_runs } = await stageCheckpoint(tx, withEditors, { event, reason });
   const paused = applyTransition(withCheckpoint, 'pause', tx.now, reason);
   tx.putTrack(paused);
   return { track: paused, checkpoint, skipped_runs };
 }
 
-export async function suspendTrack(ctx: StoreContext, trackId: string, reason: string): Promise<{ track: Track; checkpoint: Checkpoint; skipped_runs: SkippedRun[] }> {
+export async function suspendTrack(ctx: StoreContext, trackId: string, reason: string, leave: LeaveOptions = {}): Promise<{ track: Track; checkpoint: Checkpoint; skipped_runs: SkippedRun[] }> {
   assertId('track', trackId, '--track-id');
   const validReason = parseInput(lineText(1, 1000), reason, 'pause reason');
+  const editors = parseInput(editorsInput, leave.editors, 'editors');
   return mutate(ctx, 'pause', async (tx) => {
     const track = await tx.track(trackId);
     if (!canTransition(track.status, 'pause')) throw invalidTransition(track, 'pause');
-    return suspendInTx(tx, track, validReason, 'pause');
+    return suspendInTx(tx, track, validReason, 'pause', { editors });
   });
 }
 
@@ -310,7 +332,7 @@ export async function restoreCheckpoint(
   ctx: StoreContext,
   trackId: string,
   checkpointId: string,
-): Promise<{ track: Track; checkpoint_restored: string; checkpoint_saved: string }> {
+): Promise<{ track: Track; checkpoint_restored: string; checkpoint_saved: string; checkpoint_git: GitState | null; current_git: GitState | null }> {
   assertId('track', trackId, '--track-id');
   assertId('snapshot', checkpointId, '--checkpoint');
   const wanted = await findCheckpoint(ctx, trackId, checkpointId);
@@ -326,7 +348,10 @@ export async function restoreCheckpoint(
     const { track: restored, saved } = await stageRestoreWithBackup(tx, track, wanted);
     const updated = { ...restored, updated_at: tx.now };
     tx.putTrack(updated);
-    return { track: updated, checkpoint_restored: checkpointId, checkpoint_saved: saved };
+    return {
+      track: updated, checkpoint_restored: checkpointId, checkpoint_saved: saved,
+      checkpoint_git: wanted.state.project.git ?? null, current_git: await readGitState(tx.paths.workspaceRoot),
+    };
   });
 }
 
@@ -339,8 +364,11 @@ export interface SwitchResult {
 }
 
 /** Pauses the active track (with a checkpoint) and activates the target, in one commit. */
-export async function switchTrack(ctx: StoreContext, toTrackId: string): Promise<SwitchResult> {
+export type SwitchOptions = LeaveOptions;
+
+export async function switchTrack(ctx: StoreContext, toTrackId: string, options: SwitchOptions = {}): Promise<SwitchResult> {
   assertId('track', toTrackId, '--to');
+  const editors = parseInput(editorsInput, options.editors, 'editors');
   return mutate(ctx, 'switch', async (tx) => {
     const target = await tx.track(toTrackId);
     if (target.status === 'active') return { suspended: null, activated: toTrackId, checkpoint: null };
@@ -348,7 +376,7 @@ export async function switchTrack(ctx: StoreContext, toTrackId: string): Promise
     if (!canTransition(target.status, action)) throw invalidTransition(target, 'activate');
     const other = await tx.otherActiveTrack(toTrackId);
     // Automatic checkpoints are named after tracks, not ids: people read them in lists.
-    const suspended = other ? await suspendInTx(tx, other, `Switched to ${target.name}`, 'switch') : null;
+    const suspended = other ? await suspendInTx(tx, other, `Switched to ${target.name}`, 'switch', { editors }) : null;
     tx.putTrack(applyTransition(target, action, tx.now, other ? `Switched from ${other.name}` : undefined));
     return {
       suspended: suspended?.track.track_id ?? null,

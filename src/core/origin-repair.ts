@@ -89,7 +89,7 @@ export async function diagnoseOriginalFormat(ctx: StoreContext): Promise<{ older
 
 /** The message for two or more tracks saying active: which one reads pick and what repair does. */
 export function multipleActiveMessage(active: string[], chosen: string | null): string {
-  return `${active.length} tracks are active (${active.join(', ')}); only one may be. Track Manager takes ${chosen} (the most recently updated) as the active track; \`track doctor --repair\` pauses the others (with a status history entry saying why).`;
+  return `${active.length} tracks are active (${active.join(', ')}); only one may be. Until it is repaired, Track Manager takes ${chosen} (the most recently updated) as the active track; \`track doctor --repair\` keeps the one activated last and pauses the others (with a status history entry saying why).`;
 }
 
 /**

@@ -80,6 +80,7 @@ export class StorePaths {
   workflowsDir(trackId: string): string { return path.join(this.trackDir(trackId), 'workflows'); }
   runDir(trackId: string, runId: string): string { return path.join(this.workflowsDir(trackId), runId); }
   runFile(trackId: string, runId: string): string { return path.join(this.runDir(trackId, runId), 'run.json'); }
+  activityFile(trackId: string): string { return path.join(this.trackDir(trackId), 'activity.json'); }
   runSnapshotsDir(trackId: string, runId: string): string { return path.join(this.runDir(trackId, runId), 'snapshots'); }
 
   /** For messages: paths relative to the workspace read better than absolute ones. */

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import type { StoreContext } from './context';
+import { addBeat, readActivity } from './time';
 import { isTrackError, TrackError } from './errors';
 import { readDocument } from './files';
 import { assertId, compareText, makeRunId, makeSnapshotId, runSequence, type SnapshotKind } from './ids';
@@ -112,6 +113,8 @@ export async function recordRunStep(
       updated_at: tx.now,
     };
     const snapshot = stageRunSnapshot(tx, updated, 'auto', 'workflow-step');
+    // A run step is someone working on the track: a heartbeat in the same commit.
+    tx.put(tx.paths.activityFile(run.track_id), addBeat(await readActivity(ctx, run.track_id).catch(() => null), tx.now));
     updated.last_snapshot = snapshot.snapshot_id;
     tx.putRun(updated);
     return { run: updated, snapshot };

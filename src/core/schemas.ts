@@ -44,6 +44,22 @@ export const statusChangeSchema = z.looseObject({
   reason: z.optional(z.string()),
 });
 
+export const editorGroupSchema = z.looseObject({
+  /** The tab group's view column (1 = first group). */
+  column: z.int().check(z.gte(1), z.lte(9)),
+  files: z.array(z.string().check(z.minLength(1), z.maxLength(4096))).check(z.maxLength(200)),
+  active: z.optional(z.nullable(z.string())),
+});
+export type EditorGroup = z.infer<typeof editorGroupSchema>;
+
+export const mergeConflictSchema = z.looseObject({
+  field: z.string(),
+  kept: z.unknown(),
+  discarded: z.unknown(),
+  at: timestamp,
+});
+export type MergeConflict = z.infer<typeof mergeConflictSchema>;
+
 export const trackSchema = z.looseObject({
   ...versioned,
   track_id: trackIdSchema,
@@ -80,6 +96,12 @@ export const trackSchema = z.looseObject({
   }),
   status_history: z.array(statusChangeSchema),
   last_checkpoint: z.optional(z.nullable(snapshotIdSchema)),
+  /** The git branch the track's work lives on (issue 13). */
+  branch: z.optional(z.string().check(z.minLength(1), z.maxLength(250))),
+  /** Editors open when the track was last left, per tab group (paths relative to the workspace). */
+  editors: z.optional(z.array(editorGroupSchema)),
+  /** Values a git merge had to choose between; kept until someone looks (see merge.ts). */
+  merge_conflicts: z.optional(z.array(mergeConflictSchema)),
   metadata: z.optional(z.looseObject({ tags: z.optional(z.array(z.string())), notes: z.optional(z.string()) })),
 });
 export type Track = z.infer<typeof trackSchema>;
@@ -224,3 +246,10 @@ export const lockOwnerSchema = z.looseObject({
   token: z.optional(z.string()),
 });
 export type LockOwner = z.infer<typeof lockOwnerSchema>;
+
+/** Heartbeat runs of a track: each run of beats no further apart than the stale threshold. */
+export const activitySchema = z.looseObject({
+  ...versioned,
+  intervals: z.array(z.looseObject({ start: timestamp, end: timestamp })),
+});
+export type Activity = z.infer<typeof activitySchema>;

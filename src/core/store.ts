@@ -11,6 +11,10 @@ import * as queries from './queries';
 import * as recovery from './recovery';
 import * as runs from './runs';
 import * as snapshots from './snapshots';
+import * as gitSetup from './git-setup';
+import type { Track } from './schemas';
+import * as time from './time';
+import * as trackCheckout from './track-checkout';
 import * as trackContext from './track-context';
 
 /**
@@ -32,16 +36,26 @@ export class TrackStore {
   createTrack(input: lifecycle.CreateTrackInput) { return surface(() => lifecycle.createTrack(this.ctx, input)); }
   markReady(trackId: string) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'ready')); }
   activateTrack(trackId: string, options?: lifecycle.ActivateOptions) { return surface(() => lifecycle.activateTrack(this.ctx, trackId, options)); }
-  suspendTrack(trackId: string, reason: string) { return surface(() => lifecycle.suspendTrack(this.ctx, trackId, reason)); }
-  pauseTrack(trackId: string, reason: string) { return surface(() => lifecycle.suspendTrack(this.ctx, trackId, reason)); }
+  suspendTrack(trackId: string, reason: string, leave?: lifecycle.LeaveOptions) { return surface(() => lifecycle.suspendTrack(this.ctx, trackId, reason, leave)); }
+  pauseTrack(trackId: string, reason: string, leave?: lifecycle.LeaveOptions) { return surface(() => lifecycle.suspendTrack(this.ctx, trackId, reason, leave)); }
   resumeTrack(trackId: string, options?: lifecycle.ResumeOptions) { return surface(() => lifecycle.resumeTrack(this.ctx, trackId, options)); }
-  switchTrack(toTrackId: string) { return surface(() => lifecycle.switchTrack(this.ctx, toTrackId)); }
+  switchTrack(toTrackId: string, options?: lifecycle.SwitchOptions) { return surface(() => lifecycle.switchTrack(this.ctx, toTrackId, options)); }
   completeTrack(trackId: string, details?: lifecycle.CompleteDetails) { return surface(() => lifecycle.completeTrack(this.ctx, trackId, details)); }
   failTrack(trackId: string, reason: string, options?: lifecycle.FinishOptions) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'fail', reason, options)); }
   cancelTrack(trackId: string, reason: string, options?: lifecycle.FinishOptions) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'cancel', reason, options)); }
   archiveTrack(trackId: string) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'archive')); }
   reopenTrack(trackId: string) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'reopen')); }
   updateTrack(trackId: string, field: string, value: unknown) { return surface(() => updateTrack(this.ctx, trackId, field, value)); }
+
+  // Working context (issue 13): the repository's branch, saved editors, time, merges
+  activateWithCheckout(trackId: string, options?: lifecycle.ActivateOptions & trackCheckout.CheckoutOptions) { return trackCheckout.activateWithCheckout(this.ctx, trackId, options); }
+  resumeWithCheckout(trackId: string, options?: lifecycle.ResumeOptions & trackCheckout.CheckoutOptions) { return trackCheckout.resumeWithCheckout(this.ctx, trackId, options); }
+  switchWithCheckout(toTrackId: string, options?: lifecycle.SwitchOptions & trackCheckout.CheckoutOptions) { return trackCheckout.switchWithCheckout(this.ctx, toTrackId, options); }
+  recordHeartbeat(trackId?: string) { return time.recordHeartbeat(this.ctx, trackId); }
+  timeReport(options?: { since?: string; staleMs?: number }) { return time.timeReport(this.ctx, options); }
+  trackTime(track: Track, staleMs?: number) { return time.trackTime(this.ctx, track, staleMs); }
+  setUpGitMerge(options: { driverCommand: string; dryRun?: boolean }) { return gitSetup.setUpGitMerge(this.ctx, options); }
+  checkoutCheckpointBranch(branch: string, head: string | null) { return trackCheckout.checkoutCheckpointBranch(this.ctx, branch, head); }
 
   // Registry queries
   listTracks(filter?: queries.TrackFilter) { return surface(() => queries.listTracks(this.ctx, filter)); }

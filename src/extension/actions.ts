@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { checkpointLabel } from '../core/checkpoints';
 import { toTrackError, type TrackError } from '../core/errors';
 import type { TrackSummary } from '../core/queries';
-import { PRIORITIES, type Priority, type TrackStatus } from '../core/schemas';
+import { PRIORITIES, type EditorGroup, type Priority, type TrackStatus } from '../core/schemas';
 import type { TrackStore } from '../core/store';
 import { STATUS_LABEL } from './presentation';
 import type { Prompter } from './prompter';
@@ -12,6 +12,7 @@ import type { RunsOnFinish } from '../core/lifecycle';
 import { editorMessage } from './messages';
 import { askModal, showStatus } from './prompter';
 import { trackPickItems } from './trackPicker';
+import type { WorkingContext } from './workingContext';
 
 export interface TrackRef {
   folder: vscode.WorkspaceFolder;
@@ -30,6 +31,19 @@ export class TrackActions {
     /** Called after every change the extension makes, so views refresh at once. */
     private readonly changed: (folder: vscode.WorkspaceFolder) => void,
   ) {}
+
+  /** Branch checkout and editors around track changes (workingContext.ts); set by activate(). */
+  workingContext?: WorkingContext;
+
+  /** Runs a change that arrives on `trackId`, with its branch and editors around it. */
+  private async arrive<T>(folder: vscode.WorkspaceFolder, trackId: string, title: string, change: (store: TrackStore, editors?: EditorGroup[]) => Promise<T>): Promise<T | undefined> {
+    const context = this.workingContext;
+    const arrival = context ? await context.beforeArrive(folder, trackId) : undefined;
+    if (arrival && !arrival.proceed) return undefined;
+    const result = await this.run(title, folder, (store) => change(store, arrival?.editors));
+    if (result !== undefined && context && arrival) await context.afterArrive(folder, trackId, arrival);
+    return result;
+  }
 
   // ----------------------------------------------------------------------------------------------
   // Finding the track a command applies to.
@@ -159,7 +173,7 @@ export class TrackActions {
 
   async activate(arg?: unknown) {
     const ref = await this.resolve(arg, 'Activate which track?', ['draft', 'ready']);
-    if (ref) await this.run(`Activate "${ref.track.name}"`, ref.folder, (store) => store.activateTrack(ref.track.track_id));
+    if (ref) await this.arrive(ref.folder, ref.track.track_id, `Activate "${ref.track.name}"`, (store) => store.activateTrack(ref.track.track_id));
   }
 
   async pause(arg?: unknown) {
@@ -177,12 +191,13 @@ export class TrackActions {
       validateInput: (value) => (value.trim() ? undefined : 'A reason helps whoever resumes it'),
     });
     if (reason === undefined) return;
-    await this.run(`Pause "${ref.track.name}"`, ref.folder, (store) => store.suspendTrack(ref.track.track_id, reason));
+    const editors = this.workingContext?.captureEditors(ref.folder);
+    await this.run(`Pause "${ref.track.name}"`, ref.folder, (store) => store.suspendTrack(ref.track.track_id, reason, { editors }));
   }
 
   async resume(arg?: unknown) {
     const ref = await this.resolve(arg, 'Resume which track?', ['paused']);
-    if (ref) await this.run(`Resume "${ref.track.name}"`, ref.folder, (store) => store.resumeTrack(ref.track.track_id));
+    if (ref) await this.arrive(ref.folder, ref.track.track_id, `Resume "${ref.track.name}"`, (store) => store.resumeTrack(ref.track.track_id));
   }
 
   async switchTrack(arg?: unknown) {
@@ -191,7 +206,7 @@ export class TrackActions {
   }
 
   async switchTo(folder: vscode.WorkspaceFolder, trackId: string, name = 'the track') {
-    const result = await this.run(`Switch to "${name}"`, folder, (store) => store.switchTrack(trackId));
+    const result = await this.arrive(folder, trackId, `Switch to "${name}"`, (store, editors) => store.switchTrack(trackId, { editors }));
     if (result) showStatus(this.ui(), `$(arrow-swap) Switched to ${name}${result.suspended ? ' · the previous track was paused with a checkpoint' : ''}`);
     return result;
   }

@@ -13,8 +13,10 @@ import { ActiveTrackStatusBar } from './statusBar';
 import { StoreHealth } from './storeHealth';
 import { StoreService } from './storeService';
 import { StoreWatcher } from './storeWatcher';
+import { registerContextCommands } from './contextCommands';
 import { TracksTreeProvider, type TrackFilter } from './tracksTree';
 import { WorkspaceSetup } from './workspaceSetup';
+import { WorkingContext } from './workingContext';
 
 /** What activate() returns: the integration tests look inside the running extension through it. */
 export interface TrackManagerApi {
@@ -27,6 +29,7 @@ export interface TrackManagerApi {
   /** Set Up Workspace for Agents, and its one-time offer. */
   setup: WorkspaceSetup;
   details: TrackDetailsPanels;
+  workingContext: WorkingContext;
   /** Fired after the views were refreshed because the store changed on disk. */
   onDidRefresh: vscode.Event<vscode.WorkspaceFolder | undefined>;
   /** How long activate() itself took (ms): it only wires objects; the store is read afterwards. */
@@ -56,12 +59,15 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   const refresh = async (folder?: vscode.WorkspaceFolder) => {
     tree.refresh(folder);
     await statusBar.refresh();
+    await workingContext.refresh();
     refreshed.fire(folder);
     void details.refresh(folder);
     void recovery.check();
     void health.scan(folder).then((changed) => changed && tree.redraw());
   };
   const actions = new TrackActions(stores, log, ui, (folder) => void refresh(folder));
+  const workingContext = new WorkingContext(stores, ui, log);
+  actions.workingContext = workingContext;
   recovery = new RecoveryMonitor(stores, actions, ui, log, async (entry) => {
     const node = entry.item.kind === 'track'
       ? await tree.trackNode(entry.folder, entry.item.track_id)
@@ -110,6 +116,8 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
     ...registerCommands({ actions, recovery, stores, tree, log, ui, refresh: () => refresh(), refreshAll: () => refreshEverything({ stores, health, refresh }), setFilter, details }),
     ...registerRecoveryCommands({ actions, recovery, tree }),
     vscode.commands.registerCommand('trackManager.setUpWorkspace', (folder?: vscode.WorkspaceFolder) => setup.setUp(folder)),
+    workingContext,
+    ...registerContextCommands(stores, workingContext),
   );
   const toolDisposables = registerLanguageModelTools(stores, log, (folder) => void refresh(folder));
   const mcpDisposables = registerMcpServerDefinitions(context, stores, log);
@@ -134,7 +142,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   log.info(`Track Manager activated in ${activationMs.toFixed(1)} ms for ${stores.folders().map((f) => f.name).join(', ') || 'no folder'}`);
 
   return {
-    tree, view: view as vscode.TreeView<unknown>, statusBar, recovery, health, actions, setup, details, activationMs,
+    tree, view: view as vscode.TreeView<unknown>, statusBar, recovery, health, actions, setup, details, workingContext, activationMs,
     agentTools: {
       tools: toolDisposables.length > 0 ? TOOLS.map((tool) => tool.name) : [],
       mcpServerProvider: mcpDisposables.length > 0,

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { isTrackError, toTrackError } from '../core/errors';
+import { contextRows } from './contextRows';
 import { compareText } from '../core/ids';
 import type { CheckpointEntry } from '../core/checkpoints';
 import type { TrackSummary } from '../core/queries';
@@ -162,6 +163,7 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     }
     const id = track.track_id;
     const nodes: TreeNode[] = [{ kind: 'detail', folder, trackId: id, key: 'goal', label: details.track.context.goal, icon: 'target', tooltip: 'Goal' }];
+    for (const row of await contextRows(this.stores, folder, details.track)) nodes.push({ kind: 'detail', folder, trackId: id, ...row });
     const sections: Array<[Section, number]> = [
       ['criteria', details.track.context.success_criteria.length],
       ['checkpoints', details.checkpoints.length],

@@ -21,7 +21,7 @@ describe('the track CLI', function () {
       'checkpoint create', 'checkpoint list', 'checkpoint restore',
       'run start', 'run step', 'run complete', 'run fail', 'run list',
       'snapshot list', 'snapshot prune', 'recover detect', 'recover resume', 'recover damaged', 'doctor',
-      'brief', 'mcp', 'hook pre-compact', 'init',
+      'brief', 'mcp', 'hook pre-compact', 'init', 'merge-file', 'heartbeat',
     ].sort();
     assert.deepEqual(names, expected);
   });

@@ -1,0 +1,127 @@
+import * as assert from 'node:assert/strict';
+import { mergeDocuments } from '../../src/core/merge';
+import { planGitSetup } from '../../src/core/git-setup';
+
+const NOW = '2026-01-10T00:00:00.000Z';
+
+function track(overrides: Record<string, unknown> = {}): any {
+  return {
+    schema_version: 1,
+    track_id: 'track-x-1',
+    name: 'Track X',
+    type: 'feature',
+    status: 'ready',
+    priority: 'P2',
+    created_at: '2026-01-01T00:00:00.000Z',
+    updated_at: '2026-01-01T00:00:00.000Z',
+    context: { goal: 'g', success_criteria: ['a'] },
+    steps: [],
+    progress: { percentage: 0 },
+    metrics: { active_duration_ms: 0, pause_count: 0, snapshots_created: 0 },
+    status_history: [{ from: null, to: 'draft', at: '2026-01-01T00:00:00.000Z' }],
+    last_checkpoint: null,
+    ...overrides,
+  };
+}
+
+describe('three-way merge of store documents', () => {
+  it('takes what only one side changed, on different fields', () => {
+    const base = track();
+    const ours = track({ status: 'active', updated_at: '2026-01-02T00:00:00.000Z', last_activated_at: '2026-01-02T00:00:00.000Z', status_history: [...base.status_history, { from: 'ready', to: 'active', at: '2026-01-02T00:00:00.000Z' }] });
+    const theirs = track({ priority: 'P1', updated_at: '2026-01-03T00:00:00.000Z' });
+    const result = mergeDocuments('track', base, ours, theirs, NOW);
+    assert.equal(result.invalid, null);
+    assert.deepEqual(result.conflicts, []);
+    const merged = result.merged as any;
+    assert.equal(merged.status, 'active');
+    assert.equal(merged.priority, 'P1');
+    assert.equal(merged.updated_at, '2026-01-03T00:00:00.000Z');
+    assert.equal(merged.status_history.length, 2);
+    assert.equal(merged.merge_conflicts, undefined);
+  });
+
+  it('on a scalar both changed, the later updated_at wins and the other value is kept in merge_conflicts', () => {
+    const base = track();
+    const ours = track({ priority: 'P0', updated_at: '2026-01-05T00:00:00.000Z' });
+    const theirs = track({ priority: 'P3', updated_at: '2026-01-04T00:00:00.000Z' });
+    const merged = mergeDocuments('track', base, ours, theirs, NOW).merged as any;
+    assert.equal(merged.priority, 'P0');
+    assert.deepEqual(merged.merge_conflicts, [{ field: 'priority', kept: 'P0', discarded: 'P3', at: NOW }]);
+    const flipped = mergeDocuments('track', base, { ...ours, updated_at: '2026-01-03T00:00:00.000Z' }, theirs, NOW).merged as any;
+    assert.equal(flipped.priority, 'P3');
+    assert.deepEqual(flipped.merge_conflicts[0].discarded, 'P0');
+  });
+
+  it('unions status histories by time, adds both sides\' counters, and moves a status with its timestamps', () => {
+    const base = track({ status: 'active', last_activated_at: '2026-01-01T01:00:00.000Z' });
+    const ours = track({
+      status: 'paused', updated_at: '2026-01-02T00:00:00.000Z', last_activated_at: base.last_activated_at,
+      status_history: [...base.status_history, { from: 'active', to: 'paused', at: '2026-01-02T00:00:00.000Z' }],
+      metrics: { active_duration_ms: 100, pause_count: 1, snapshots_created: 1 },
+    });
+    const theirs = track({
+      status: 'completed', completed_at: '2026-01-03T00:00:00.000Z', updated_at: '2026-01-03T00:00:00.000Z', last_activated_at: base.last_activated_at,
+      status_history: [...base.status_history, { from: 'active', to: 'completed', at: '2026-01-03T00:00:00.000Z' }],
+      metrics: { active_duration_ms: 50, pause_count: 0, snapshots_created: 2 },
+    });
+    const result = mergeDocuments('track', base, ours, theirs, NOW);
+    const merged = result.merged as any;
+    assert.equal(merged.status, 'completed');
+    assert.equal(merged.completed_at, '2026-01-03T00:00:00.000Z');
+    assert.deepEqual(merged.status_history.map((h: any) => h.to), ['draft', 'paused', 'completed']);
+    assert.deepEqual(merged.metrics, { active_duration_ms: 150, pause_count: 1, snapshots_created: 3 });
+    assert.deepEqual(result.conflicts.map((c) => c.field), ['status']);
+  });
+
+  it('merges decisions as a union ordered by time; an entry both rewrote is kept twice', () => {
+    const entry = (id: string, at: string, text = id) => ({ id, text, at });
+    const base = { schema_version: 1, decisions: [entry('d1', '2026-01-01T00:00:00.000Z')] };
+    const ours = { schema_version: 1, decisions: [entry('d1', '2026-01-01T00:00:00.000Z', 'ours'), entry('d3', '2026-01-03T00:00:00.000Z')] };
+    const theirs = { schema_version: 1, decisions: [entry('d1', '2026-01-01T00:00:00.000Z', 'theirs'), entry('d2', '2026-01-02T00:00:00.000Z')] };
+    const merged = mergeDocuments('decisions', base, ours, theirs, NOW).merged as any;
+    assert.deepEqual(merged.decisions.map((d: any) => `${d.id}:${d.text}`), ['d1:ours', 'd1-merged:theirs', 'd2:d2', 'd3:d3']);
+  });
+
+  it('tags: additions from both sides, removals from either', () => {
+    const base = track({ metadata: { tags: ['a', 'b'] } });
+    const ours = track({ metadata: { tags: ['a', 'b', 'c'] }, updated_at: '2026-01-02T00:00:00.000Z' });
+    const theirs = track({ metadata: { tags: ['b', 'd'] }, updated_at: '2026-01-03T00:00:00.000Z' });
+    assert.deepEqual((mergeDocuments('track', base, ours, theirs, NOW).merged as any).metadata.tags, ['b', 'c', 'd']);
+  });
+
+  it('reports a result that would not validate instead of returning it as good', () => {
+    const result = mergeDocuments('track', track(), track({ progress: { percentage: 120 } }), track(), NOW);
+    assert.match(result.invalid ?? '', /progress/);
+  });
+
+  it('two different checkpoints under one file name: the later is kept whole, the other named as set aside', () => {
+    const checkpoint = (id: string, at: string) => ({ schema_version: 1, snapshot_id: id, type: 'checkpoint', created_at: at, track_id: 'track-x-1', trigger: { source: 'user', event: 'pause' }, state: { version: '1.0.0', track: track(), context: { decisions: [], assumptions: [] }, runs: [], project: { root_path: '/w', git: null } } });
+    const ours = checkpoint('snap-checkpoint-1-aaaaaa', '2026-01-02T00:00:00.000Z');
+    const theirs = checkpoint('snap-checkpoint-2-bbbbbb', '2026-01-03T00:00:00.000Z');
+    const result = mergeDocuments('checkpoint', null, ours, theirs, NOW);
+    assert.equal(result.invalid, null);
+    assert.deepEqual(result.merged, theirs);
+    assert.deepEqual(result.conflicts.map((c) => [c.kept, c.discarded]), [['snap-checkpoint-2-bbbbbb', 'snap-checkpoint-1-aaaaaa']]);
+  });
+
+  it('joins activity intervals from both sides', () => {
+    const base = { schema_version: 1, intervals: [] };
+    const ours = { schema_version: 1, intervals: [{ start: '2026-01-01T10:00:00.000Z', end: '2026-01-01T11:00:00.000Z' }] };
+    const theirs = { schema_version: 1, intervals: [{ start: '2026-01-01T10:30:00.000Z', end: '2026-01-01T12:00:00.000Z' }, { start: '2026-01-02T10:00:00.000Z', end: '2026-01-02T10:05:00.000Z' }] };
+    assert.deepEqual((mergeDocuments('activity', base, ours, theirs, NOW).merged as any).intervals, [
+      { start: '2026-01-01T10:00:00.000Z', end: '2026-01-01T12:00:00.000Z' },
+      { start: '2026-01-02T10:00:00.000Z', end: '2026-01-02T10:05:00.000Z' },
+    ]);
+  });
+
+  it('plans the git set-up: one .gitattributes line, the driver config, nothing when already there', () => {
+    const plan = planGitSetup({ storeInRepo: '.claude/conductor', gitattributes: '*.png binary\n', currentDriver: null, currentName: null, driverCommand: 'track merge-file %O %A %B %P' });
+    assert.equal(plan.attributesLine, '.claude/conductor/tracks/**/*.json merge=track');
+    assert.match(plan.gitattributes ?? '', /^\*\.png binary\n# Track Manager.*\n\.claude\/conductor\/tracks\/\*\*\/\*\.json merge=track\n$/);
+    assert.deepEqual(plan.config.map((c) => c.key), ['merge.track.name', 'merge.track.driver']);
+    const again = planGitSetup({ storeInRepo: '.claude/conductor', gitattributes: plan.gitattributes, currentDriver: 'track merge-file %O %A %B %P', currentName: plan.config[0].value, driverCommand: 'track merge-file %O %A %B %P' });
+    assert.equal(again.gitattributes, null);
+    assert.deepEqual(again.config, []);
+    assert.throws(() => planGitSetup({ storeInRepo: '', gitattributes: null, currentDriver: null, currentName: null, driverCommand: 'track merge-file' }), /%O %A %B/);
+  });
+});
