@@ -1,7 +1,7 @@
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { TrackError } from './errors';
-import { fsyncDirectory, readDocument, serialize, writeDurableTemp, writeFileAtomic } from './files';
+import { fsyncDirectory, readDocument, serialize, writeDurableTemp } from './files';
 import { isHeldBy, type HeldLock } from './lock';
 import type { StorePaths } from './paths';
 import { journalSchema, SCHEMA_VERSION } from './schemas';
@@ -20,13 +20,13 @@ export async function commitFiles(
   if (files.size === 0) return;
   const createdDirs = await ensureParentDirs([...files.keys()]);
   const staged: Array<{ target: string; temp: string }> = [];
+  let journalTemp: string | null = null;
   try {
     // Flushed in parallel: the file system batches concurrent flushes into one journal commit.
     const written = await Promise.allSettled([...files].map(async ([target, content]) => ({ target, temp: await writeDurableTemp(target, content) })));
     for (const result of written) if (result.status === 'fulfilled') staged.push(result.value);
     const failed = written.find((result) => result.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    await lock.assertHeld();
     if (staged.length > 1) {
       const journal = {
         schema_version: SCHEMA_VERSION,
@@ -38,12 +38,18 @@ export async function commitFiles(
           temp: path.relative(paths.conductorDir, entry.temp),
         })),
       };
-      await writeFileAtomic(paths.journalFile, serialize(journal));
+      journalTemp = await writeDurableTemp(paths.journalFile, serialize(journal));
     }
+    // The last ownership check, only a rename away from the commit point: everything slow
+    // (writing and flushing) is done before it, so a pause can hardly fall in between.
+    await lock.assertHeld();
+    if (journalTemp) await rename(journalTemp, paths.journalFile);
   } catch (error) {
-    await Promise.all(staged.map((entry) => unlink(entry.temp).catch(() => undefined)));
+    const temps = [...staged.map((entry) => entry.temp), ...(journalTemp ? [journalTemp] : [])];
+    await Promise.all(temps.map((temp) => unlink(temp).catch(() => undefined)));
     throw error;
   }
+  if (journalTemp) await fsyncDirectory(path.dirname(paths.journalFile));
   await applyEntries(staged, createdDirs);
   // Past the commit point: if another process took the lock over meanwhile, it rolled this journal
   // forward (the write stands) and the journal there now may be its own.
