@@ -9,8 +9,15 @@ const store = new TrackStore({ root: process.argv[2], lockTimeoutMs: Number(proc
 
 const actions = {
   decision: (op) => store.addDecision(op.trackId, { text: op.text }),
-  // Two decisions at once through one process: they queue for the lock in-process.
-  burst: (op) => Promise.all(op.texts.map((text) => store.addDecision(op.trackId, { text }))),
+  // Two decisions at once through one process: they queue for the lock in-process. Each one's
+  // outcome is reported (one may commit while the other is refused).
+  burst: async (op) => {
+    const settled = await Promise.allSettled(op.texts.map((text) => store.addDecision(op.trackId, { text })));
+    const parts = settled.map((result) => (result.status === 'fulfilled' ? { ok: true } : { ok: false, code: result.reason?.code ?? 'UNKNOWN' }));
+    const failure = settled.find((result) => result.status === 'rejected');
+    if (failure) throw Object.assign(failure.reason, { parts });
+    return { parts };
+  },
   update: (op) => store.updateTrack(op.trackId, 'notes', op.value),
   switch: (op) => store.switchTrack(op.trackId),
   checkpoint: (op) => store.createCheckpoint(op.trackId, {}),
@@ -24,9 +31,9 @@ lines.on('line', (line) => {
   queue = queue.then(async () => {
     try {
       const result = await actions[op.kind](op);
-      process.stdout.write(`${JSON.stringify({ id: op.id, ok: true, snapshotId: result?.snapshot_id ?? null })}\n`);
+      process.stdout.write(`${JSON.stringify({ id: op.id, ok: true, snapshotId: result?.snapshot_id ?? null, parts: result?.parts })}\n`);
     } catch (error) {
-      process.stdout.write(`${JSON.stringify({ id: op.id, ok: false, code: error?.code ?? 'UNKNOWN', message: String(error?.message ?? error) })}\n`);
+      process.stdout.write(`${JSON.stringify({ id: op.id, ok: false, code: error?.code ?? 'UNKNOWN', message: String(error?.message ?? error), parts: error?.parts })}\n`);
     }
   });
 });

@@ -150,7 +150,7 @@ class LibraryWriter {
       const pending = this.pending;
       if (pending && pending.op.id === answer.id) {
         this.pending = null;
-        pending.resolve(answer.ok ? { ok: true, snapshotId: answer.snapshotId } : { ok: false, code: answer.code, message: answer.message });
+        pending.resolve(answer.ok ? { ok: true, snapshotId: answer.snapshotId, parts: answer.parts } : { ok: false, code: answer.code, message: answer.message, parts: answer.parts });
       }
     });
     child.on('close', () => {
@@ -339,11 +339,13 @@ const lostOps = [];
 const compromised = (op) => op.outcome && !op.outcome.ok && op.outcome.code === 'E_LOCK_COMPROMISED';
 for (const op of ops) {
   const texts = op.kind === 'decision' ? [op.text] : op.kind === 'burst' ? op.texts : [];
-  for (const text of texts) {
-    if (op.outcome.ok && !decisionTexts.has(text)) { lost += 1; lostOps.push(op.id); }
-    if (compromised(op) && decisionTexts.has(text)) phantom += 1;
-  }
-  if (op.kind === 'checkpoint' && op.outcome.ok && !snapshotIds.has(op.outcome.snapshotId)) { lost += 1; lostOps.push(op.id); }
+  texts.forEach((text, i) => {
+    // A burst's two decisions each have their own outcome.
+    const part = op.outcome.parts?.[i] ?? op.outcome;
+    if (part.ok && !decisionTexts.has(text)) { lost += 1; lostOps.push(`${op.id}${texts.length > 1 ? `#${i}` : ''} (${op.face} ${op.kind}${op.stopped ? ', was stopped' : ''})`); }
+    if (!part.ok && part.code === 'E_LOCK_COMPROMISED' && decisionTexts.has(text)) phantom += 1;
+  });
+  if (op.kind === 'checkpoint' && op.outcome.ok && !snapshotIds.has(op.outcome.snapshotId)) { lost += 1; lostOps.push(`${op.id} (${op.face} checkpoint)`); }
 }
 for (let writer = 0; writer < WRITERS; writer += 1) {
   const acknowledged = ops.filter((op) => op.writer === writer && op.kind === 'update' && op.outcome.ok).map((op) => op.k);

@@ -1,7 +1,7 @@
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { TrackError } from './errors';
-import { fsyncDirectory, readDocument, serialize, writeDurableTemp, writeFileAtomic } from './files';
+import { fsyncDirectory, readDocument, serialize, writeDurableTemp } from './files';
 import { isHeldBy, type HeldLock } from './lock';
 import type { StorePaths } from './paths';
 import { assertWritableTargets } from './write-safety';
@@ -24,6 +24,7 @@ export async function commitFiles(
   await assertWritableTargets(paths, files.keys());
   const createdDirs = await ensureParentDirs([...files.keys()]);
   const staged: Array<{ target: string; temp: string }> = [];
+  let journalTemp: string | null = null;
   try {
     await stageTemps(files, staged);
     if (finish) {
@@ -32,7 +33,6 @@ export async function commitFiles(
       await stageTemps(late, staged);
     }
     if (staged.length === 0) return;
-    await lock.assertHeld();
     if (staged.length > 1) {
       const journal = {
         schema_version: SCHEMA_VERSION,
@@ -44,12 +44,18 @@ export async function commitFiles(
           temp: path.relative(paths.conductorDir, entry.temp),
         })),
       };
-      await writeFileAtomic(paths.journalFile, serialize(journal));
+      journalTemp = await writeDurableTemp(paths.journalFile, serialize(journal));
     }
+    // The last ownership check, only a rename away from the commit point: everything slow
+    // (writing and flushing) is done before it, so a pause can hardly fall in between.
+    await lock.assertHeld();
+    if (journalTemp) await rename(journalTemp, paths.journalFile);
   } catch (error) {
-    await Promise.all(staged.map((entry) => unlink(entry.temp).catch(() => undefined)));
+    const temps = [...staged.map((entry) => entry.temp), ...(journalTemp ? [journalTemp] : [])];
+    await Promise.all(temps.map((temp) => unlink(temp).catch(() => undefined)));
     throw error;
   }
+  if (journalTemp) await fsyncDirectory(path.dirname(paths.journalFile));
   await applyEntries(staged, createdDirs);
   // Past the commit point: if another process took the lock over meanwhile, it rolled this journal
   // forward (the write stands) and the journal there now may be its own.

@@ -372,11 +372,6 @@ async function takeOverAbandonedLock(paths: StorePaths, staleMs: number): Promis
 
 export { processState, type HolderState };
 
-/** The owner recorded inside the lock directory, if there is exactly one valid owner file. */
-export async function readOwner(paths: StorePaths): Promise<LockOwner | null> {
-  return (await examineLock(paths.lockDir))?.owner ?? null;
-}
-
 /** Whether the holder with this token still holds the store lock (its owner file is there). */
 export async function isHeldBy(paths: StorePaths, token: string): Promise<boolean> {
   if (!/^[0-9a-f]{32}$/.test(token)) return false;
