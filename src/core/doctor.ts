@@ -58,7 +58,9 @@ export async function runDoctor(ctx: StoreContext, options: { repair?: boolean }
       repaired: [],
     };
   }
-  const repaired = options.repair ? await repairStore(ctx) : [];
+  // Repairs take the lock in tracks/; through a link that would write outside the store.
+  const tracksIsLink = await isLink(paths.tracksDir);
+  const repaired = options.repair && !tracksIsLink ? await repairStore(ctx) : [];
   forgetCachedIndex(ctx);
   const report = await diagnose(ctx, options.repair ? 0 : TEMP_GRACE_MS);
   return { ...report, repaired };

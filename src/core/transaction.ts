@@ -1,4 +1,4 @@
-import { access, stat } from 'node:fs/promises';
+import { access, lstat, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { StoreContext } from './context';
 import { serialize } from './files';
@@ -7,6 +7,7 @@ import { changedTrackFiles, refreshEntries, saidActive, stampOf } from './index-
 import { commitFiles } from './journal';
 import { finishPendingJournal } from './journal-repair';
 import { withLockScope } from './lock-scope';
+import { unsafeLink } from './write-safety';
 import { withStoreLock, type HeldLock } from './lock';
 import {
   indexRun, indexTrack, readRegistry, readRunFile, readTrackFile, rebuildRegistry, trackNotFound,
@@ -171,6 +172,8 @@ export async function mutate<T>(ctx: StoreContext, command: string, work: (tx: T
  */
 async function assertStoreExists(ctx: StoreContext, command: string, createsStore: boolean): Promise<void> {
   const { paths } = ctx;
+  // The lock itself lives in tracks/: refuse before taking it if that folder is a link out of the store.
+  if (await lstat(paths.tracksDir).then((info) => info.isSymbolicLink(), () => false)) throw unsafeLink(paths, paths.tracksDir);
   if (await isDirectory(paths.conductorDir)) return;
   if (createsStore) {
     if (await isDirectory(paths.workspaceRoot)) return;

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
-  chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync,
-  unlinkSync, writeFileSync,
+  chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync,
+  symlinkSync, unlinkSync, writeFileSync,
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -174,6 +174,18 @@ describe('store hardening (issue 7)', function () {
       assert.equal(report.code, 15);
       const unsafe = report.json.problems.filter((p: any) => p.code === 'UNSAFE_PATH');
       assert.equal(unsafe.length, 2, report.stdout);
+    });
+
+    it('a tracks/ folder that is a symlink: writes are refused before the lock is taken there, doctor --repair writes nothing', () => {
+      const a = ws.create('Linked Tracks').track_id;
+      const real = path.join(outside, 'tracks');
+      renameSync(ws.tracksDir, real);
+      symlinkSync(real, ws.tracksDir);
+      const before = listing(real);
+      const result = ws.cli(['update', '--track-id', a, '--field', 'priority', '--value', 'P0', '--json']);
+      assert.equal(result.code, 18, result.stderr);
+      assert.equal(ws.cli(['doctor', '--repair']).code, 15);
+      assert.deepEqual(listing(real), before);
     });
 
     it('a checkpoint that is a symlink to /etc/passwd: its bytes are never quoted', () => {
