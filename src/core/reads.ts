@@ -7,7 +7,7 @@ import {
 } from './registry';
 import type { Registry } from './schemas';
 import { mutate } from './transaction';
-import { indexFromTrackFiles, isOriginalFormatRegistry } from './origin-index';
+import { indexFromTrackFiles, isOriginalFormatRegistry, knownOriginalRegistry, rememberOriginalRegistry } from './origin-index';
 
 export interface RegistryView {
   registry: Registry;
@@ -36,10 +36,12 @@ export async function readIndex(ctx: StoreContext): Promise<RegistryView> {
     : null;
   const cached = cache.get(paths.registryFile);
   if (key && cached?.key === key) return cached.view;
+  const original = knownOriginalRegistry(paths.registryFile, key);
+  if (original) return { ...(await indexFromTrackFiles(paths, original)), originalFormat: true };
 
   let view: RegistryView;
   try {
-    view = await loadAndReconcile(ctx, registryStat !== null, dirStat.nlink);
+    view = await loadAndReconcile(ctx, registryStat !== null, dirStat.nlink, key);
   } catch (error) {
     if (!isTrackError(error, 'E_CORRUPT_FILE')) throw error;
     // A corrupt index must not hide the tracks: list from the track files, write nothing.
@@ -50,10 +52,13 @@ export async function readIndex(ctx: StoreContext): Promise<RegistryView> {
   return view;
 }
 
-async function loadAndReconcile(ctx: StoreContext, registryExists: boolean, dirLinks: number): Promise<RegistryView> {
+async function loadAndReconcile(ctx: StoreContext, registryExists: boolean, dirLinks: number, key: string | null): Promise<RegistryView> {
   const { paths } = ctx;
   const registry = registryExists ? await readRegistry(paths) : null;
-  if (registry && isOriginalFormatRegistry(registry)) return { ...(await indexFromTrackFiles(paths, registry)), originalFormat: true };
+  if (registry && isOriginalFormatRegistry(registry)) {
+    rememberOriginalRegistry(paths.registryFile, key, registry);
+    return { ...(await indexFromTrackFiles(paths, registry)), originalFormat: true };
+  }
   if (registry && (await foldersMatchIndex(ctx, registry, dirLinks))) return { registry, problems: [] };
   const folders = await listTrackFolders(paths);
   const problems: Problem[] = [];
