@@ -39,15 +39,18 @@ function writeOriginal(workspace, count) {
   writeFileSync(join(tracksDir, 'track-registry.json'), JSON.stringify(registry, null, 2));
 }
 
-function processTimes(samples, args, cwd, now, quantile) {
-  const times = [];
+/** Both stores' samples alternate, so a change of machine load weighs on both alike. */
+function processTimesPaired(samples, args, cwds, now, quantile) {
+  const times = cwds.map(() => []);
   for (let i = 0; i < samples; i += 1) {
-    const start = now();
-    const result = spawnSync(process.execPath, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TRACK_MANAGER_ROOT: '' } });
-    times.push(now() - start);
-    if (result.status !== 0) throw new Error(`${args.join(' ')}: ${result.stderr}`);
+    cwds.forEach((cwd, which) => {
+      const start = now();
+      const result = spawnSync(process.execPath, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TRACK_MANAGER_ROOT: '' } });
+      times[which].push(now() - start);
+      if (result.status !== 0) throw new Error(`${args.join(' ')}: ${result.stderr}`);
+    });
   }
-  return { p50: quantile(times, 0.5), p95: quantile(times, 0.95) };
+  return times.map((list) => ({ p50: quantile(list, 0.5), p95: quantile(list, 0.95) }));
 }
 
 async function inProcess(samples, workspace, now, quantile) {
@@ -73,10 +76,8 @@ export async function originalFormatBench(count, samples, now, quantile) {
     const n = Math.max(10, Math.floor(samples / 2));
     const rows = {};
     for (const command of ['list', 'stats', 'get-active']) {
-      rows[`CLI ${command}`] = {
-        ours: processTimes(n, [CLI, command], ours, now, quantile),
-        original: processTimes(n, [CLI, command], original, now, quantile),
-      };
+      const [oursTimes, originalTimes] = processTimesPaired(n, [CLI, command], [ours, original], now, quantile);
+      rows[`CLI ${command}`] = { ours: oursTimes, original: originalTimes };
     }
     rows['in-process list+stats (repeated)'] = {
       ours: await inProcess(samples, ours, now, quantile),

@@ -76,8 +76,25 @@ async function saveCache(paths: StorePaths, cache: SummaryCache): Promise<void> 
   }
 }
 
-function identity(info: { ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint }): string {
-  return `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+/** Times in ms with their sub-millisecond fraction (a double holds ~0.2 µs of it today). */
+function identity(info: { ino: number; size: number; mtimeMs: number; ctimeMs: number }): string {
+  return `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+}
+
+/**
+ * The original's registry as last parsed, keyed on its file's identity: readers only need it to
+ * know the store is in the original format (its entries are never trusted), so a long-lived
+ * process need not parse and validate it again while it is unchanged.
+ */
+const originalRegistries = new Map<string, { key: string; registry: Registry }>();
+
+export function knownOriginalRegistry(file: string, key: string | null): Registry | null {
+  const known = originalRegistries.get(file);
+  return key !== null && known?.key === key ? known.registry : null;
+}
+
+export function rememberOriginalRegistry(file: string, key: string | null, registry: Registry): void {
+  if (key !== null) originalRegistries.set(file, { key, registry });
 }
 
 /**
@@ -92,7 +109,7 @@ export async function indexFromTrackFiles(paths: StorePaths, original: Registry)
   const cache = await loadCache(paths);
   // Synchronous: a thousand stats in a row cost less than a thousand trips through the thread pool.
   const identities = folders.map((trackId) => {
-    const info = statSync(paths.trackFile(trackId), { bigint: true, throwIfNoEntry: false });
+    const info = statSync(paths.trackFile(trackId), { throwIfNoEntry: false });
     return info ? identity(info) : null;
   });
   const entries: SummaryCache['entries'] = {};

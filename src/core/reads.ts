@@ -9,7 +9,7 @@ import type { Registry } from './schemas';
 import { mutate } from './transaction';
 import { changedTrackFiles, refreshEntries, saidActive } from './index-freshness';
 import { holdsStoreLock } from './lock-scope';
-import { indexFromTrackFiles, isOriginalFormatRegistry } from './origin-index';
+import { indexFromTrackFiles, isOriginalFormatRegistry, knownOriginalRegistry, rememberOriginalRegistry } from './origin-index';
 
 export interface RegistryView {
   registry: Registry;
@@ -47,10 +47,12 @@ export async function readIndex(ctx: StoreContext): Promise<RegistryView> {
   if (key && cached?.key === key && changedTrackFiles(paths, cached.view.registry, saidActive(cached.view.registry)).length === 0) {
     return cached.view;
   }
+  const original = knownOriginalRegistry(paths.registryFile, key);
+  if (original) return { ...(await indexFromTrackFiles(paths, original)), originalFormat: true };
 
   let view: RegistryView;
   try {
-    view = await loadAndReconcile(ctx, registryStat !== null, dirStat.nlink);
+    view = await loadAndReconcile(ctx, registryStat !== null, dirStat.nlink, key);
   } catch (error) {
     if (!isTrackError(error, 'E_CORRUPT_FILE')) throw error;
     // A corrupt index must not hide the tracks: list from the track files, write nothing.
@@ -63,10 +65,13 @@ export async function readIndex(ctx: StoreContext): Promise<RegistryView> {
   return view;
 }
 
-async function loadAndReconcile(ctx: StoreContext, registryExists: boolean, dirLinks: number): Promise<RegistryView> {
+async function loadAndReconcile(ctx: StoreContext, registryExists: boolean, dirLinks: number, key: string | null): Promise<RegistryView> {
   const { paths } = ctx;
   const registry = registryExists ? await readRegistry(paths) : null;
-  if (registry && isOriginalFormatRegistry(registry)) return { ...(await indexFromTrackFiles(paths, registry)), originalFormat: true };
+  if (registry && isOriginalFormatRegistry(registry)) {
+    rememberOriginalRegistry(paths.registryFile, key, registry);
+    return { ...(await indexFromTrackFiles(paths, registry)), originalFormat: true };
+  }
   if (registry && (await foldersMatchIndex(ctx, registry, dirLinks))) {
     const changed = changedTrackFiles(paths, registry);
     if (changed.length === 0) return { registry, problems: [] };
