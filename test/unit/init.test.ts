@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { AGENT_SCRIPT_FILES, detectOriginalSetup, ownershipOf, planWorkspaceSetup, stamp } from '../../src/core/init';
+import { AGENT_SCRIPT_FILES, applyInitPlan, detectOriginalSetup, ownershipOf, planWorkspaceSetup, stamp } from '../../src/core/init';
 import { CLI, PROJECT_ROOT, runNode, Workspace } from '../helpers/workspace';
 
 const MANAGER = '.claude/skills/track-manager/manager.mjs';
@@ -128,6 +128,14 @@ describe('track init', function () {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.json.files.find((f: any) => f.path === MANAGER).action, 'upgrade');
     assert.doesNotMatch(readFileSync(file(MANAGER), 'utf8'), /older Track Manager/);
+  });
+
+  it('applying a plan refuses to write over a file changed after the plan was made', async () => {
+    const plan = await planWorkspaceSetup({ workspaceRoot: ws.dir, version: '0.1.0', assetsDir: ASSETS });
+    mkdirSync(path.dirname(file(MANAGER)), { recursive: true });
+    writeFileSync(file(MANAGER), '// written while the preview was open\n');
+    await assert.rejects(applyInitPlan(plan), (error: any) => error.code === 'E_INIT_CONFLICT' && /manager\.mjs changed after the set-up plan/.test(error.message));
+    assert.equal(readFileSync(file(MANAGER), 'utf8'), '// written while the preview was open\n');
   });
 
   it('the marker tells ours, edited and foreign files apart, whatever the edit', () => {
