@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { AGENT_SCRIPT_FILES, detectOriginalSetup, ownershipOf, planWorkspaceSetup, stamp } from '../../src/core/init';
-import { PROJECT_ROOT, Workspace } from '../helpers/workspace';
+import { AGENT_SCRIPT_FILES, applyInitPlan, detectOriginalSetup, ownershipOf, planWorkspaceSetup, stamp } from '../../src/core/init';
+import { CLI, PROJECT_ROOT, runNode, Workspace } from '../helpers/workspace';
 
 const MANAGER = '.claude/skills/track-manager/manager.mjs';
 const SKILL = '.claude/skills/track-manager/SKILL.md';
@@ -130,6 +130,14 @@ describe('track init', function () {
     assert.doesNotMatch(readFileSync(file(MANAGER), 'utf8'), /older Track Manager/);
   });
 
+  it('applying a plan refuses to write over a file changed after the plan was made', async () => {
+    const plan = await planWorkspaceSetup({ workspaceRoot: ws.dir, version: '0.1.0', assetsDir: ASSETS });
+    mkdirSync(path.dirname(file(MANAGER)), { recursive: true });
+    writeFileSync(file(MANAGER), '// written while the preview was open\n');
+    await assert.rejects(applyInitPlan(plan), (error: any) => error.code === 'E_INIT_CONFLICT' && /manager\.mjs changed after the set-up plan/.test(error.message));
+    assert.equal(readFileSync(file(MANAGER), 'utf8'), '// written while the preview was open\n');
+  });
+
   it('the marker tells ours, edited and foreign files apart, whatever the edit', () => {
     const body = '# Title\n\nText\n';
     const md = stamp(body, 'html-comment', '1.2.3');
@@ -181,6 +189,28 @@ describe('track init', function () {
     const after = await detectOriginalSetup(ws.dir);
     assert.deepEqual(after.originalScripts, [], 'ours are not the original');
     assert.equal(after.setUp, true);
+  });
+
+  it('a folder where a script belongs is left, or moved aside whole with --force; concurrent inits agree', async () => {
+    mkdirSync(file(MANAGER), { recursive: true });
+    writeFileSync(path.join(file(MANAGER), 'inside.txt'), 'mine');
+    const left = ws.cli(['init', '--json']);
+    assert.equal(left.code, 19, left.stderr);
+    assert.deepEqual(left.json.left, [MANAGER]);
+    assert.equal(ws.cli(['init', '--force']).code, 0);
+    assert.equal(readFileSync(path.join(file(`${MANAGER}.orig`), 'inside.txt'), 'utf8'), 'mine');
+    assert.equal(ownershipOf(readFileSync(file(MANAGER), 'utf8')).kind, 'ours');
+
+    const fresh = new Workspace('track-init-race-');
+    try {
+      const runs = await Promise.all([1, 2, 3].map(() => runNode([CLI, 'init', '--json'], { cwd: fresh.dir, env: { TRACK_MANAGER_ROOT: '' } })));
+      for (const run of runs) assert.equal(run.code, 0, run.stderr);
+      const again = fresh.cli(['init', '--json']);
+      assert.ok(again.json.files.every((f: any) => f.action === 'unchanged'), JSON.stringify(again.json.files));
+      assert.equal(fresh.readJson(fresh.registryFile).schema_version, 1);
+    } finally {
+      fresh.cleanup();
+    }
   });
 
   it('the npm package and the .vsix carry the runtime and the templates beside the CLI', () => {

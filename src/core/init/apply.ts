@@ -2,7 +2,8 @@ import { constants } from 'node:fs';
 import { copyFile, link, mkdir, rename, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../files';
-import type { InitPlan, InitPlanEntry } from './plan';
+import { TrackError } from '../errors';
+import { readIfExists, type InitPlan, type InitPlanEntry } from './plan';
 
 /** What applying a plan did, entry by entry (the plan's entries without their contents). */
 export interface InitResult {
@@ -54,6 +55,10 @@ export async function applyInitPlan(plan: InitPlan): Promise<InitResult> {
       continue;
     }
     const target = path.join(plan.workspaceRoot, entry.path);
+    // The plan may have been shown for a while (the editor's preview): never write over a change made since.
+    if (entry.seen !== undefined && (await readIfExists(target)) !== entry.seen) {
+      throw new TrackError('E_INIT_CONFLICT', `${entry.path} changed after the set-up plan was made, so it was left as it is. Run the set-up again to see the new plan.`, { files: [entry.path] });
+    }
     await mkdir(path.dirname(target), { recursive: true });
     if (entry.action === 'move-aside' && entry.movedTo) await moveAside(plan.workspaceRoot, entry.path, entry.movedTo);
     await writeFileAtomic(target, entry.content ?? '');

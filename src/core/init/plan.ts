@@ -25,6 +25,8 @@ export interface InitPlanEntry {
   movedTo?: string;
   /** The content written by create, upgrade and move-aside. */
   content?: string;
+  /** What the file held when the plan was made (null: absent); apply refuses if it changed since. */
+  seen?: string | null;
   /** Instead of writing `content`: how to bring this entry about (e.g. creating the store). */
   apply?: () => Promise<void>;
 }
@@ -60,7 +62,7 @@ function isManagedFile(item: ManagedFile | InitPlanEntry): item is ManagedFile {
   return 'body' in item && 'marker' in item;
 }
 
-async function readIfExists(file: string): Promise<string | null> {
+export async function readIfExists(file: string): Promise<string | null> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
@@ -83,11 +85,11 @@ export async function planManagedFile(file: ManagedFile, options: InitOptions, t
   const content = stamp(file.body, file.marker, options.version);
   const base = { path: file.path, purpose: file.purpose };
   const existing = await readIfExists(path.join(options.workspaceRoot, file.path));
-  if (existing === null) return { ...base, action: 'create', reason: 'not there yet', content };
+  if (existing === null) return { ...base, action: 'create', reason: 'not there yet', content, seen: null };
   if (existing === content) return { ...base, action: 'unchanged', reason: `already written by this version (${options.version})` };
   const owner = ownershipOf(existing);
   if (owner.kind === 'ours') {
-    return { ...base, action: 'upgrade', reason: `written by track init ${owner.version} and not changed since`, content };
+    return { ...base, action: 'upgrade', reason: `written by track init ${owner.version} and not changed since`, content, seen: existing };
   }
   const reason = owner.kind === 'edited'
     ? `changed since track init ${owner.version} wrote it`
@@ -95,7 +97,7 @@ export async function planManagedFile(file: ManagedFile, options: InitOptions, t
   if (!options.force) return { ...base, action: 'leave', reason: `${reason}; run init with --force to move it aside and write ours` };
   const movedTo = await firstFreeAsideName(options.workspaceRoot, file.path, taken);
   taken.add(movedTo);
-  return { ...base, action: 'move-aside', reason: `${reason}; kept as ${movedTo}`, movedTo, content };
+  return { ...base, action: 'move-aside', reason: `${reason}; kept as ${movedTo}`, movedTo, content, seen: existing };
 }
 
 /** Builds the whole plan from its parts, in order. Reads only; writes nothing. */
