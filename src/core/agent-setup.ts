@@ -72,7 +72,7 @@ function mergeServer(before: string | null, containerKey: string, entry: Record<
   return { after: insertMember(before, container, SERVER_NAME, entry) };
 }
 
-const HOOK_MARK = (invocation: CliInvocation, sub: string) => shellLine(invocation, sub.split(' '));
+const hookCommand = (invocation: CliInvocation, sub: string) => shellLine(invocation, sub.split(' '));
 
 function hasHookCommand(event: JsonNode | undefined, pattern: RegExp): boolean {
   if (!event) return false;
@@ -81,8 +81,8 @@ function hasHookCommand(event: JsonNode | undefined, pattern: RegExp): boolean {
 
 /** Claude Code: SessionStart prints the brief into the session; PreCompact checkpoints the active track. */
 function mergeClaudeHooks(before: string | null, invocation: CliInvocation): string {
-  const sessionStart = { matcher: 'startup|resume|clear|compact', hooks: [{ type: 'command', command: HOOK_MARK(invocation, 'brief'), timeout: 10 }] };
-  const preCompact = { matcher: '', hooks: [{ type: 'command', command: HOOK_MARK(invocation, 'hook pre-compact'), timeout: 30 }] };
+  const sessionStart = { matcher: 'startup|resume|clear|compact', hooks: [{ type: 'command', command: hookCommand(invocation, 'brief'), timeout: 10 }] };
+  const preCompact = { matcher: '', hooks: [{ type: 'command', command: hookCommand(invocation, 'hook pre-compact'), timeout: 30 }] };
   const wanted: Array<[string, unknown, RegExp]> = [
     ['SessionStart', sessionStart, /\bbrief\b/],
     ['PreCompact', preCompact, /\bhook pre-compact\b/],
@@ -120,14 +120,23 @@ function agentsSection(invocation: CliInvocation): string {
   ].join('\n');
 }
 
+/** Text we add takes the file's line ending (CRLF files stay CRLF). */
+function inFileEol(before: string, added: string): string {
+  return before.includes('\r\n') ? added.replace(/\r?\n/g, '\r\n') : added;
+}
+
 function mergeAgentsMd(before: string | null, invocation: CliInvocation): string {
-  const section = agentsSection(invocation);
+  const section = before === null ? agentsSection(invocation) : inFileEol(before, agentsSection(invocation));
   if (before === null || before.trim() === '') return `# Agents\n\n${section}\n`;
   const start = before.indexOf(AGENTS_MD_START);
   const end = before.indexOf(AGENTS_MD_END, start);
   if (start >= 0 && end > start) return before.slice(0, start) + section + before.slice(end + AGENTS_MD_END.length);
-  const separator = before.endsWith('\n\n') ? '' : before.endsWith('\n') ? '\n' : '\n\n';
-  return `${before}${separator}${section}\n`;
+  return before + inFileEol(before, `${separatorAfter(before)}${section}\n`);
+}
+
+/** A blank line between the user's text and ours. */
+function separatorAfter(before: string): string {
+  return /\r?\n\r?\n$/.test(before) ? '' : /\r?\n$/.test(before) ? '\n' : '\n\n';
 }
 
 function tomlString(value: string): string {
@@ -141,8 +150,7 @@ function mergeCodexToml(before: string | null, invocation: CliInvocation): strin
   if (before === null || before.trim() === '') return `${table}\n`;
   const present = before.split(/\r?\n/).some((line) => line.trim() === header || line.trim() === `[mcp_servers."${SERVER_NAME}"]`);
   if (present) return before;
-  const separator = before.endsWith('\n\n') ? '' : before.endsWith('\n') ? '\n' : '\n\n';
-  return `${before}${separator}${table}\n`;
+  return before + inFileEol(before, `${separatorAfter(before)}${table}\n`);
 }
 
 interface FileRule {

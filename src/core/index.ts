@@ -16,3 +16,6 @@ export {
   PRIORITIES, RUN_STATUSES, TRACK_STATUSES, TRACK_TYPES,
   type Checkpoint, type Priority, type Run, type RunStatus, type Track, type TrackStatus, type TrackType,
 } from './schemas';
+export { TOOLS, callTool, describeToolCall, toolJsonSchema, type ToolDefinition, type ToolOutcome } from './tools';
+export { buildBrief, type BriefOptions } from './brief';
+export { AGENTS, parseAgentList, planAgentSetup, setUpAgents, type AgentName, type CliInvocation, type PlannedFile } from './agent-setup';

@@ -138,7 +138,13 @@ function startsLine(text: string, offset: number): boolean {
   return /^[ \t]*$/.test(text.slice(text.lastIndexOf('\n', offset - 1) + 1, offset));
 }
 
+/** The file's line ending: a CRLF file gets CRLF in what we insert. */
+function eolOf(text: string): string {
+  return text.includes('\r\n') ? '\r\n' : '\n';
+}
+
 function insertAfterLast(text: string, container: JsonNode & { start: number; end: number }, lastStart: number, lastEnd: number, entry: (indent: string) => string, unit: string): string {
+  const eol = eolOf(text);
   const multiline = startsLine(text, lastStart);
   const indent = multiline ? lineIndent(text, lastStart) : '';
   let at = lastEnd;
@@ -147,15 +153,16 @@ function insertAfterLast(text: string, container: JsonNode & { start: number; en
   if (comma) {
     // A trailing comma (JSONC) already separates: add ours after it and keep the style.
     at += comma[0].length;
-    return `${text.slice(0, at)}${multiline ? `\n${indent}` : ' '}${entry(indent || lineIndent(text, container.start) + unit)},${text.slice(at)}`;
+    return `${text.slice(0, at)}${multiline ? `${eol}${indent}` : ' '}${entry(indent || lineIndent(text, container.start) + unit).replace(/\n/g, eol)},${text.slice(at)}`;
   }
-  return `${text.slice(0, at)},${multiline ? `\n${indent}` : ' '}${entry(indent || lineIndent(text, container.start) + unit)}${text.slice(at)}`;
+  return `${text.slice(0, at)},${multiline ? `${eol}${indent}` : ' '}${entry(indent || lineIndent(text, container.start) + unit).replace(/\n/g, eol)}${text.slice(at)}`;
 }
 
 function insertIntoEmpty(text: string, container: JsonNode, entry: (indent: string) => string, unit: string): string {
+  const eol = eolOf(text);
   const outer = lineIndent(text, container.start);
   const inner = outer + unit;
-  return `${text.slice(0, container.start + 1)}\n${inner}${entry(inner)}\n${outer}${text.slice(container.end - 1)}`;
+  return `${text.slice(0, container.start + 1)}${eol}${inner}${entry(inner).replace(/\n/g, eol)}${eol}${outer}${text.slice(container.end - 1)}`;
 }
 
 /** Adds `key: value` as the last member of `object`; the rest of the text is untouched. */

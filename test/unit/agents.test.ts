@@ -145,6 +145,23 @@ describe('track init --agents', function () {
     assert.match(plan.find((entry) => entry.file === '.codex/config.toml')!.after, /args = \["node_modules\/track-manager\/dist\/cli.js", "mcp"\]/);
   });
 
+  it('keeps CRLF files CRLF, and planning twice changes nothing', () => {
+    const current = {
+      '.mcp.json': '{\r\n  "mcpServers": {\r\n    "db": { "command": "db" }\r\n  }\r\n}\r\n',
+      'AGENTS.md': '# Agents\r\n\r\nBe nice.\r\n',
+      '.codex/config.toml': 'model = "o3"\r\n',
+    };
+    const invocation = { command: 'track', args: [] };
+    const plan = planAgentSetup(['claude', 'codex'], invocation, current);
+    for (const [file, before] of Object.entries(current)) {
+      const after = plan.find((entry) => entry.file === file)!.after;
+      oneInsertion(before, after);
+      assert.doesNotMatch(after, /[^\r]\n/, `${file}: no bare LF in a CRLF file`);
+      const again = planAgentSetup(['claude', 'codex'], invocation, Object.fromEntries(plan.map((entry) => [entry.file, entry.after])));
+      assert.equal(again.find((entry) => entry.file === file)!.action, 'unchanged', file);
+    }
+  });
+
   it('inserts into compact, empty and trailing-comma JSON without touching the rest', () => {
     const compact = '{"a":1,"b":{"c":[1,2]}}';
     const one = insertMember(compact, parseJsonWithPositions(compact), 'z', { y: true });
