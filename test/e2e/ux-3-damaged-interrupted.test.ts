@@ -36,7 +36,8 @@ describe(`damaged and interrupted rows in the UI (VS Code ${process.env.E2E_VSCO
     const text = readFileSync(file, 'utf8');
     writeFileSync(file, text.slice(0, text.indexOf('"context"') + 30));
     await page.locator('.monaco-list-row', { hasText: 'Damaged Demo Track' }).filter({ hasText: 'damaged' }).first().waitFor({ timeout: 20_000 });
-    assert.ok(await treeRow(page, 'Damaged Demo Track').locator('.codicon-error').count() > 0, 'an error icon');
+    // The row re-renders as marks arrive: wait for the icon rather than sampling it once.
+    await treeRow(page, 'Damaged Demo Track').locator('.codicon-error').first().waitFor({ timeout: 10_000 });
     const actions = await hoverActions('Damaged Demo Track');
     await screenshot(page, 'damaged-track-row');
     assert.ok(actions.includes('Restore from Last Checkpoint'), actions.join(', '));
