@@ -43,14 +43,16 @@ describe(`the multi-root status bar in the browser (VS Code ${process.env.E2E_VS
     await screenshot(session.page, `${state}${this.currentTest?.title ?? 'test'}`).catch(() => undefined);
   });
 
-  async function openFile(name: string): Promise<void> {
+  /** Quick Open with an absolute path: no wait for the file search to index a new folder. */
+  async function openFile(file: string): Promise<void> {
     const { page } = session;
+    const name = path.basename(file);
     await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } }).catch(() => undefined);
     await page.keyboard.press('Control+P');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor();
-    await input.fill(name);
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
+    await input.fill(file);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 });
     await page.keyboard.press('Enter');
     await page.locator('.tab', { hasText: name }).waitFor();
   }
@@ -58,10 +60,10 @@ describe(`the multi-root status bar in the browser (VS Code ${process.env.E2E_VS
   it("shows the focused editor's folder's active track; the tooltip lists both folders", async () => {
     const { page } = session;
     await page.locator('.activitybar [aria-label^="Tracks"]').first().click();
-    await openFile('second-notes.txt');
+    await openFile(path.join(second, 'second-notes.txt'));
     const item = statusItem(page, 'Second Folder Work · P1 · 0%');
     await item.waitFor({ timeout: 30_000 });
-    await openFile('first-notes.txt');
+    await openFile(path.join(process.env.E2E_WORKSPACE!, 'first-notes.txt'));
     await statusItem(page, 'First Folder Work').waitFor({ timeout: 15_000 });
     await page.locator('.tab', { hasText: 'second-notes.txt' }).click();
     await item.waitFor({ timeout: 15_000 });
