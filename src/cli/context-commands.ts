@@ -1,13 +1,11 @@
 import { accessSync, constants } from 'node:fs';
 import * as path from 'node:path';
-import { TrackError } from '../core/errors';
-import { setUpGitMerge } from '../core/git-setup';
 import { mergeFile } from '../core/merge-file';
 import type { CommandSpec, Values } from './spec';
 
 /**
  * Commands of the working context (issue 13): git set-up and merge driver, heartbeats, time.
- * Kept apart from commands.ts so `track init` (built elsewhere) can absorb `--git` on merge.
+ * (`track init --git` lives with `init`, in init.ts.)
  */
 const str = (values: Values, name: string): string | undefined => values[name] as string | undefined;
 
@@ -36,25 +34,6 @@ function shellQuote(text: string): string {
 }
 
 export const CONTEXT_COMMANDS: CommandSpec[] = [
-  {
-    name: 'init',
-    summary: 'Set up the store in this repository; --git registers the merge driver for its JSON files',
-    options: {
-      git: { type: 'boolean', description: 'Add the .gitattributes line and set merge.track.driver in .git/config' },
-      'driver-command': { type: 'string', value: 'CMD', description: 'Command git runs (default: "track merge-file %O %A %B %P" when track is on PATH, else this CLI by absolute path)' },
-      'dry-run': { type: 'boolean', description: 'Show what would change, change nothing' },
-    },
-    details: [
-      'git runs the driver through the shell of whoever merges, so `track` must be on that PATH;',
-      'when it is not, the driver is set to this CLI by absolute path (re-run after moving it).',
-      'Commit the .gitattributes; each clone runs `track init --git` once (git config is per clone).',
-    ].join('\n'),
-    run: async (store, values) => {
-      if (!values.git) throw new TrackError('E_USAGE', 'Only `track init --git` is available in this build: it registers the merge driver. Run `track init --git`.');
-      const result = await setUpGitMerge(store.ctx, { driverCommand: str(values, 'driver-command') ?? defaultDriverCommand(), dryRun: Boolean(values['dry-run']) });
-      return { json: result };
-    },
-  },
   {
     name: 'merge-file',
     summary: "git's merge driver: three-way merge of one store JSON file (BASE OURS THEIRS [PATH])",

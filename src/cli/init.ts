@@ -3,6 +3,9 @@ import { TrackError } from '../core/errors';
 import { applyAgentSetup, parseAgentList, planAgentSetup, readAgentFiles, type PlannedFile } from '../core/agent-setup';
 import { applyInitPlan, conflictsOf, planWorkspaceSetup, summarizePlan, type InitResult } from '../core/init';
 import { agentInvocation } from './agent-commands';
+import { defaultDriverCommand } from './context-commands';
+import { createContext } from '../core/context';
+import { setUpGitMerge } from '../core/git-setup';
 import type { CommandSpec } from './spec';
 
 declare const TRACK_MANAGER_VERSION: string;
@@ -34,6 +37,8 @@ export const initCommand: CommandSpec = {
     force: { type: 'boolean', description: 'Move files init does not own (the original scripts, files you edited) aside to <name>.orig and write ours' },
     agents: { type: 'string', value: 'LIST', description: 'Also set up these coding agents, comma-separated: claude, copilot, gemini, cursor, codex (or all)' },
     'agent-command': { type: 'string', value: 'CMD', description: 'How agents start this CLI (default: node <relative path> when installed in the project, else track)' },
+    git: { type: 'boolean', description: 'Also register the merge driver for the store\'s JSON files: a .gitattributes line and merge.track.driver in .git/config' },
+    'driver-command': { type: 'string', value: 'CMD', description: 'Command git runs (default: "track merge-file %O %A %B %P" when track is on PATH, else this CLI by absolute path)' },
   },
   details: [
     'Writes .claude/skills/track-manager/{manager.mjs,registry.mjs,SKILL.md,track-manager-runtime.cjs} and',
@@ -51,6 +56,11 @@ export const initCommand: CommandSpec = {
     '  codex    .codex/config.toml (Codex reads it in trusted projects)',
     '  all      AGENTS.md (a section between track-manager markers)',
     'Example:\n  track init --agents claude,copilot',
+    '',
+    'With --git, also registers the merge driver (a three-way merge per field of the store\'s JSON files).',
+    'git runs it through the shell of whoever merges, so `track` must be on that PATH; when it is not,',
+    'the driver is set to this CLI by absolute path (re-run after moving it). Commit the .gitattributes;',
+    'each clone runs `track init --git` once (git config is per clone).',
   ].join('\n'),
   run: async (store, values, invocation) => {
     // --root or TRACK_MANAGER_ROOT name the workspace; otherwise it is the current folder, never an
@@ -69,17 +79,20 @@ export const initCommand: CommandSpec = {
     const agents = values.agents === undefined ? null : parseAgentList(values.agents as string);
     const result = dryRun ? summarizePlan(plan, true) : await applyInitPlan(plan);
     const agentSetup = agents && (await setUpAgentFiles(workspaceRoot, agents, values['agent-command'] as string | undefined, dryRun));
+    const git = values.git
+      ? await setUpGitMerge(createContext({ root: workspaceRoot, conductorDir, env: {} }), { driverCommand: (values['driver-command'] as string | undefined) ?? defaultDriverCommand(invocation.env), dryRun })
+      : null;
     const left = conflictsOf(plan);
     const error = left.length === 0 ? undefined : new TrackError(
       'E_INIT_CONFLICT',
       `${left.length} file(s) ${dryRun ? 'would be' : 'were'} left as they are because track init did not write them or they were changed since: ${left.map((entry) => entry.path).join(', ')}. Agents running them do not use Track Manager. Run \`track init --force\` to move them aside (kept as <name>.orig) and write ours.`,
       { files: left.map((entry) => entry.path) },
     );
-    if (!agentSetup) return { json: result, text: describe(result), error };
+    const gitText = git ? `\nGit merge driver${dryRun ? ' (dry run)' : ''}: ${JSON.stringify(git)}\n` : '';
     return {
-      json: { ...result, agents: agentSetup.json },
-      text: describe(result) + agentSetup.text,
-      warnings: agentSetup.json.files.filter((entry) => entry.note).map((entry) => `${entry.file}: ${entry.note}`),
+      json: { ...result, ...(agentSetup ? { agents: agentSetup.json } : {}), ...(git ? { git } : {}) },
+      text: describe(result) + (agentSetup?.text ?? '') + gitText,
+      warnings: agentSetup ? agentSetup.json.files.filter((entry) => entry.note).map((entry) => `${entry.file}: ${entry.note}`) : [],
       error,
     };
   },

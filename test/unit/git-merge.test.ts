@@ -30,8 +30,8 @@ class TwoClones {
   setUp(): void {
     const driver = `"${process.execPath}" "${CLI}" merge-file %O %A %B %P`;
     git(this.a.dir, 'commit', '--quiet', '--allow-empty', '-m', 'root');
-    const setup = this.a.ok(['init', '--git', '--driver-command', driver]);
-    assert.equal(setup.gitattributes_changed, true);
+    const setup = this.a.ok(['init', '--git', '--driver-command', driver, '--json']);
+    assert.equal(setup.git.gitattributes_changed, true);
     this.commit(this.a, 'set up the merge driver');
     git(this.a.dir, 'push', '--quiet', 'origin', 'HEAD:main');
     git(this.b.dir, 'pull', '--quiet', 'origin', 'main');
