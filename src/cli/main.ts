@@ -15,8 +15,15 @@ export interface CliIo {
   cwd: string;
 }
 
-/** A CLI call is someone at work on the active track, except these (git, repair, the beat itself). */
-const NO_HEARTBEAT = new Set(['merge-file', 'init', 'doctor', 'heartbeat', 'recover detect']);
+/**
+ * A CLI call that changes the store is someone at work on the active track. Reads never write
+ * (a read-only checkout, a store in the original's format must stay as it is), and neither do git's
+ * merge driver, set-up, repair or the beat command itself.
+ */
+const NO_HEARTBEAT = new Set([
+  'merge-file', 'init', 'doctor', 'heartbeat', 'brief', 'mcp',
+  'get-active', 'list', 'show', 'stats', 'checkpoint list', 'run list', 'snapshot list', 'recover detect',
+]);
 
 /** Finds the command named by the first one or two words of argv. */
 function findCommand(argv: string[]): { command?: CommandSpec; group?: string; rest: string[] } {

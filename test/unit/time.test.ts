@@ -81,7 +81,9 @@ describe('time per track', function () {
       assert.equal(shown.time.active_intervals.length, 1);
       assert.equal(shown.time.worked_ms, hour);
       assert.equal(ws.cli(['stats', '--since', 'yesterday']).code, 3);
-      // The CLI calls above were heartbeats: a new run starting now.
+      // Reads record nothing; a CLI call that changes the store is a heartbeat: a new run starting now.
+      assert.equal(ws.readJson(path.join(ws.tracksDir, id, 'activity.json')).intervals.length, 1);
+      ws.ok(['context', 'add-decision', '--track-id', id, '--text', 'Work goes on']);
       const activity = ws.readJson(path.join(ws.tracksDir, id, 'activity.json'));
       assert.equal(activity.intervals.length, 2);
     } finally {

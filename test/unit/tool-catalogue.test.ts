@@ -16,7 +16,7 @@ describe('the tool catalogue', function () {
       const entry = contributed.find((candidate) => candidate.name === tool.name)!;
       assert.equal(entry.modelDescription, tool.description, `${tool.name}: modelDescription`);
       assert.equal(entry.displayName, tool.title);
-      assert.deepEqual(entry.inputSchema, toolJsonSchema(tool), `${tool.name}: inputSchema is derived from the zod schema (regenerate it)`);
+      assert.deepEqual(entry.inputSchema, toolJsonSchema(tool), `${tool.name}: inputSchema is derived from the zod schema (run node scripts/tool-manifest.mjs after a build)`);
     }
     assert.deepEqual(manifest.contributes.mcpServerDefinitionProviders, [{ id: 'trackManager.mcp', label: 'Track Manager' }]);
   });
