@@ -56,7 +56,10 @@ export async function applyInitPlan(plan: InitPlan): Promise<InitResult> {
     }
     const target = path.join(plan.workspaceRoot, entry.path);
     // The plan may have been shown for a while (the editor's preview): never write over a change made since.
-    if (entry.seen !== undefined && (await readIfExists(target)) !== entry.seen) {
+    const current = entry.seen === undefined ? undefined : await readIfExists(target);
+    // Another init (or the same set-up run twice at once) already wrote exactly this.
+    if (current !== undefined && current === entry.content) continue;
+    if (current !== undefined && current !== entry.seen) {
       throw new TrackError('E_INIT_CONFLICT', `${entry.path} changed after the set-up plan was made, so it was left as it is. Run the set-up again to see the new plan.`, { files: [entry.path] });
     }
     await mkdir(path.dirname(target), { recursive: true });
