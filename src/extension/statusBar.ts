@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { appendWorkedTime } from './contextRows';
 import { durationText } from './presentation';
 import type { StoreService } from './storeService';
 import { activeMs } from './tracksTree';
@@ -36,7 +37,7 @@ export class ActiveTrackStatusBar implements vscode.Disposable {
       tooltip.appendMarkdown(`**${active.name}**${this.stores.folders().length > 1 ? ` (${folder.name})` : ''}\n\n`);
       tooltip.appendText(active.context.goal);
       tooltip.appendMarkdown(`\n\nActive for ${durationText(activeMs(active))} · click to switch track`);
-      this.item.tooltip = tooltip;
+      this.item.tooltip = await appendWorkedTime(this.stores, folder, active, tooltip);
       this.item.accessibilityInformation = { label: `Active track ${active.name}, ${active.priority}, ${active.progress.percentage} percent` };
       return;
     }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { contextRows } from './contextRows';
+import { appendWorkedTime, contextRows } from './contextRows';
 import { isTrackError } from '../core/errors';
 import { compareText } from '../core/ids';
 import type { CheckpointEntry } from '../core/checkpoints';
@@ -276,7 +276,8 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
   async resolveTreeItem(item: vscode.TreeItem, node: TreeNode): Promise<vscode.TreeItem> {
     if (node.kind !== 'track') return item;
     try {
-      item.tooltip = trackTooltip(await this.stores.storeFor(node.folder).getTrack(node.track.track_id));
+      const track = await this.stores.storeFor(node.folder).getTrack(node.track.track_id);
+      item.tooltip = await appendWorkedTime(this.stores, node.folder, track, trackTooltip(track));
     } catch (error) {
       item.tooltip = (error as Error).message;
     }
