@@ -33,3 +33,10 @@ export async function contextRows(stores: StoreService, folder: vscode.Workspace
   });
   return rows;
 }
+
+/** Adds the worked time to a track's Markdown tooltip (tree row, status bar). */
+export async function appendWorkedTime(stores: StoreService, folder: vscode.WorkspaceFolder, track: Track, tooltip: vscode.MarkdownString): Promise<vscode.MarkdownString> {
+  const time = await stores.storeFor(folder).trackTime(track).catch(() => null);
+  if (time) tooltip.appendMarkdown(`\n\nWorked: ${formatDuration(time.worked_ms)} (idle stretches not counted)`);
+  return tooltip;
+}

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Track } from '../core/schemas';
+import { appendWorkedTime } from './contextRows';
 import { durationText } from './presentation';
 import type { StoreService } from './storeService';
 import { activeMs } from './tracksTree';
@@ -80,6 +81,10 @@ export class ActiveTrackStatusBar implements vscode.Disposable {
       tooltip.appendText(active.context.goal);
       tooltip.appendMarkdown(`\n\nActive for ${durationText(activeMs(active))} · click to switch track`);
       this.item.tooltip = tooltip;
+      // Worked time needs a read: it joins the tooltip when known, unless the item moved on meanwhile.
+      void appendWorkedTime(this.stores, shown.folder, active, tooltip).then((withTime) => {
+        if (this.item.tooltip === tooltip) this.item.tooltip = withTime;
+      }, () => undefined);
     }
     this.item.accessibilityInformation = {
       label: `Active track ${active.name}${multiRoot ? ` in ${shown.folder.name}` : ''}, ${active.priority}, ${active.progress.percentage} percent`,

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { isTrackError, toTrackError } from '../core/errors';
-import { contextRows } from './contextRows';
+import { appendWorkedTime, contextRows } from './contextRows';
 import { compareText } from '../core/ids';
 import type { CheckpointEntry } from '../core/checkpoints';
 import type { TrackSummary } from '../core/queries';
@@ -296,7 +296,7 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     if (node.kind !== 'track' || this.marks.damagedTrack(node.folder, node.track.track_id)) return item;
     try {
       const details = await this.detailsOf(node.folder, node.track.track_id);
-      item.tooltip = trackTooltip(details.track, details.checkpoints);
+      item.tooltip = await appendWorkedTime(this.stores, node.folder, details.track, trackTooltip(details.track, details.checkpoints));
     } catch (error) {
       item.tooltip = editorMessage(toTrackError(error));
     }

@@ -122,5 +122,8 @@ describe('a track carries its working context (branch, editors, time)', function
     const rows = await api.tree.getChildren(await trackNode(api, 'Editors Alpha'));
     const time = rows.find((row) => row.kind === 'detail' && row.key === 'time');
     assert.ok(time && time.kind === 'detail' && /^Time: \d+ min$/.test(time.label), 'a Time row under the track');
+    const node = await trackNode(api, 'Editors Alpha');
+    const resolved = await api.tree.resolveTreeItem(api.tree.getTreeItem(node), node);
+    assert.match((resolved.tooltip as vscode.MarkdownString).value, /Worked: \d+ min/);
   });
 });
