@@ -139,7 +139,7 @@ function parseCommandArgs(command: CommandSpec, args: string[]): Values {
     }
     seen.add(token.name);
   }
-  if (parsed.positionals.length > 0) {
+  if (!command.positionals && parsed.positionals.length > 0) {
     throw new TrackError('E_USAGE', `Unexpected argument "${parsed.positionals[0]}" for \`track ${command.name}\`; options are given as --name value. Run \`track ${command.name} --help\`.`);
   }
   if (!parsed.values.help) {
