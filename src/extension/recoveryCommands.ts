@@ -29,6 +29,7 @@ export function registerRecoveryCommands(deps: RecoveryCommandDeps): vscode.Disp
 /** Refresh: forget what was read, in the core and in the views, and read it all again. */
 export async function refreshEverything(deps: { stores: StoreService; health: StoreHealth; refresh: () => Promise<void> }): Promise<void> {
   for (const folder of deps.stores.folders()) deps.stores.storeFor(folder).forgetCaches();
+  deps.health.checkEverythingNext();
   await deps.refresh();
   await deps.health.scan();
 }

@@ -4,7 +4,10 @@ import { withoutCliHints } from './messages';
 import type { StoreService } from './storeService';
 import { damagedText, positionIn, type TreeMarks } from './treeMarks';
 
-/** Tracks whose track.json is checked on every refresh: the ones lifecycle actions apply to. */
+/**
+ * Tracks whose track.json is checked on every refresh: the ones lifecycle actions apply to. Every
+ * track is checked on a folder's first scan and after a manual Refresh (one stat per unchanged file).
+ */
 const CHECKED_STATUSES = new Set(['draft', 'ready', 'active', 'paused']);
 
 /**
@@ -17,6 +20,8 @@ export class StoreHealth implements vscode.Disposable {
   private readonly files = new Map<string, Set<string>>();
   /** Tracks seen damaged (of any status) stay checked until they read again. */
   private readonly suspects = new Map<string, Set<string>>();
+  /** Folders whose every track was checked since activation or the last manual Refresh. */
+  private readonly fullyScanned = new Set<string>();
 
   constructor(private readonly stores: StoreService, private readonly marks: TreeMarks) {}
 
@@ -25,6 +30,11 @@ export class StoreHealth implements vscode.Disposable {
     let changed = false;
     for (const target of folder ? [folder] : this.stores.folders()) changed = (await this.scanFolder(target)) || changed;
     return changed;
+  }
+
+  /** The next scan checks every track again, finished ones too (a manual Refresh). */
+  checkEverythingNext(): void {
+    this.fullyScanned.clear();
   }
 
   /** A track found damaged elsewhere (an action failed on it): check it from now on. */
@@ -50,10 +60,12 @@ export class StoreHealth implements vscode.Disposable {
     };
     try {
       const { tracks, problems } = await store.listTracks();
-      const ids = new Set(tracks.filter((t) => CHECKED_STATUSES.has(t.status)).map((t) => t.track_id));
+      const everything = !this.fullyScanned.has(key);
+      const ids = new Set(tracks.filter((t) => everything || CHECKED_STATUSES.has(t.status)).map((t) => t.track_id));
       const listed = new Set(tracks.map((t) => t.track_id));
       for (const id of this.suspects.get(key) ?? []) if (listed.has(id)) ids.add(id);
       damaged = await store.inspectTrackFiles(ids);
+      if (everything) this.fullyScanned.add(key);
       this.suspects.set(key, new Set(damaged.map((d) => d.track_id)));
       for (const d of damaged) {
         const at = new vscode.Position(Math.max(0, (d.line ?? 1) - 1), Math.max(0, (d.column ?? 1) - 1));

@@ -142,6 +142,26 @@ describe('live recovery, damaged files, editor wording, confirmed restores, runs
     await waitFor(() => vscode.languages.getDiagnostics(vscode.Uri.file(file)).length === 0, 'the diagnostic to be cleared');
   });
 
+  it('a damaged finished track is marked too (checked on Refresh), with only repair actions', async () => {
+    const created = cli(['create', '--name', 'Damaged Finished Track', '--type', 'custom', '--goal', 'Done, then truncated']);
+    cli(['checkpoint', 'create', '--track-id', created.track_id, '--name', 'Before cancel']);
+    cli(['cancel', '--track-id', created.track_id, '--reason', 'Dropped']);
+    const file = path.join(conductor(), 'tracks', created.track_id, 'track.json');
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, good.slice(0, good.indexOf('"context"') + 30));
+    await vscode.commands.executeCommand('trackManager.refresh');
+    await waitFor(async () => {
+      const node = await trackNode(api, 'Damaged Finished Track');
+      return node && api.tree.getTreeItem(node).contextValue === 'track.damaged';
+    }, 'the cancelled track to be marked damaged');
+    writeFileSync(file, good);
+    await vscode.commands.executeCommand('trackManager.refresh');
+    await waitFor(async () => {
+      const node = await trackNode(api, 'Damaged Finished Track');
+      return node && api.tree.getTreeItem(node).contextValue === 'track.cancelled';
+    }, 'the row to be healthy again once the file is fixed');
+  });
+
   it('an unindexed unreadable track folder: a problem row and a diagnostic, both gone after fixing the file and Refresh', async () => {
     const created = cli(['create', '--name', 'Unindexed Broken', '--type', 'custom', '--goal', 'g']);
     const file = path.join(conductor(), 'tracks', created.track_id, 'track.json');
