@@ -423,3 +423,26 @@ export async function completeTrack(ctx: StoreContext, trackId: string, details:
   });
 }
 
+/**
+ * Only an active or paused track holds interrupted work, and a paused one can be resumed only when
+ * no other track is active. Shared by recovery from our checkpoints and from the original's.
+ */
+export async function assertRecoverable(tx: Transaction, track: Track): Promise<void> {
+  const trackId = track.track_id;
+  if (track.status !== 'active' && !canTransition(track.status, 'resume')) {
+    throw new TrackError(
+      'E_INVALID_TRANSITION',
+      `Cannot recover track ${trackId}: it is ${track.status}; only active or paused tracks hold interrupted work.`,
+      { track_id: trackId, track_name: track.name, status: track.status },
+    );
+  }
+  if (track.status !== 'paused') return;
+  const other = await tx.otherActiveTrack(trackId);
+  if (other) {
+    throw new TrackError(
+      'E_ANOTHER_ACTIVE',
+      `Cannot activate track - another track is active: ${other.track_id}. Pause it first, or use \`track switch --to ${trackId}\` and then recover.`,
+      { active_track: other.track_id, active_track_name: other.name, track_id: trackId, track_name: track.name },
+    );
+  }
+}

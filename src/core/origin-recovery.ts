@@ -9,7 +9,7 @@ import type { StoreContext } from './context';
 import { TrackError } from './errors';
 import { serialize, writeFileAtomic } from './files';
 import { makeSnapshotId } from './ids';
-import { applyTransition, canTransition } from './lifecycle';
+import { applyTransition, assertRecoverable } from './lifecycle';
 import { listOriginRuns, readOriginRun, stepNumber } from './origin-runs';
 import { originSnapshotsDir, readOriginSnapshots, type OriginSnapshotRecord } from './origin-snapshots';
 import type { RunStatus } from './schemas';
@@ -141,23 +141,7 @@ export async function recoverTrackFromOriginal(ctx: StoreContext, trackId: strin
     const record = snapshots.find((entry) => entry.snapshot.snapshot_id === track.last_checkpoint)
       ?? snapshots.find((entry) => entry.snapshot.snapshot_id === restoredFrom);
     if (!record) return null;
-    if (track.status !== 'active' && !canTransition(track.status, 'resume')) {
-      throw new TrackError(
-        'E_INVALID_TRANSITION',
-        `Cannot recover track ${trackId}: it is ${track.status}; only active or paused tracks hold interrupted work.`,
-        { track_id: trackId, status: track.status },
-      );
-    }
-    if (track.status === 'paused') {
-      const other = await tx.otherActiveTrack(trackId);
-      if (other) {
-        throw new TrackError(
-          'E_ANOTHER_ACTIVE',
-          `Cannot activate track - another track is active: ${other.track_id}. Pause it first, or use \`track switch --to ${trackId}\` and then recover.`,
-          { active_track: other.track_id, track_id: trackId },
-        );
-      }
-    }
+    await assertRecoverable(tx, track);
     const id = record.snapshot.snapshot_id;
     const backup = await stageCheckpoint(tx, track, { event: 'pre-restore', type: 'recovery', reason: `Before recovering from ${id}` });
     const marked = { ...backup.track, last_restored: { snapshot_id: id, at: tx.now } };

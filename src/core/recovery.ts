@@ -5,7 +5,7 @@ import { detectOriginRuns, recoverOriginRun, recoverTrackFromOriginal } from './
 import { assertOriginRunId, readOriginRun } from './origin-runs';
 import { assertId, isValidId } from './ids';
 import { parseInput } from './input';
-import { applyTransition, canTransition } from './lifecycle';
+import { applyTransition, assertRecoverable } from './lifecycle';
 import { DEFAULT_STALE_AFTER_MINUTES, findInterruptedWithWatch, type InterruptedItem, type InterruptedRun, type InterruptedTrack, type RecoveryWatch } from './interruption';
 import { readIndex } from './reads';
 import { readRunFile } from './registry';
@@ -89,23 +89,7 @@ export async function recoverTrack(ctx: StoreContext, trackId: string): Promise<
   }
   return mutate(ctx, 'recover resume', async (tx) => {
     const track = await tx.track(trackId);
-    if (track.status !== 'active' && !canTransition(track.status, 'resume')) {
-      throw new TrackError(
-        'E_INVALID_TRANSITION',
-        `Cannot recover track ${trackId}: it is ${track.status}; only active or paused tracks hold interrupted work.`,
-        { track_id: trackId, status: track.status },
-      );
-    }
-    if (track.status === 'paused') {
-      const other = await tx.otherActiveTrack(trackId);
-      if (other) {
-        throw new TrackError(
-          'E_ANOTHER_ACTIVE',
-          `Cannot activate track - another track is active: ${other.track_id}. Pause it first, or use \`track switch --to ${trackId}\` and then recover.`,
-          { active_track: other.track_id, active_track_name: other.name, track_id: trackId, track_name: track.name },
-        );
-      }
-    }
+    await assertRecoverable(tx, track);
     const backup = await stageRestoreWithBackup(tx, track, checkpoint);
     const restored = track.status === 'paused'
       ? applyTransition(backup.track, 'resume', tx.now, `Recovered from ${checkpoint.snapshot_id}`)
