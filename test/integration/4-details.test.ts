@@ -93,16 +93,22 @@ describe(`the track details page in VS Code ${vscode.version}`, () => {
   });
 
   it('run rows: workflow name, status in words, step in the tooltip; a click opens the run section', async () => {
+    // A run still going needs a track still open (finishing a track finishes its runs).
+    const track = cli(['create', '--name', 'Run Rows Track', '--type', 'feature', '--goal', 'g']).track_id;
+    cli(['activate', '--track-id', track, '--force']);
+    const run = cli(['run', 'start', '--track-id', track, '--workflow', 'greenfield-fullstack.yaml', '--total', '10']).run_id;
+    cli(['run', 'step', '--run-id', run, '--step', '4']);
     await api.refresh();
-    const runNode = (await allNodes(api)).find((n) => n.kind === 'run' && n.run.run_id === runId)!;
+    const runNode = (await allNodes(api)).find((n) => n.kind === 'run' && n.run.run_id === run)!;
     const item = api.tree.getTreeItem(runNode);
     assert.equal(item.label, 'greenfield-fullstack');
     assert.equal(item.description, 'In progress');
     assert.match(String(item.tooltip), /In progress · step 4\/10/);
-    api.details.panelOf(folder(), id)?.dispose();
+    api.details.panelOf(folder(), track)?.dispose();
     const panel = await vscode.commands.executeCommand<vscode.WebviewPanel>(item.command!.command, ...item.command!.arguments!);
-    assert.match(panel.webview.html, new RegExp(`data-focus="run-${runId}"`));
-    assert.ok(body().includes(`id="run-${runId}"`));
+    assert.match(panel.webview.html, new RegExp(`data-focus="run-${run}"`));
+    assert.ok((api.details.bodyOf(folder(), track) ?? '').includes(`id="run-${run}"`));
+    panel.dispose();
   });
 
   it('track tooltips show the pause reason and the last checkpoint by name and age, not its id', async () => {
