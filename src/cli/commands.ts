@@ -122,7 +122,7 @@ export const COMMANDS: CommandSpec[] = [
       'branch-template': { type: 'string', value: 'TEMPLATE', description: 'Template for --new-branch: {type}, {slug}, {id}, {date}' },
     },
     details: 'Example:\n  track create --name "OAuth Authentication" --type feature --goal "Add OAuth 2.0 login" --priority P1',
-    run: async (store, values) => ({
+    run: async (store, values, invocation) => ({
       json: viewTrack(
         await store.createTrack({
           name: str(values, 'name')!,
@@ -136,7 +136,7 @@ export const COMMANDS: CommandSpec[] = [
           createdBy: 'cli',
           branch: str(values, 'branch'),
           newBranch: values['new-branch'] ? true : undefined,
-          branchTemplate: str(values, 'branch-template') ?? (process.env.TRACK_BRANCH_TEMPLATE || undefined),
+          branchTemplate: str(values, 'branch-template') ?? (invocation.env.TRACK_BRANCH_TEMPLATE || undefined),
         }),
       ),
     }),

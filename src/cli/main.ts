@@ -15,16 +15,6 @@ export interface CliIo {
   cwd: string;
 }
 
-/**
- * A CLI call that changes the store is someone at work on the active track. Reads never write
- * (a read-only checkout, a store in the original's format must stay as it is), and neither do git's
- * merge driver, set-up, repair or the beat command itself.
- */
-const NO_HEARTBEAT = new Set([
-  'merge-file', 'init', 'doctor', 'heartbeat', 'brief', 'mcp',
-  'get-active', 'list', 'show', 'stats', 'checkpoint list', 'run list', 'snapshot list', 'recover detect',
-]);
-
 /** Finds the command named by the first one or two words of argv. */
 function findCommand(argv: string[]): { command?: CommandSpec; group?: string; rest: string[] } {
   const [first, second] = argv;
@@ -73,7 +63,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       lockTimeoutMs: lockTimeout(io.env),
     });
     const result = await command.run(store, values, { cwd: io.cwd, env: io.env });
-    if (!NO_HEARTBEAT.has(command.name)) await store.recordHeartbeat().catch(() => undefined);
     printResult(command, result, Boolean(values.json), io);
     if (result.error) {
       printError(result.error, wantsJson, io);

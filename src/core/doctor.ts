@@ -7,9 +7,7 @@ import { isTrackError, toTrackError } from './errors';
 import { serialize, TEMP_FILE_PATTERN } from './files';
 import { commitFiles, rollForwardJournal } from './journal';
 import { setAsideJournal } from './journal-repair';
-import { compareText } from './ids';
-import { applyTransition } from './lifecycle';
-import { inspectLock, withStoreLock, type HeldLock } from './lock';
+import { inspectLock, withStoreLock } from './lock';
 import { withLockScope } from './lock-scope';
 import { forgetCachedIndex } from './reads';
 import {
@@ -17,7 +15,7 @@ import {
 } from './registry';
 import { readRunSnapshots } from './runs';
 import { findLinksInside } from './write-safety';
-import type { Registry, Track } from './schemas';
+import type { Registry } from './schemas';
 import { isOriginalFormatRegistry } from './origin-index';
 import { diagnoseOriginalFormat, multipleActiveMessage, repairOriginalFormat } from './origin-repair';
 
@@ -215,8 +213,6 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
         repaired.push(`Removed the empty folder ${paths.display(paths.trackDir(trackId))}.`);
       }
     }
-    // Two tracks active (a merge, a hand edit): keep the one activated last, then upgrade old files.
-    repaired.push(...(await pauseAllButLastActivated(ctx, lock)));
     repaired.push(...(await repairOriginalFormat(ctx, lock)));
     const rebuilt = await rebuildRegistry(paths, ctx.now().toISOString());
     let current: Registry | null = null;
@@ -235,28 +231,6 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
     }
   }));
   return repaired;
-}
-
-/** After a git merge two tracks can be active: the one activated last stays, the others pause. */
-async function pauseAllButLastActivated(ctx: StoreContext, lock: HeldLock): Promise<string[]> {
-  const { paths } = ctx;
-  const active: Track[] = [];
-  for (const trackId of await listTrackFolders(paths)) {
-    const track = await readTrackFile(paths, trackId).catch(() => null);
-    if (track?.status === 'active') active.push(track);
-  }
-  if (active.length < 2) return [];
-  const activatedAt = (track: Track) => track.last_activated_at ?? track.updated_at;
-  active.sort((a, b) => compareText(activatedAt(b), activatedAt(a)) || compareText(a.track_id, b.track_id));
-  const [kept, ...others] = active;
-  const now = ctx.now().toISOString();
-  const files = new Map<string, string>();
-  for (const track of others) {
-    const reason = `Paused by doctor --repair: ${kept.track_id} was activated later (two tracks were active, e.g. after a git merge)`;
-    files.set(paths.trackFile(track.track_id), serialize(applyTransition(track, 'pause', now, reason)));
-  }
-  await commitFiles(paths, lock, files);
-  return others.map((track) => `Paused ${track.track_id}: ${kept.track_id} was activated later and stays active.`);
 }
 
 async function findLeftovers(dir: string, graceMs: number): Promise<string[]> {

@@ -57,10 +57,6 @@ export async function branchExists(cwd: string, branch: string): Promise<boolean
   return (await runGit(cwd, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`])).code === 0;
 }
 
-export async function isValidBranchName(cwd: string, branch: string): Promise<boolean> {
-  return (await runGit(cwd, ['check-ref-format', '--branch', branch])).code === 0;
-}
-
 /**
  * The files git names when it refuses a checkout because local changes would be overwritten;
  * null when the failure is of another kind.

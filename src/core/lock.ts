@@ -370,8 +370,6 @@ async function takeOverAbandonedLock(paths: StorePaths, staleMs: number): Promis
   return true;
 }
 
-export { processState, type HolderState };
-
 /** Whether the holder with this token still holds the store lock (its owner file is there). */
 export async function isHeldBy(paths: StorePaths, token: string): Promise<boolean> {
   if (!/^[0-9a-f]{32}$/.test(token)) return false;

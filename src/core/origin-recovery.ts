@@ -13,27 +13,14 @@ import { applyTransition, assertRecoverable } from './lifecycle';
 import { listOriginRuns, readOriginRun, stepNumber } from './origin-runs';
 import { originSnapshotsDir, readOriginSnapshots, type OriginSnapshotRecord } from './origin-snapshots';
 import type { RunStatus } from './schemas';
+import type { InterruptedRun } from './interruption';
+import type { RunRecoveryResult } from './recovery';
 import { mutate } from './transaction';
 
 const RUNNING: RunStatus[] = ['pending', 'in_progress'];
 
-export interface OriginInterruptedRun {
-  kind: 'run';
-  run_id: string;
-  track_id: null;
-  workflow: string;
-  status: RunStatus;
-  current_step: number;
-  total_steps: null;
-  updated_at: string;
-  minutes_since_update: number;
-  reason: 'stale';
-  owner: { pid: null; host: string };
-  origin: 'original';
-}
-
 /** The original's runs still pending or in progress and untouched for the threshold. */
-export async function detectOriginRuns(ctx: StoreContext, nowMs: number, thresholdMs: number, skip: Set<string>): Promise<OriginInterruptedRun[]> {
+export async function detectOriginRuns(ctx: StoreContext, nowMs: number, thresholdMs: number, skip: Set<string>): Promise<InterruptedRun[]> {
   const { runs } = await listOriginRuns(ctx);
   return runs
     .filter((run) => !skip.has(run.run_id) && RUNNING.includes(run.status) && nowMs - Date.parse(run.updated_at) >= thresholdMs)
@@ -67,22 +54,12 @@ function stepOf(record: OriginSnapshotRecord, runId: string, fallback: unknown):
   return 0;
 }
 
-export interface OriginRunRecoveryResult {
-  success: true;
-  run_id: string;
-  resumed_from_step: number;
-  snapshot_used: string;
-  snapshot_created_at: string;
-  snapshot_saved: string;
-  state: Record<string, unknown>;
-}
-
 /**
  * Resumes one of the original's runs from its newest automatic snapshot. Its run.json as it was
  * is saved first as a recovery snapshot beside the original's; then run.json is replaced
  * atomically, keeping every field it had (the step keeps the original's type).
  */
-export async function recoverOriginRun(ctx: StoreContext, runId: string): Promise<OriginRunRecoveryResult> {
+export async function recoverOriginRun(ctx: StoreContext, runId: string): Promise<RunRecoveryResult> {
   return mutate(ctx, 'recover resume', async (tx) => {
     const found = await readOriginRun(ctx, runId);
     if (!found) {

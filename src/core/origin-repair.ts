@@ -11,6 +11,7 @@ import { isOlderFormat } from './format-upgrade';
 import { commitFiles } from './journal';
 import { applyTransition } from './lifecycle';
 import type { HeldLock } from './lock';
+import { compareText } from './ids';
 import { chooseActive, isOriginalFormatRegistry } from './origin-index';
 import { indexTrack, listTrackFolders, readRegistry, readTrackFile, rebuildRegistry } from './registry';
 import { assumptionsSchema, decisionsSchema, SCHEMA_VERSION, trackSchema, type Track } from './schemas';
@@ -117,7 +118,8 @@ export async function repairOriginalFormat(ctx: StoreContext, lock: HeldLock): P
     }
   }
 
-  // Several tracks saying active: keep the one reads pick, pause the others.
+  // Several tracks saying active (a merge, a hand edit, the original's deadlock): keep the one
+  // activated last, pause the others, in the same commit as the upgrade.
   const all: Track[] = [];
   for (const trackId of await listTrackFolders(paths)) {
     const track = tracks.get(trackId) ?? (await readTrackFile(paths, trackId).catch(() => null));
@@ -125,12 +127,12 @@ export async function repairOriginalFormat(ctx: StoreContext, lock: HeldLock): P
   }
   const active = all.filter((track) => track.status === 'active');
   if (active.length > 1) {
-    const index = { tracks: Object.fromEntries(active.map((t) => [t.track_id, { updated_at: t.updated_at }])) } as unknown as Parameters<typeof chooseActive>[0];
-    const keep = chooseActive(index, active.map((t) => t.track_id));
-    for (const track of active) {
-      if (track.track_id === keep) continue;
-      tracks.set(track.track_id, applyTransition(track, 'pause', now, `track doctor --repair: ${keep} is the active track (several tracks said active)`));
-      repaired.push(`Paused ${track.track_id}: ${keep} stays the active track (several tracks said active).`);
+    const activatedAt = (track: Track) => track.last_activated_at ?? track.updated_at;
+    active.sort((a, b) => compareText(activatedAt(b), activatedAt(a)) || compareText(a.track_id, b.track_id));
+    const keep = active[0].track_id;
+    for (const track of active.slice(1)) {
+      tracks.set(track.track_id, applyTransition(track, 'pause', now, `Paused by doctor --repair: ${keep} was activated later (several tracks said active)`));
+      repaired.push(`Paused ${track.track_id}: ${keep} was activated later and stays active.`);
     }
   }
   for (const track of tracks.values()) files.set(paths.trackFile(track.track_id), serialize(track));

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as z from 'zod/mini';
 import type { StoreContext } from './context';
 import { isTrackError, TrackError } from './errors';
-import { corruptFromIssues, corruptFileError } from './files';
+import { corruptFileError, parseDocument } from './files';
 import { compareText, MAX_ID_LENGTH } from './ids';
 import { listDirectory, problemFrom, type Problem } from './registry';
 import { listRuns } from './queries';
@@ -87,16 +87,10 @@ export async function readOriginRun(ctx: StoreContext, runId: string): Promise<{
     throw error;
   }
   const options = { kind: 'run (original track-manager)', display: (f: string) => ctx.paths.display(f) };
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw corruptFileError(file, options, null, `invalid JSON (${(error as Error).message})`);
-  }
-  const result = originRunSchema.safeParse(data);
-  if (!result.success) throw corruptFromIssues(file, options, result.error.issues, []);
-  if (result.data.run_id !== runId) throw corruptFileError(file, options, 'run_id', `says "${result.data.run_id}" but lives in folder "${runId}"`);
-  return { run: result.data, text, file };
+  // parseDocument never quotes the file's text in its messages (the file may not be ours).
+  const document = parseDocument(text, file, originRunSchema, options);
+  if (document.run_id !== runId) throw corruptFileError(file, options, 'run_id', `says "${document.run_id}" but lives in folder "${runId}"`);
+  return { run: document, text, file };
 }
 
 export function originRunEntry(run: OriginRun, file: string): OriginRunEntry {

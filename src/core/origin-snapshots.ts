@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import * as z from 'zod/mini';
 import type { StoreContext } from './context';
 import { isTrackError } from './errors';
-import { corruptFileError, corruptFromIssues } from './files';
+import { corruptFileError, parseDocument } from './files';
 import { compareText, isValidId, SNAPSHOT_ID_PATTERN } from './ids';
 import { listDirectory, problemFrom, readTrackFile, type Problem } from './registry';
 
@@ -51,17 +51,11 @@ async function readOriginSnapshot(ctx: StoreContext, file: string): Promise<Orig
   } catch (error) {
     throw corruptFileError(file, options, null, `cannot be decompressed (${(error as Error).message})`);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw corruptFileError(file, options, null, `invalid JSON (${(error as Error).message})`);
-  }
-  const result = originSnapshotSchema.safeParse(data);
-  if (!result.success) throw corruptFromIssues(file, options, result.error.issues, []);
+  // parseDocument never quotes the file's text in its messages (the file may not be ours).
+  const document = parseDocument(text, file, originSnapshotSchema, options);
   const expected = SNAPSHOT_FILE.exec(path.basename(file))?.[1];
-  if (result.data.snapshot_id !== expected) throw corruptFileError(file, options, 'snapshot_id', `says "${result.data.snapshot_id}" but the file is named ${path.basename(file)}`);
-  return { snapshot: result.data, file, size_bytes: raw.length, run_ids: runsNamed(result.data) };
+  if (document.snapshot_id !== expected) throw corruptFileError(file, options, 'snapshot_id', `says "${document.snapshot_id}" but the file is named ${path.basename(file)}`);
+  return { snapshot: document, file, size_bytes: raw.length, run_ids: runsNamed(document) };
 }
 
 function runsNamed(snapshot: OriginSnapshot): string[] {

@@ -66,7 +66,6 @@ export class StorePaths {
   get tracksDir(): string { return path.join(this.conductorDir, 'tracks'); }
   get registryFile(): string { return path.join(this.tracksDir, 'track-registry.json'); }
   get lockDir(): string { return path.join(this.tracksDir, 'track-registry.lock'); }
-  get lockOwnerFile(): string { return path.join(this.tracksDir, 'track-registry.lock-owner.json'); }
   get journalFile(): string { return path.join(this.tracksDir, 'track-journal.json'); }
   get gitignoreFile(): string { return path.join(this.conductorDir, '.gitignore'); }
 

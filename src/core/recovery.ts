@@ -7,6 +7,7 @@ import { assertId, isValidId } from './ids';
 import { parseInput } from './input';
 import { applyTransition, assertRecoverable } from './lifecycle';
 import { DEFAULT_STALE_AFTER_MINUTES, findInterruptedWithWatch, type InterruptedItem, type InterruptedRun, type InterruptedTrack, type RecoveryWatch } from './interruption';
+import { processState } from './process-state';
 import { readIndex } from './reads';
 import { readRunFile } from './registry';
 import { readRunSnapshots, stageRunSnapshot } from './runs';
@@ -47,21 +48,15 @@ export async function detectInterruptedWithWatch(
  * The per-tick question of a recovery timer, answered from the last detection alone: no file is
  * read. True when a stale instant has passed or a known owner process has died.
  */
-export function recoveryCheckDue(watch: RecoveryWatch, nowMs: number, isAlive: (pid: number) => boolean = pidAlive): boolean {
+export function recoveryCheckDue(watch: RecoveryWatch, nowMs: number, isAlive: (pid: number) => boolean = ownerAlive): boolean {
   if (watch.next_stale_at !== null && nowMs >= watch.next_stale_at) return true;
   for (const pid of watch.owner_pids) if (!isAlive(pid)) return true;
   return false;
 }
 
-/** process.kill(pid, 0): a signal check, no file read. EPERM means it exists under another user. */
-export function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** A signal check (process-state.ts), no file read: an owner recorded by this host. */
+function ownerAlive(pid: number): boolean {
+  return processState({ pid, host: hostname() }) !== 'dead';
 }
 
 export interface TrackRecoveryResult {

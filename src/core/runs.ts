@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import type { StoreContext } from './context';
-import { addBeat, readActivity } from './time';
+import { addBeat, readActivity } from './activity';
 import { isTrackError, TrackError } from './errors';
 import { readDocument } from './files';
 import { assertId, compareText, makeRunId, makeSnapshotId, runSequence, type SnapshotKind } from './ids';

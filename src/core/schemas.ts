@@ -30,8 +30,8 @@ export type Priority = (typeof PRIORITIES)[number];
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const trackIdSchema = z.string().check(z.maxLength(MAX_ID_LENGTH), z.regex(TRACK_ID_PATTERN));
-const runIdSchema = z.string().check(z.maxLength(MAX_ID_LENGTH), z.regex(SLUG_ID_PATTERN));
-const snapshotIdSchema = z.string().check(z.maxLength(MAX_ID_LENGTH), z.regex(SNAPSHOT_ID_PATTERN));
+export const runIdSchema = z.string().check(z.maxLength(MAX_ID_LENGTH), z.regex(SLUG_ID_PATTERN));
+export const snapshotIdSchema = z.string().check(z.maxLength(MAX_ID_LENGTH), z.regex(SNAPSHOT_ID_PATTERN));
 const timestamp = z.iso.datetime({ offset: true });
 const versioned = { schema_version: z.literal(SCHEMA_VERSION) };
 const count = z.int().check(z.gte(0));

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import * as checkpoints from './checkpoints';
 import { toTrackError } from './errors';
 import * as damage from './damage';
@@ -30,6 +31,8 @@ export class TrackStore {
 
   get conductorDir(): string { return this.ctx.paths.conductorDir; }
   get workspaceRoot(): string { return this.ctx.paths.workspaceRoot; }
+  /** Whether this workspace has a store yet (its conductor folder exists). */
+  exists(): Promise<boolean> { return stat(this.ctx.paths.conductorDir).then((info) => info.isDirectory(), () => false); }
   get paths() { return this.ctx.paths; }
 
   // Lifecycle

@@ -1,22 +1,19 @@
 import type { StoreContext } from './context';
-import { TrackError } from './errors';
-import { readDocument, serialize } from './files';
 import { assertId, compareText } from './ids';
-import { commitFiles } from './journal';
-import { withStoreLock } from './lock';
 import { readIndex } from './reads';
+import { TrackError } from './errors';
 import { readTrackFile } from './registry';
-import { activitySchema, SCHEMA_VERSION, type Activity, type Track, type TrackType } from './schemas';
+import { mutate } from './transaction';
+import { addBeat, DEFAULT_HEARTBEAT_STALE_MS, HEARTBEAT_COALESCE_MS, readActivity } from './activity';
+import type { Activity, Track, TrackType } from './schemas';
 
 /**
  * Time per track. A track counts time only while it is active AND someone is seen working on it:
- * a heartbeat (the extension, a CLI call, a run step, a status change) within the stale threshold
+ * a heartbeat (the extension, a write through the CLI or the library, a run step, a status change) within the stale threshold
  * of the next one. Beats are stored as runs ({start, end}) in the track's small activity.json, so
  * a beat rewrites that one small file (or nothing, when the last beat is recent), never track.json.
  */
-export const DEFAULT_HEARTBEAT_STALE_MS = 30 * 60_000;
-/** A beat closer than this to the previous one is not written: the run's end lags by at most this. */
-export const HEARTBEAT_COALESCE_MS = 60_000;
+export { addBeat, DEFAULT_HEARTBEAT_STALE_MS, HEARTBEAT_COALESCE_MS, readActivity };
 
 export interface Interval {
   start: string;
@@ -105,22 +102,6 @@ export function parseSince(value: string, now: Date): string {
   throw new TrackError('E_INVALID_INPUT', `--since "${value}" is not a period: use e.g. 7d, 24h, 90m, 2w or a date such as 2026-01-31.`, { field: 'since' });
 }
 
-export async function readActivity(ctx: StoreContext, trackId: string): Promise<Activity | null> {
-  return readDocument(ctx.paths.activityFile(trackId), activitySchema, { kind: 'activity', display: (f) => ctx.paths.display(f) });
-}
-
-/** Adds a beat at `at` to a copy of the activity: extends the last run, or starts a new one. */
-export function addBeat(activity: Activity | null, at: string, staleMs = DEFAULT_HEARTBEAT_STALE_MS): Activity {
-  const intervals = [...(activity?.intervals ?? [])].map((interval) => ({ ...interval }));
-  const last = intervals[intervals.length - 1];
-  if (last && ms(at) - ms(last.end) <= staleMs && ms(at) >= ms(last.start)) {
-    if (ms(at) > ms(last.end)) last.end = at;
-  } else {
-    intervals.push({ start: at, end: at });
-  }
-  return { ...(activity ?? {}), schema_version: SCHEMA_VERSION, intervals };
-}
-
 /**
  * Records that someone is working on `trackId` (default: the active track). Skips the write when
  * the last beat is recent; otherwise takes the store lock for one small file.
@@ -133,11 +114,9 @@ export async function recordHeartbeat(ctx: StoreContext, trackId?: string): Prom
   const current = await readActivity(ctx, id).catch(() => null);
   const last = current?.intervals[current.intervals.length - 1];
   if (last && ms(at) - ms(last.end) >= 0 && ms(at) - ms(last.end) < HEARTBEAT_COALESCE_MS) return { track_id: id, recorded: false, at };
-  // A heartbeat is worth little: never make a command wait seconds for the lock to record one.
-  await withStoreLock(ctx.paths, { staleMs: ctx.lockStaleMs, timeoutMs: Math.min(ctx.lockTimeoutMs, 250), command: `${ctx.command} heartbeat` }, async (lock) => {
-    if (!(await readTrackFile(ctx.paths, id))) throw new TrackError('E_TRACK_NOT_FOUND', `Track not found: ${id}. List tracks with \`track list\`.`, { track_id: id });
-    const fresh = await readActivity(ctx, id);
-    await commitFiles(ctx.paths, lock, new Map([[ctx.paths.activityFile(id), serialize(addBeat(fresh, at))]]));
+  await mutate(ctx, 'heartbeat', async (tx) => {
+    await tx.track(id);
+    tx.put(ctx.paths.activityFile(id), addBeat(await readActivity(ctx, id), at));
   });
   return { track_id: id, recorded: true, at };
 }

@@ -6,16 +6,17 @@
  */
 import * as z from 'zod/mini';
 import { toTrackError, TrackError, type ErrorCode } from './errors';
-import { MAX_ID_LENGTH, SLUG_ID_PATTERN, SNAPSHOT_ID_PATTERN } from './ids';
+import { MAX_ID_LENGTH } from './ids';
+import { ORIGIN_RUN_ID_PATTERN } from './origin-runs';
 import { blockText, lineText, parseInput } from './input';
 import { completeDetailsSchema, createInputSchema } from './lifecycle';
 import { startRunSchema, stepSchema } from './runs';
-import { PRIORITIES, TRACK_STATUSES, TRACK_TYPES, trackIdSchema, type Track } from './schemas';
+import { PRIORITIES, TRACK_STATUSES, TRACK_TYPES, runIdSchema, snapshotIdSchema, trackIdSchema, type Track } from './schemas';
 import type { TrackStore } from './store';
 import { entryInputSchema } from './track-context';
 
-const runIdSchema = z.string().check(z.maxLength(MAX_ID_LENGTH), z.regex(SLUG_ID_PATTERN));
-const snapshotIdSchema = z.string().check(z.maxLength(MAX_ID_LENGTH), z.regex(SNAPSHOT_ID_PATTERN));
+/** Recovery also takes the original track-manager's run ids, which detect_interrupted reports. */
+const recoverableRunIdSchema = z.string().check(z.maxLength(MAX_ID_LENGTH), z.regex(ORIGIN_RUN_ID_PATTERN));
 const optionalTrackId = { trackId: z.optional(trackIdSchema) };
 
 /** A track as a model needs it: who, what, how far, and the newest checkpoint. */
@@ -256,7 +257,7 @@ export const TOOLS: ToolDefinition[] = [
     name: 'recover',
     title: 'Recover interrupted work',
     description: 'Resumes interrupted work from its newest checkpoint (trackId) or automatic snapshot (runId); give exactly one. The current state is saved first, so nothing is lost. Returns what was restored, for a run also the step and state to continue from.',
-    input: z.strictObject({ trackId: z.optional(trackIdSchema), runId: z.optional(runIdSchema) }),
+    input: z.strictObject({ trackId: z.optional(trackIdSchema), runId: z.optional(recoverableRunIdSchema) }),
     readOnly: false,
     run: async (store, input) => {
       if ((input.trackId === undefined) === (input.runId === undefined)) {

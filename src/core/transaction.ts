@@ -1,5 +1,6 @@
 import { access, lstat, stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { stageHeartbeat } from './activity';
 import type { StoreContext } from './context';
 import { serialize } from './files';
 import { assertId } from './ids';
@@ -156,6 +157,7 @@ export async function mutate<T>(ctx: StoreContext, command: string, work: (tx: T
     // Cheap (a stat per active track): what the index says is active is checked against the files.
     await tx.refreshIndex(saidActive(tx.registry));
     const result = await work(tx);
+    await stageHeartbeat(tx);
     if (tx.registryChanged) tx.registry.updated_at = now;
     // Machine-only and the largest file: written without indentation, after the track files so it
     // can record their identity.

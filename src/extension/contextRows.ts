@@ -34,9 +34,15 @@ export async function contextRows(stores: StoreService, folder: vscode.Workspace
   return rows;
 }
 
-/** Adds the worked time to a track's Markdown tooltip (tree row, status bar). */
-export async function appendWorkedTime(stores: StoreService, folder: vscode.WorkspaceFolder, track: Track, tooltip: vscode.MarkdownString): Promise<vscode.MarkdownString> {
+/** The worked-time line of a track's tooltip (one small read), or null when it cannot be read. */
+export async function workedTimeLine(stores: StoreService, folder: vscode.WorkspaceFolder, track: Track): Promise<string | null> {
   const time = await stores.storeFor(folder).trackTime(track).catch(() => null);
-  if (time) tooltip.appendMarkdown(`\n\nWorked: ${formatDuration(time.worked_ms)} (idle stretches not counted)`);
+  return time ? `Worked: ${formatDuration(time.worked_ms)} (idle stretches not counted)` : null;
+}
+
+/** Adds the worked time to a track's Markdown tooltip (tree row). */
+export async function appendWorkedTime(stores: StoreService, folder: vscode.WorkspaceFolder, track: Track, tooltip: vscode.MarkdownString): Promise<vscode.MarkdownString> {
+  const line = await workedTimeLine(stores, folder, track);
+  if (line) tooltip.appendMarkdown(`\n\n${line}`);
   return tooltip;
 }

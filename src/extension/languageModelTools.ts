@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { callTool, describeToolCall, TOOLS } from '../core/tools';
@@ -19,7 +18,7 @@ export function registerLanguageModelTools(
   return TOOLS.map((tool) =>
     lm.registerTool!<Record<string, unknown>>(tool.name, {
       async prepareInvocation(options) {
-        const folder = targetFolder(stores);
+        const folder = await targetFolder(stores);
         if (!folder) return { invocationMessage: tool.title };
         const described = await describeToolCall(stores.storeFor(folder), tool.name, options.input);
         if (!described) return { invocationMessage: tool.title };
@@ -29,7 +28,7 @@ export function registerLanguageModelTools(
         };
       },
       async invoke(options) {
-        const folder = targetFolder(stores);
+        const folder = await targetFolder(stores);
         if (!folder) {
           return textResult({ error: { code: 'E_USAGE', message: 'No workspace folder is open, so there is no track store. Open the project folder first.' } });
         }
@@ -53,20 +52,13 @@ function textResult(value: unknown): vscode.LanguageModelToolResult {
  * The folder whose store a tool works on: the one holding the file being edited, else the first
  * folder that has a store, else the first folder.
  */
-function targetFolder(stores: StoreService): vscode.WorkspaceFolder | undefined {
+async function targetFolder(stores: StoreService): Promise<vscode.WorkspaceFolder | undefined> {
   const folders = stores.folders();
   const editorUri = vscode.window.activeTextEditor?.document.uri;
   const ofEditor = editorUri ? vscode.workspace.getWorkspaceFolder(editorUri) : undefined;
   if (ofEditor && folders.includes(ofEditor)) return ofEditor;
-  return folders.find((folder) => hasStore(stores, folder)) ?? folders[0];
-}
-
-function hasStore(stores: StoreService, folder: vscode.WorkspaceFolder): boolean {
-  try {
-    return existsSync(stores.storeFor(folder).conductorDir);
-  } catch {
-    return false;
-  }
+  for (const folder of folders) if (await stores.storeFor(folder).exists()) return folder;
+  return folders[0];
 }
 
 /** The 1.101+ API, declared here because @types/vscode is 1.100. */

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Track } from '../core/schemas';
-import { appendWorkedTime } from './contextRows';
+import { workedTimeLine } from './contextRows';
 import { durationText } from './presentation';
 import type { StoreService } from './storeService';
 import { activeMs } from './tracksTree';
@@ -13,7 +13,7 @@ import { activeMs } from './tracksTree';
 export class ActiveTrackStatusBar implements vscode.Disposable {
   readonly item = vscode.window.createStatusBarItem('trackManager.activeTrack', vscode.StatusBarAlignment.Left, 50);
   private readonly subscriptions: vscode.Disposable[];
-  private actives: Array<{ folder: vscode.WorkspaceFolder; track: Track | null }> = [];
+  private actives: Array<{ folder: vscode.WorkspaceFolder; track: Track | null; worked: string | null }> = [];
   /** The folder whose track the item shows now (undefined: none has an active track). */
   shownFolder: vscode.WorkspaceFolder | undefined;
 
@@ -43,10 +43,11 @@ export class ActiveTrackStatusBar implements vscode.Disposable {
 
   async refresh(): Promise<void> {
     const folders = this.stores.folders();
-    this.actives = await Promise.all(folders.map(async (folder) => ({
-      folder,
-      track: await this.stores.storeFor(folder).getActiveTrack().catch(() => null),
-    })));
+    // Read once per refresh: focusing another editor only re-renders what was read here.
+    this.actives = await Promise.all(folders.map(async (folder) => {
+      const track = await this.stores.storeFor(folder).getActiveTrack().catch(() => null);
+      return { folder, track, worked: track ? await workedTimeLine(this.stores, folder, track) : null };
+    }));
     this.render();
   }
 
@@ -80,11 +81,8 @@ export class ActiveTrackStatusBar implements vscode.Disposable {
       tooltip.appendMarkdown(`**${escape(active.name)}**\n\n`);
       tooltip.appendText(active.context.goal);
       tooltip.appendMarkdown(`\n\nActive for ${durationText(activeMs(active))} · click to switch track`);
+      if (shown.worked) tooltip.appendMarkdown(`\n\n${shown.worked}`);
       this.item.tooltip = tooltip;
-      // Worked time needs a read: it joins the tooltip when known, unless the item moved on meanwhile.
-      void appendWorkedTime(this.stores, shown.folder, active, tooltip).then((withTime) => {
-        if (this.item.tooltip === tooltip) this.item.tooltip = withTime;
-      }, () => undefined);
     }
     this.item.accessibilityInformation = {
       label: `Active track ${active.name}${multiRoot ? ` in ${shown.folder.name}` : ''}, ${active.priority}, ${active.progress.percentage} percent`,

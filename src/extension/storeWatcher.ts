@@ -25,7 +25,9 @@ export class StoreWatcher implements vscode.Disposable {
     for (const folder of this.stores.folders()) {
       const pattern = new vscode.RelativePattern(folder, `${this.stores.conductorPath(folder).replace(/\\/g, '/')}/**`);
       const watcher = vscode.workspace.createFileSystemWatcher(pattern);
-      const fire = () => this.schedule(folder);
+      const fire = (uri: vscode.Uri) => {
+        if (!changesNothingShown(uri)) this.schedule(folder);
+      };
       this.watchers.push(watcher, watcher.onDidCreate(fire), watcher.onDidChange(fire), watcher.onDidDelete(fire));
     }
   }
@@ -45,4 +47,13 @@ export class StoreWatcher implements vscode.Disposable {
     this.subscription.dispose();
     this.changed.dispose();
   }
+}
+
+/**
+ * Writes that change nothing the views show: the lock coming and going around every write, and a
+ * heartbeat's activity.json (time worked is read when a tooltip or the Time row asks for it).
+ */
+export function changesNothingShown(uri: vscode.Uri): boolean {
+  const file = uri.path;
+  return /\/tracks\/track-registry\.lock(\/|$)/.test(file) || file.endsWith('/activity.json');
 }

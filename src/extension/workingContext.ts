@@ -157,7 +157,7 @@ export class WorkingContext implements vscode.Disposable {
       const active = await this.stores.storeFor(folder).getActiveTrack().catch(() => null);
       if (!active?.branch) continue;
       const head = await readGitState(folder.uri.fsPath).catch(() => null);
-      if (!head || head.branch === active.branch) break;
+      if (!head || head.branch === active.branch) continue;
       this.branchItem.text = `$(git-branch) ${active.branch} ≠ ${head.branch ?? 'detached'}`;
       this.branchItem.tooltip = `"${active.name}" works on ${active.branch}; the repository is on ${head.branch ?? 'a detached HEAD'}. Click to check out ${active.branch}.`;
       this.branchItem.show();

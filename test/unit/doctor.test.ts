@@ -92,7 +92,23 @@ describe('doctor', function () {
     const repaired = ws.cli(['doctor', '--repair']).json;
     assert.ok(repaired.repaired.some((line: string) => line.startsWith(`Paused ${b}`)));
     assert.equal(ws.readJson(file).status, 'paused');
-    assert.equal(ws.readJson(ws.trackFile(a)).status, 'active', 'the most recently updated one stays active');
+    assert.equal(ws.readJson(ws.trackFile(a)).status, 'active', 'the one activated last (a; b never was) stays active');
+  });
+
+  it('two active tracks after a merge: --repair keeps the one activated last and pauses the other with a reason', () => {
+    const file = ws.trackFile(b);
+    const later = new Date(Date.parse(ws.readJson(ws.trackFile(a)).last_activated_at) + 60_000).toISOString();
+    ws.writeJson(file, { ...ws.readJson(file), status: 'active', last_activated_at: later, status_history: [...ws.readJson(file).status_history, { from: 'draft', to: 'active', at: later }] });
+    const multiple = ws.cli(['doctor']).json.problems.find((p: any) => p.code === 'MULTIPLE_ACTIVE');
+    assert.match(multiple.message, /keeps the one activated last/);
+    const repaired = ws.cli(['doctor', '--repair']).json;
+    assert.ok(repaired.repaired.some((line: string) => line.startsWith(`Paused ${a}`)), JSON.stringify(repaired.repaired));
+    assert.equal(ws.readJson(file).status, 'active', 'the one activated last stays active');
+    const paused = ws.readJson(ws.trackFile(a));
+    assert.equal(paused.status, 'paused');
+    assert.match(paused.status_history.at(-1).reason, new RegExp(`${b} was activated later`));
+    assert.equal(ws.ok(['get-active']).track_id, b);
+    assert.equal(repaired.healthy, true);
   });
 
   it('removes an empty track folder left by an interrupted create, keeps one holding data', () => {

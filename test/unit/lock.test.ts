@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, utimesSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { createContext } from '../../src/core/context';
@@ -9,16 +8,10 @@ import { tempPathFor } from '../../src/core/files';
 import { withStoreLock } from '../../src/core/lock';
 import { TrackStore } from '../../src/core/store';
 import { mutate } from '../../src/core/transaction';
+import { recordLockOwner } from '../helpers/lock-owner';
 import { Workspace } from '../helpers/workspace';
 
 /** Records this (live) test process as the lock's owner, as a holder does: a file named by its token inside the lock. */
-function recordOwner(lockDir: string): void {
-  const token = randomBytes(16).toString('hex');
-  writeFileSync(path.join(lockDir, `owner.${token}.json`), JSON.stringify({
-    pid: process.pid, host: hostname(), command: 'this test', acquired_at: new Date().toISOString(), token,
-  }));
-}
-
 function holdLock(root: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(__dirname, '..', 'helpers', 'lock-holder.js'), root], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -76,7 +69,7 @@ describe('the store lock (proper-lockfile)', function () {
 
   it('a lock refreshed 25 s ago whose holder is alive is respected (stale only after 30 s)', () => {
     mkdirSync(lockDir);
-    recordOwner(lockDir);
+    recordLockOwner(lockDir);
     const recent = (Date.now() - 25_000) / 1000;
     utimesSync(lockDir, recent, recent);
     assert.equal(update('blocked').code, 7, 'the holder (this live process) keeps it');
@@ -93,7 +86,7 @@ describe('the store lock (proper-lockfile)', function () {
     mkdirSync(lockDir);
     const future = (Date.now() + 3_600_000) / 1000;
     utimesSync(lockDir, future, future);
-    recordOwner(lockDir);
+    recordLockOwner(lockDir);
     assert.equal(update('blocked').code, 7);
   });
 

@@ -237,6 +237,15 @@ describe('stores written by the original track-manager', function () {
     assert.equal(ws.cli(['recover', 'resume', '--run-id', 'run-1736_ABC']).json?.success ?? false, false, 'no snapshot names it');
   });
 
+  it("an unreadable run of theirs is named as corrupt, and its bytes are never quoted", () => {
+    const file = path.join(ws.dir, '.claude', 'context', 'runtime', 'runs', ORIGIN_RUN, 'run.json');
+    writeFileSync(file, 'SECRET-TOKEN-123 {');
+    const result = ws.cli(['recover', 'resume', '--run-id', ORIGIN_RUN]);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /E_CORRUPT_FILE/);
+    assert.doesNotMatch(result.stdout + result.stderr, /SECRET-TOKEN/);
+  });
+
   it('two tracks saying active: reads pick the most recently updated, doctor names it, --repair pauses the other', () => {
     const oauth = ws.trackFile(ORIGIN_TRACKS.oauth);
     writeFileSync(oauth, JSON.stringify({ ...ws.readJson(oauth), status: 'active', updated_at: '2026-11-26T00:50:00.000Z' }, null, 2));

@@ -1,13 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
-  chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync,
+  chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync,
   symlinkSync, unlinkSync, writeFileSync,
 } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { isTrackError } from '../../src/core/errors';
 import { TrackStore } from '../../src/core/store';
+import { recordLockOwner } from '../helpers/lock-owner';
 import { CLI, parseJson, Workspace } from '../helpers/workspace';
 
 /** Issue 7, items 3–8 and the smaller findings: each test failed on the code before its fix. */
@@ -109,11 +110,9 @@ describe('store hardening (issue 7)', function () {
     it('a read while another process holds the lock and the index is stale answers without waiting for it', async () => {
       const a = ws.create('Held Elsewhere').track_id;
       unlinkSync(ws.registryFile);
+      // A live holder (this process), recorded inside the lock as a holder does: never taken over.
       mkdirSync(path.join(ws.tracksDir, 'track-registry.lock'));
-      ws.writeJson(path.join(ws.tracksDir, 'track-registry.lock-owner.json'), {
-        pid: process.pid, host: hostname(), command: 'test', acquired_at: new Date().toISOString(),
-        lock_ino: statSync(path.join(ws.tracksDir, 'track-registry.lock')).ino,
-      });
+      recordLockOwner(path.join(ws.tracksDir, 'track-registry.lock'));
       const result = ws.cli(['list'], { env: { TRACK_MANAGER_LOCK_TIMEOUT_MS: '300' } });
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.json[0].track_id, a);

@@ -57,6 +57,9 @@ describe('the tool catalogue', function () {
         ['create_track', 'text', 'E_INVALID_INPUT'],
         ['detect_interrupted', { staleAfterMinutes: -1 }, 'E_INVALID_INPUT'],
         ['finish_run', { runId: 'run-001-x', outcome: 'maybe' }, 'E_INVALID_INPUT'],
+        // The original track-manager's run ids (reported by detect_interrupted) reach recovery; paths do not.
+        ['recover', { runId: 'run-1736_ABC' }, 'E_RUN_NOT_FOUND'],
+        ['recover', { runId: '../x' }, 'E_INVALID_INPUT'],
         ['nope', {}, 'E_USAGE'],
       ] as const) {
         const outcome = await callTool(store, name, args);
