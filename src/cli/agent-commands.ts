@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { CliInvocation } from '../core/agent-setup';
 import { buildBrief } from '../core/brief';
-import { toTrackError } from '../core/errors';
+import { toTrackError } from '../core/model/errors';
 import { TrackStore } from '../core/store';
 import { callTool, TOOLS, toolJsonSchema } from '../core/tools';
 import type { CommandSpec, Values } from './spec';

@@ -1,10 +1,10 @@
-import { TrackError } from '../core/errors';
+import { TrackError } from '../core/model/errors';
 import { EDITABLE_FIELDS } from '../core/editing';
-import { assertJsonTextWithinLimits, MAX_JSON_BYTES, MAX_JSON_DEPTH } from '../core/json-limits';
+import { assertJsonTextWithinLimits, MAX_JSON_BYTES, MAX_JSON_DEPTH } from '../core/storage/json-limits';
 import { RUNS_ON_FINISH, type RunsOnFinish } from '../core/lifecycle';
 import { viewTrack } from '../core/queries';
 import { formatDetectReport } from '../core/recovery';
-import { PRIORITIES, RUN_STATUSES, TRACK_STATUSES, TRACK_TYPES, type Priority, type RunStatus, type TrackStatus, type TrackType } from '../core/schemas';
+import { PRIORITIES, RUN_STATUSES, TRACK_STATUSES, TRACK_TYPES, type Priority, type RunStatus, type TrackStatus, type TrackType } from '../core/model/schemas';
 import type { TrackStore } from '../core/store';
 import { initCommand } from './init';
 import { AGENT_COMMANDS } from './agent-commands';

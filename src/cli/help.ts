@@ -1,4 +1,4 @@
-import { ERROR_EXIT_CODES } from '../core/errors';
+import { ERROR_EXIT_CODES } from '../core/model/errors';
 import { GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec';
 
 function optionLines(options: Record<string, OptionSpec>): string[] {

@@ -1,10 +1,10 @@
 import * as path from 'node:path';
-import { TrackError } from '../core/errors';
+import { TrackError } from '../core/model/errors';
 import { applyAgentSetup, parseAgentList, planAgentSetup, readAgentFiles, type PlannedFile } from '../core/agent-setup';
 import { applyInitPlan, conflictsOf, planWorkspaceSetup, summarizePlan, type InitResult } from '../core/init';
 import { agentInvocation } from './agent-commands';
 import { defaultDriverCommand } from './context-commands';
-import { createContext } from '../core/context';
+import { createContext } from '../core/storage/context';
 import { setUpGitMerge } from '../core/git-setup';
 import type { CommandSpec } from './spec';
 

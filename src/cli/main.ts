@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { toTrackError, TrackError } from '../core/errors';
+import { toTrackError, TrackError } from '../core/model/errors';
 import { TrackStore } from '../core/store';
 import { COMMANDS } from './commands';
 import { commandHelp, groupHelp, mainHelp } from './help';

@@ -15,7 +15,7 @@ import {
   ErrorCode as RpcErrorCode,
   McpError,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { toTrackError } from '../core/errors';
+import type { toTrackError } from '../core/model/errors';
 import type { TrackStore } from '../core/store';
 import type { callTool, TOOLS, toolJsonSchema } from '../core/tools';
 

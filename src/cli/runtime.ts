@@ -6,7 +6,7 @@ import { realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as api from '../core/api';
-import type { StoreOptions } from '../core/context';
+import type { StoreOptions } from '../core/storage/context';
 import { GUIDE_SCRIPTS, runGuideScript, type GuideScriptName } from './guide-scripts';
 
 declare const TRACK_MANAGER_VERSION: string;
@@ -14,7 +14,7 @@ export const VERSION = typeof TRACK_MANAGER_VERSION === 'string' ? TRACK_MANAGER
 
 export { runCli } from './main';
 export { TrackStore } from '../core/store';
-export { TrackError } from '../core/errors';
+export { TrackError } from '../core/model/errors';
 
 /**
  * The workspace a guide script belongs to, from where it is: `<workspace>/.claude/tools/x.mjs` and

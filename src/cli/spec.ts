@@ -1,4 +1,4 @@
-import type { TrackError } from '../core/errors';
+import type { TrackError } from '../core/model/errors';
 import type { TrackStore } from '../core/store';
 
 export interface OptionSpec {

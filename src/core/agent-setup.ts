@@ -6,8 +6,8 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { TrackError } from './errors';
-import { writeFileAtomic } from './files';
+import { TrackError } from './model/errors';
+import { writeFileAtomic } from './storage/files';
 import { appendItem, insertMember, member, nodeValue, parseJsonWithPositions, type JsonNode } from './json-edit';
 
 export const AGENTS = ['claude', 'copilot', 'gemini', 'cursor', 'codex'] as const;

@@ -1,4 +1,4 @@
-import type { StoreOptions } from './context';
+import type { StoreOptions } from './storage/context';
 import type { CompleteDetails, CreateTrackInput, ResumeOptions } from './lifecycle';
 import type { TrackFilter } from './queries';
 import { TrackStore } from './store';

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import { TrackError } from './errors';
-import { slugify } from './ids';
-import type { TrackType } from './schemas';
+import { TrackError } from './model/errors';
+import { slugify } from './model/ids';
+import type { TrackType } from './model/schemas';
 
 /** `track create --new-branch` names the branch from this template unless told otherwise. */
 export const DEFAULT_BRANCH_TEMPLATE = '{type}/{slug}';

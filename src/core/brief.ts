@@ -7,9 +7,9 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { isValidId } from './ids';
+import { isValidId } from './model/ids';
 import { DEFAULT_STALE_AFTER_MINUTES, findInterrupted, type IndexForDetection, type InterruptedItem, type RunLiveness } from './interruption';
-import { locateStore, StorePaths, type LocateOptions } from './paths';
+import { locateStore, StorePaths, type LocateOptions } from './storage/paths';
 
 type Json = Record<string, unknown>;
 

@@ -1,14 +1,14 @@
 import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { StoreContext } from './context';
+import type { StoreContext } from './storage/context';
 import { assumptionsDocument, decisionsDocument, readContextFiles } from './context-files';
-import { isTrackError, toTrackError, TrackError } from './errors';
-import { readDocument } from './files';
+import { isTrackError, toTrackError, TrackError } from './model/errors';
+import { readDocument } from './storage/files';
 import { readGitState } from './git';
-import { assertId, compareText, makeSnapshotId } from './ids';
-import { listDirectory, problemFrom, readRunFile, type Problem } from './registry';
-import { checkpointSchema, SCHEMA_VERSION, type Checkpoint, type Track } from './schemas';
-import { mutate, type Transaction } from './transaction';
+import { assertId, compareText, makeSnapshotId } from './model/ids';
+import { listDirectory, problemFrom, readRunFile, type Problem } from './storage/registry';
+import { checkpointSchema, SCHEMA_VERSION, type Checkpoint, type Track } from './model/schemas';
+import { mutate, type Transaction } from './storage/transaction';
 
 const CHECKPOINT_FILE = /^checkpoint-(\d+)\.json$/;
 

@@ -1,6 +1,6 @@
-import { readDocument } from './files';
-import type { StorePaths } from './paths';
-import { assumptionsSchema, decisionsSchema, SCHEMA_VERSION, type ContextEntry } from './schemas';
+import { readDocument } from './storage/files';
+import type { StorePaths } from './storage/paths';
+import { assumptionsSchema, decisionsSchema, SCHEMA_VERSION, type ContextEntry } from './model/schemas';
 
 /** A track's decisions and assumptions (context/decisions.json, context/assumptions.json). */
 export type TrackContextFiles = {

@@ -1,12 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { checkpointLabel, readCheckpoints } from './checkpoints';
-import type { StoreContext } from './context';
-import { isTrackError, TrackError } from './errors';
-import { parseDocument } from './files';
-import { assertId } from './ids';
-import { readTrackFile } from './registry';
-import { trackSchema, type Track, type TrackStatus } from './schemas';
-import { mutate } from './transaction';
+import type { StoreContext } from './storage/context';
+import { isTrackError, TrackError } from './model/errors';
+import { parseDocument } from './storage/files';
+import { assertId } from './model/ids';
+import { readTrackFile } from './storage/registry';
+import { trackSchema, type Track, type TrackStatus } from './model/schemas';
+import { mutate } from './storage/transaction';
 
 /** A track whose track.json cannot be read, and where in the file the problem is (when known). */
 export interface DamagedTrack {

@@ -1,22 +1,22 @@
 import { copyFile, lstat, readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { readCheckpoints } from './checkpoints';
-import type { StoreContext } from './context';
+import type { StoreContext } from './storage/context';
 import { readContextFiles } from './context-files';
-import { isTrackError, toTrackError } from './errors';
-import { serialize, TEMP_FILE_PATTERN } from './files';
-import { commitFiles, rollForwardJournal } from './journal';
-import { setAsideJournal } from './journal-repair';
-import { inspectLock, withStoreLock } from './lock';
-import { withLockScope } from './lock-scope';
+import { isTrackError, toTrackError } from './model/errors';
+import { serialize, TEMP_FILE_PATTERN } from './storage/files';
+import { commitFiles, rollForwardJournal } from './storage/journal';
+import { setAsideJournal } from './storage/journal-repair';
+import { inspectLock, withStoreLock } from './storage/lock';
+import { withLockScope } from './storage/lock-scope';
 import { forgetCachedIndex } from './reads';
 import {
   listTrackFolders, problemFrom, readRegistry, readTrackFile, rebuildRegistry, type Problem,
-} from './registry';
+} from './storage/registry';
 import { readRunSnapshots } from './runs';
-import { findLinksInside } from './write-safety';
-import type { Registry } from './schemas';
-import { isOriginalFormatRegistry } from './origin-index';
+import { findLinksInside } from './storage/write-safety';
+import type { Registry } from './model/schemas';
+import { isOriginalFormatRegistry } from './storage/origin-index';
 import { diagnoseOriginalFormat, multipleActiveMessage, repairOriginalFormat } from './origin-repair';
 
 export interface DoctorProblem {

@@ -1,11 +1,11 @@
 import * as z from 'zod/mini';
 import { branchNameSchema } from './branches';
-import type { StoreContext } from './context';
-import { TrackError } from './errors';
-import { assertId } from './ids';
-import { blockText, lineText, parseInput, requiredBlockText } from './input';
-import { PRIORITIES, TRACK_TYPES, type Track } from './schemas';
-import { mutate } from './transaction';
+import type { StoreContext } from './storage/context';
+import { TrackError } from './model/errors';
+import { assertId } from './model/ids';
+import { blockText, lineText, parseInput, requiredBlockText } from './model/input';
+import { PRIORITIES, TRACK_TYPES, type Track } from './model/schemas';
+import { mutate } from './storage/transaction';
 
 /**
  * The fields `update` may change, each with its own validation. Status is deliberately absent:

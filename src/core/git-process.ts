@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { TrackError } from './errors';
+import { TrackError } from './model/errors';
 
 /**
  * The few git operations that must change the repository (checkout, branch, stash) run the real

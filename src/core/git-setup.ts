@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { StoreContext } from './context';
-import { TrackError } from './errors';
-import { writeFileAtomic } from './files';
+import type { StoreContext } from './storage/context';
+import { TrackError } from './model/errors';
+import { writeFileAtomic } from './storage/files';
 import { git, repositoryRoot, runGit } from './git-process';
 
 /**

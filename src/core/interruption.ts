@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import { processState } from './process-state';
-import type { RunStatus, TrackStatus } from './schemas';
+import { processState } from './storage/process-state';
+import type { RunStatus, TrackStatus } from './model/schemas';
 
 /**
  * The rule of what counts as interrupted work, on plain data: `recover detect` applies it to the

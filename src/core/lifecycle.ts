@@ -2,16 +2,16 @@ import { access, mkdir } from 'node:fs/promises';
 import { branchNameSchema, DEFAULT_BRANCH_TEMPLATE, deriveBranchName } from './branches';
 import { readGitState, type GitState } from './git';
 import { findCheckpoint, stageCheckpoint, stageRestoreWithBackup, type SkippedRun } from './checkpoints';
-import type { StoreContext } from './context';
+import type { StoreContext } from './storage/context';
 import { assumptionsDocument, decisionsDocument } from './context-files';
-import { TrackError } from './errors';
-import { assertId, makeTrackId } from './ids';
-import { blockText, lineText, parseInput, requiredBlockText } from './input';
+import { TrackError } from './model/errors';
+import { assertId, makeTrackId } from './model/ids';
+import { blockText, lineText, parseInput, requiredBlockText } from './model/input';
 import {
   editorGroupSchema, PRIORITIES, SCHEMA_VERSION, TRACK_TYPES,
   type Checkpoint, type EditorGroup, type Priority, type RunStatus, type Track, type TrackStatus, type TrackType,
-} from './schemas';
-import { mutate, type Transaction } from './transaction';
+} from './model/schemas';
+import { mutate, type Transaction } from './storage/transaction';
 import * as z from 'zod/mini';
 
 export type LifecycleAction =

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { serialize, writeFileAtomic } from './files';
+import { serialize, writeFileAtomic } from './storage/files';
 import { runGit } from './git-process';
 import { mergeDocuments, mergeKindOf } from './merge';
-import type { MergeConflict } from './schemas';
+import type { MergeConflict } from './model/schemas';
 
 export interface MergeFileRequest {
   /** %O: the common ancestor (empty for an add/add merge). */

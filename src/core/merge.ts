@@ -4,7 +4,7 @@ import type * as z from 'zod/mini';
 import {
   activitySchema, assumptionsSchema, checkpointSchema, decisionsSchema, runSchema, runSnapshotSchema, trackSchema,
   type MergeConflict,
-} from './schemas';
+} from './model/schemas';
 
 /**
  * The three-way merge behind `track merge-file` (git's merge driver for the store's JSON files).

@@ -5,17 +5,17 @@
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { stageCheckpoint } from './checkpoints';
-import type { StoreContext } from './context';
-import { TrackError } from './errors';
-import { serialize, writeFileAtomic } from './files';
-import { makeSnapshotId } from './ids';
+import type { StoreContext } from './storage/context';
+import { TrackError } from './model/errors';
+import { serialize, writeFileAtomic } from './storage/files';
+import { makeSnapshotId } from './model/ids';
 import { applyTransition, assertRecoverable } from './lifecycle';
 import { listOriginRuns, readOriginRun, stepNumber } from './origin-runs';
 import { originSnapshotsDir, readOriginSnapshots, type OriginSnapshotRecord } from './origin-snapshots';
-import type { RunStatus } from './schemas';
+import type { RunStatus } from './model/schemas';
 import type { InterruptedRun } from './interruption';
 import type { RunRecoveryResult } from './recovery';
-import { mutate } from './transaction';
+import { mutate } from './storage/transaction';
 
 const RUNNING: RunStatus[] = ['pending', 'in_progress'];
 

@@ -4,17 +4,17 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { StoreContext } from './context';
-import { isTrackError } from './errors';
-import { parseDocument, serialize, writeFileAtomic } from './files';
-import { isOlderFormat } from './format-upgrade';
-import { commitFiles } from './journal';
+import type { StoreContext } from './storage/context';
+import { isTrackError } from './model/errors';
+import { parseDocument, serialize, writeFileAtomic } from './storage/files';
+import { isOlderFormat } from './model/format-upgrade';
+import { commitFiles } from './storage/journal';
 import { applyTransition } from './lifecycle';
-import type { HeldLock } from './lock';
-import { compareText } from './ids';
-import { chooseActive, isOriginalFormatRegistry } from './origin-index';
-import { indexTrack, listTrackFolders, readRegistry, readTrackFile, rebuildRegistry } from './registry';
-import { assumptionsSchema, decisionsSchema, SCHEMA_VERSION, trackSchema, type Track } from './schemas';
+import type { HeldLock } from './storage/lock';
+import { compareText } from './model/ids';
+import { chooseActive, isOriginalFormatRegistry } from './storage/origin-index';
+import { indexTrack, listTrackFolders, readRegistry, readTrackFile, rebuildRegistry } from './storage/registry';
+import { assumptionsSchema, decisionsSchema, SCHEMA_VERSION, trackSchema, type Track } from './model/schemas';
 
 type Kind = 'track' | 'decisions' | 'assumptions' | 'registry';
 

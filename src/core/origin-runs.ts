@@ -6,14 +6,14 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as z from 'zod/mini';
-import type { StoreContext } from './context';
-import { isTrackError, TrackError } from './errors';
-import { corruptFileError, parseDocument } from './files';
-import { compareText, MAX_ID_LENGTH } from './ids';
-import { listDirectory, problemFrom, type Problem } from './registry';
+import type { StoreContext } from './storage/context';
+import { isTrackError, TrackError } from './model/errors';
+import { corruptFileError, parseDocument } from './storage/files';
+import { compareText, MAX_ID_LENGTH } from './model/ids';
+import { listDirectory, problemFrom, type Problem } from './storage/registry';
 import { listRuns } from './queries';
 import type { RunFilter } from './runs';
-import { RUN_STATUSES, type RunStatus, type RunSummaryEntry } from './schemas';
+import { RUN_STATUSES, type RunStatus, type RunSummaryEntry } from './model/schemas';
 
 /**
  * The original's run ids (`run-<ms>-<random>`, or a workflow id such as

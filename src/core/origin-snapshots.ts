@@ -9,11 +9,11 @@ import * as path from 'node:path';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import * as z from 'zod/mini';
-import type { StoreContext } from './context';
-import { isTrackError } from './errors';
-import { corruptFileError, parseDocument } from './files';
-import { compareText, isValidId, SNAPSHOT_ID_PATTERN } from './ids';
-import { listDirectory, problemFrom, readTrackFile, type Problem } from './registry';
+import type { StoreContext } from './storage/context';
+import { isTrackError } from './model/errors';
+import { corruptFileError, parseDocument } from './storage/files';
+import { compareText, isValidId, SNAPSHOT_ID_PATTERN } from './model/ids';
+import { listDirectory, problemFrom, readTrackFile, type Problem } from './storage/registry';
 
 const gunzipAsync = promisify(gunzip);
 const SNAPSHOT_FILE = /^(snap-[a-z0-9]+(?:-[a-z0-9]+)*)\.json(\.gz)?$/;

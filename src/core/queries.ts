@@ -1,14 +1,14 @@
 import { readCheckpoints, type CheckpointEntry } from './checkpoints';
-import type { StoreContext } from './context';
+import type { StoreContext } from './storage/context';
 import { readContextFiles, type TrackContextFiles } from './context-files';
-import { TrackError } from './errors';
-import { assertId, compareText } from './ids';
+import { TrackError } from './model/errors';
+import { assertId, compareText } from './model/ids';
 import { readIndex } from './reads';
-import { readTrackFile, trackNotFound, type Problem } from './registry';
+import { readTrackFile, trackNotFound, type Problem } from './storage/registry';
 import {
   PRIORITIES, TRACK_STATUSES, TRACK_TYPES,
   type Priority, type RunSummaryEntry, type Track, type TrackStatus, type TrackType,
-} from './schemas';
+} from './model/schemas';
 import { listArtifacts } from './track-context';
 import { readRunSnapshots, validateRunFilter, type RunFilter } from './runs';
 

@@ -1,15 +1,15 @@
 import { stat } from 'node:fs/promises';
-import type { StoreContext } from './context';
-import { isTrackError } from './errors';
+import type { StoreContext } from './storage/context';
+import { isTrackError } from './model/errors';
 import {
   emptyRegistry, listTrackFolders, problemFrom, readRegistry, readTrackFile, rebuildRegistry, reconcileFolders,
   type Problem,
-} from './registry';
-import type { Registry } from './schemas';
-import { mutate } from './transaction';
-import { changedTrackFiles, refreshEntries, saidActive } from './index-freshness';
-import { holdsStoreLock } from './lock-scope';
-import { indexFromTrackFiles, isOriginalFormatRegistry, knownOriginalRegistry, rememberOriginalRegistry } from './origin-index';
+} from './storage/registry';
+import type { Registry } from './model/schemas';
+import { mutate } from './storage/transaction';
+import { changedTrackFiles, refreshEntries, saidActive } from './storage/index-freshness';
+import { holdsStoreLock } from './storage/lock-scope';
+import { indexFromTrackFiles, isOriginalFormatRegistry, knownOriginalRegistry, rememberOriginalRegistry } from './storage/origin-index';
 
 export interface RegistryView {
   registry: Registry;

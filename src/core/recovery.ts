@@ -1,18 +1,18 @@
 import { newestRestorableCheckpoint, stageRestoreWithBackup } from './checkpoints';
-import type { StoreContext } from './context';
-import { isTrackError, TrackError } from './errors';
+import type { StoreContext } from './storage/context';
+import { isTrackError, TrackError } from './model/errors';
 import { detectOriginRuns, recoverOriginRun, recoverTrackFromOriginal } from './origin-recovery';
 import { assertOriginRunId, readOriginRun } from './origin-runs';
-import { assertId, isValidId } from './ids';
-import { parseInput } from './input';
+import { assertId, isValidId } from './model/ids';
+import { parseInput } from './model/input';
 import { applyTransition, assertRecoverable } from './lifecycle';
 import { DEFAULT_STALE_AFTER_MINUTES, findInterruptedWithWatch, type InterruptedItem, type InterruptedRun, type InterruptedTrack, type RecoveryWatch } from './interruption';
-import { processState } from './process-state';
+import { processState } from './storage/process-state';
 import { readIndex } from './reads';
-import { readRunFile } from './registry';
+import { readRunFile } from './storage/registry';
 import { readRunSnapshots, stageRunSnapshot } from './runs';
-import type { TrackStatus } from './schemas';
-import { mutate } from './transaction';
+import type { TrackStatus } from './model/schemas';
+import { mutate } from './storage/transaction';
 import * as z from 'zod/mini';
 import { hostname } from 'node:os';
 

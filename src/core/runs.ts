@@ -1,16 +1,16 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
-import type { StoreContext } from './context';
-import { addBeat, readActivity } from './activity';
-import { isTrackError, TrackError } from './errors';
-import { readDocument } from './files';
-import { assertId, compareText, makeRunId, makeSnapshotId, runSequence, type SnapshotKind } from './ids';
-import { blockText, lineText, parseInput } from './input';
-import { assertJsonValueWithinLimits } from './json-limits';
-import { listDirectory, problemFrom, type Problem } from './registry';
-import { RUN_STATUSES, runSnapshotSchema, SCHEMA_VERSION, type Run, type RunSnapshot, type RunStatus } from './schemas';
-import { mutate, type Transaction } from './transaction';
+import type { StoreContext } from './storage/context';
+import { addBeat, readActivity } from './storage/activity';
+import { isTrackError, TrackError } from './model/errors';
+import { readDocument } from './storage/files';
+import { assertId, compareText, makeRunId, makeSnapshotId, runSequence, type SnapshotKind } from './model/ids';
+import { blockText, lineText, parseInput } from './model/input';
+import { assertJsonValueWithinLimits } from './storage/json-limits';
+import { listDirectory, problemFrom, type Problem } from './storage/registry';
+import { RUN_STATUSES, runSnapshotSchema, SCHEMA_VERSION, type Run, type RunSnapshot, type RunStatus } from './model/schemas';
+import { mutate, type Transaction } from './storage/transaction';
 import * as z from 'zod/mini';
 
 const FINISHED_RUN: RunStatus[] = ['completed', 'failed', 'cancelled'];

@@ -1,11 +1,11 @@
-import type { StoreContext } from './context';
-import { assertId, compareText } from './ids';
+import type { StoreContext } from './storage/context';
+import { assertId, compareText } from './model/ids';
 import { readIndex } from './reads';
-import { TrackError } from './errors';
-import { readTrackFile } from './registry';
-import { mutate } from './transaction';
-import { addBeat, DEFAULT_HEARTBEAT_STALE_MS, HEARTBEAT_COALESCE_MS, readActivity } from './activity';
-import type { Activity, Track, TrackType } from './schemas';
+import { TrackError } from './model/errors';
+import { readTrackFile } from './storage/registry';
+import { mutate } from './storage/transaction';
+import { addBeat, DEFAULT_HEARTBEAT_STALE_MS, HEARTBEAT_COALESCE_MS, readActivity } from './storage/activity';
+import type { Activity, Track, TrackType } from './model/schemas';
 
 /**
  * Time per track. A track counts time only while it is active AND someone is seen working on it:

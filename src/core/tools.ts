@@ -5,13 +5,13 @@
  * their JSON Schema form is derived, never written by hand.
  */
 import * as z from 'zod/mini';
-import { toTrackError, TrackError, type ErrorCode } from './errors';
-import { MAX_ID_LENGTH } from './ids';
+import { toTrackError, TrackError, type ErrorCode } from './model/errors';
+import { MAX_ID_LENGTH } from './model/ids';
 import { ORIGIN_RUN_ID_PATTERN } from './origin-runs';
-import { blockText, lineText, parseInput } from './input';
+import { blockText, lineText, parseInput } from './model/input';
 import { completeDetailsSchema, createInputSchema } from './lifecycle';
 import { startRunSchema, stepSchema } from './runs';
-import { PRIORITIES, TRACK_STATUSES, TRACK_TYPES, runIdSchema, snapshotIdSchema, trackIdSchema, type Track } from './schemas';
+import { PRIORITIES, TRACK_STATUSES, TRACK_TYPES, runIdSchema, snapshotIdSchema, trackIdSchema, type Track } from './model/schemas';
 import type { TrackStore } from './store';
 import { entryInputSchema } from './track-context';
 

@@ -1,13 +1,13 @@
 import * as path from 'node:path';
-import type { StoreContext } from './context';
-import { TrackError } from './errors';
+import type { StoreContext } from './storage/context';
+import { TrackError } from './model/errors';
 import {
   branchExists, currentBranch, filesBlockingCheckout, git, listStashes, repositoryRoot, runGit, type StashEntry,
 } from './git-process';
-import { assertId } from './ids';
+import { assertId } from './model/ids';
 import * as lifecycle from './lifecycle';
 import { getActiveTrack, getTrack, listTracks } from './queries';
-import type { Track } from './schemas';
+import type { Track } from './model/schemas';
 
 /**
  * Puts the repository on a track's branch around a lifecycle change. The order is what keeps the

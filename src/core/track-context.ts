@@ -1,13 +1,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { StoreContext } from './context';
+import type { StoreContext } from './storage/context';
 import { assumptionsDocument, decisionsDocument, readContextFiles } from './context-files';
-import { TrackError } from './errors';
-import { assertId } from './ids';
-import { blockText, parseInput, requiredBlockText } from './input';
-import { listDirectory } from './registry';
-import type { ContextEntry } from './schemas';
-import { mutate } from './transaction';
+import { TrackError } from './model/errors';
+import { assertId } from './model/ids';
+import { blockText, parseInput, requiredBlockText } from './model/input';
+import { listDirectory } from './storage/registry';
+import type { ContextEntry } from './model/schemas';
+import { mutate } from './storage/transaction';
 import * as z from 'zod/mini';
 
 /** A plain file name: it can only ever land inside the track's artifacts folder. */

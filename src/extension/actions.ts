@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { checkpointLabel } from '../core/checkpoints';
-import { toTrackError, type TrackError } from '../core/errors';
+import { toTrackError, type TrackError } from '../core/model/errors';
 import type { TrackSummary } from '../core/queries';
-import { PRIORITIES, type EditorGroup, type Priority, type TrackStatus } from '../core/schemas';
+import { PRIORITIES, type EditorGroup, type Priority, type TrackStatus } from '../core/model/schemas';
 import type { TrackStore } from '../core/store';
 import { STATUS_LABEL } from './presentation';
 import type { Prompter } from './prompter';

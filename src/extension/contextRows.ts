@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { formatDuration } from '../core/time';
-import type { Track } from '../core/schemas';
+import type { Track } from '../core/model/schemas';
 import type { StoreService } from './storeService';
 
 export interface ContextRow {

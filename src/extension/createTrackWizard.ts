@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { CreateTrackInput } from '../core/lifecycle';
-import { PRIORITIES, TRACK_TYPES, type Priority, type TrackType } from '../core/schemas';
+import { PRIORITIES, TRACK_TYPES, type Priority, type TrackType } from '../core/model/schemas';
 import { typeIcon } from './presentation';
 
 const TOTAL_STEPS = 5;

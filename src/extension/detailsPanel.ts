@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { TrackDetails } from '../core/queries';
-import type { TrackStatus } from '../core/schemas';
+import type { TrackStatus } from '../core/model/schemas';
 import { ago, durationText, localTime, STATUS_LABEL } from './presentation';
 import type { StoreService } from './storeService';
 import { checkpointLabel, lastCheckpointText, reasonFor, runStatusText, stepText, workflowName } from './trackText';

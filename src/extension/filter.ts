@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { TrackSummary } from '../core/queries';
-import { PRIORITIES, TRACK_STATUSES, TRACK_TYPES, type Priority, type TrackStatus, type TrackType } from '../core/schemas';
+import { PRIORITIES, TRACK_STATUSES, TRACK_TYPES, type Priority, type TrackStatus, type TrackType } from '../core/model/schemas';
 import { STATUS_LABEL, STATUS_ORDER, typeIcon } from './presentation';
 import type { PickItem, Prompter } from './prompter';
 

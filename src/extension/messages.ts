@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { TrackError } from '../core/errors';
+import type { TrackError } from '../core/model/errors';
 
 /**
  * The core's errors worded for the editor: built from the error's structured details, naming

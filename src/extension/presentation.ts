@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { TrackStatus, TrackType } from '../core/schemas';
+import type { TrackStatus, TrackType } from '../core/model/schemas';
 
 /** How tracks look in the editor: one place for icons, group order and wording. */
 export const STATUS_ORDER: TrackStatus[] = ['active', 'paused', 'ready', 'draft', 'completed', 'failed', 'cancelled', 'archived'];

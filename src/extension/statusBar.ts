@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Track } from '../core/schemas';
+import type { Track } from '../core/model/schemas';
 import { workedTimeLine } from './contextRows';
 import { durationText } from './presentation';
 import type { StoreService } from './storeService';

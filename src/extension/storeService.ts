@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { TrackStore } from '../core/store';
-import { DEFAULT_CONDUCTOR_DIR } from '../core/paths';
+import { DEFAULT_CONDUCTOR_DIR } from '../core/storage/paths';
 
 /**
  * The store of each workspace folder. Built from the folder's path and the configured conductor

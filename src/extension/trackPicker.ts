@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { compareText } from '../core/ids';
+import { compareText } from '../core/model/ids';
 import type { TrackSummary } from '../core/queries';
 import { STATUS_LABEL, STATUS_ORDER, typeIcon } from './presentation';
 import type { PickItem } from './prompter';

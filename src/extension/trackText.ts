@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { CheckpointEntry } from '../core/checkpoints';
-import type { RunStatus, RunSummaryEntry, Track, TrackStatus } from '../core/schemas';
+import type { RunStatus, RunSummaryEntry, Track, TrackStatus } from '../core/model/schemas';
 import { ago } from './presentation';
 
 /** Words for what a track's records hold, shared by the tooltips and the details page. */

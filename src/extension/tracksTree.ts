@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
-import { isTrackError, toTrackError } from '../core/errors';
+import { isTrackError, toTrackError } from '../core/model/errors';
 import { appendWorkedTime, contextRows } from './contextRows';
-import { compareText } from '../core/ids';
+import { compareText } from '../core/model/ids';
 import type { CheckpointEntry } from '../core/checkpoints';
 import type { TrackSummary } from '../core/queries';
-import type { Problem } from '../core/registry';
-import type { RunSummaryEntry, Track, TrackStatus } from '../core/schemas';
+import type { Problem } from '../core/storage/registry';
+import type { RunSummaryEntry, Track, TrackStatus } from '../core/model/schemas';
 import { ago, durationText, FINISHED, localTime, STATUS_LABEL, STATUS_ORDER, statusIcon, typeIcon } from './presentation';
 import type { StoreService } from './storeService';
 import { editorMessage } from './messages';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readGitState } from '../core/git';
-import type { EditorGroup, Track } from '../core/schemas';
+import type { EditorGroup, Track } from '../core/model/schemas';
 import { checkoutBranch, repositoryFor } from './gitApi';
 import type { Prompter } from './prompter';
 import type { StoreService } from './storeService';

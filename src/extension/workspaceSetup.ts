@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { toTrackError } from '../core/errors';
+import { toTrackError } from '../core/model/errors';
 import { applyInitPlan, conflictsOf, detectOriginalSetup, planWorkspaceSetup, type InitPlan, type InitPlanEntry, type InitResult } from '../core/init';
 import type { TrackActions } from './actions';
 import type { PickItem, Prompter } from './prompter';

@@ -2,8 +2,8 @@
  * Holds a store's lock until stdin closes (or 60 s pass). Prints "locked" once it holds it.
  * Usage: node lock-holder.js ROOT
  */
-import { createContext } from '../../src/core/context';
-import { withStoreLock } from '../../src/core/lock';
+import { createContext } from '../../src/core/storage/context';
+import { withStoreLock } from '../../src/core/storage/lock';
 
 const ctx = createContext({ root: process.argv[2] });
 withStoreLock(ctx.paths, { command: 'track lock-holder test' }, async () => {

@@ -5,8 +5,8 @@
  * Prints "staged" once it holds the lock with its change staged; commits when a line arrives on
  * stdin; prints {"ok":true} or {"code":"E_…"} and exits 0.
  */
-import { createContext } from '../../src/core/context';
-import { mutate } from '../../src/core/transaction';
+import { createContext } from '../../src/core/storage/context';
+import { mutate } from '../../src/core/storage/transaction';
 
 const [root, trackId, staleText, notes] = process.argv.slice(2);
 const ctx = createContext({ root, lockStaleMs: Number(staleText), command: 'paused writer' });

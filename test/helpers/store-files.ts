@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { TEMP_FILE_PATTERN, parseDocument } from '../../src/core/files';
+import { TEMP_FILE_PATTERN, parseDocument } from '../../src/core/storage/files';
 import {
   assumptionsSchema, checkpointSchema, decisionsSchema, journalSchema, registrySchema, runSchema, runSnapshotSchema, trackSchema,
-} from '../../src/core/schemas';
+} from '../../src/core/model/schemas';
 
 /** Every JSON document of a store (temp files excepted), with the schema it must satisfy. */
 export function storeDocuments(conductor: string): Array<{ file: string; schema: any }> {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { ERROR_EXIT_CODES } from '../../src/core/errors';
+import { ERROR_EXIT_CODES } from '../../src/core/model/errors';
 import { COMMANDS } from '../../src/cli/commands';
 import { CLI, Workspace } from '../helpers/workspace';
 

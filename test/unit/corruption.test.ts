@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseDocument } from '../../src/core/files';
-import { trackSchema } from '../../src/core/schemas';
+import { parseDocument } from '../../src/core/storage/files';
+import { trackSchema } from '../../src/core/model/schemas';
 import { Workspace } from '../helpers/workspace';
 
 describe('corruption: damaged files give clear errors and are never overwritten', function () {
@@ -120,8 +120,8 @@ describe('corruption: damaged files give clear errors and are never overwritten'
   });
 
   it('a registry entry edited into nonsense after a good read is still caught (validation memo)', async () => {
-    const { readRegistry } = await import('../../src/core/registry');
-    const { StorePaths, locateStore } = await import('../../src/core/paths');
+    const { readRegistry } = await import('../../src/core/storage/registry');
+    const { StorePaths, locateStore } = await import('../../src/core/storage/paths');
     const paths = new StorePaths(locateStore({ root: ws.dir }));
     const first = await readRegistry(paths);
     assert.equal(first!.tracks[healthy].status, 'active');

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ERROR_EXIT_CODES } from '../../src/core/errors';
+import { ERROR_EXIT_CODES } from '../../src/core/model/errors';
 import { git, headBranch, initRepo } from '../helpers/git-repo';
 import { Workspace } from '../helpers/workspace';
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { TrackStore } from '../../src/core/store';
-import { TrackError } from '../../src/core/errors';
-import type { TrackStatus } from '../../src/core/schemas';
+import { TrackError } from '../../src/core/model/errors';
+import type { TrackStatus } from '../../src/core/model/schemas';
 import { Workspace } from '../helpers/workspace';
 
 const STATUSES: TrackStatus[] = ['draft', 'ready', 'active', 'paused', 'completed', 'failed', 'cancelled', 'archived'];

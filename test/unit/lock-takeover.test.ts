@@ -2,10 +2,10 @@ import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { createContext } from '../../src/core/context';
+import { createContext } from '../../src/core/storage/context';
 import { TrackStore } from '../../src/core/store';
-import { commitFiles, rollForwardJournal } from '../../src/core/journal';
-import { withStoreLock } from '../../src/core/lock';
+import { commitFiles, rollForwardJournal } from '../../src/core/storage/journal';
+import { withStoreLock } from '../../src/core/storage/lock';
 import { CLI, runNode, Workspace } from '../helpers/workspace';
 
 const helper = (name: string) => path.join(__dirname, '..', 'helpers', name);

@@ -3,11 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, utimesSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
-import { createContext } from '../../src/core/context';
-import { tempPathFor } from '../../src/core/files';
-import { withStoreLock } from '../../src/core/lock';
+import { createContext } from '../../src/core/storage/context';
+import { tempPathFor } from '../../src/core/storage/files';
+import { withStoreLock } from '../../src/core/storage/lock';
 import { TrackStore } from '../../src/core/store';
-import { mutate } from '../../src/core/transaction';
+import { mutate } from '../../src/core/storage/transaction';
 import { recordLockOwner } from '../helpers/lock-owner';
 import { Workspace } from '../helpers/workspace';
 

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { UPGRADES, upgradeDocument } from '../../src/core/format-upgrade';
-import { SCHEMA_VERSION } from '../../src/core/schemas';
+import { UPGRADES, upgradeDocument } from '../../src/core/model/format-upgrade';
+import { SCHEMA_VERSION } from '../../src/core/model/schemas';
 import { copyOriginStore, filesUnder, missingFields, ORIGIN_RUN, ORIGIN_STORE, ORIGIN_TRACKS } from '../helpers/origin-store';
 import { PROJECT_ROOT, runNode, Workspace } from '../helpers/workspace';
 

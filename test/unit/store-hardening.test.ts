@@ -6,7 +6,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { isTrackError } from '../../src/core/errors';
+import { isTrackError } from '../../src/core/model/errors';
 import { TrackStore } from '../../src/core/store';
 import { recordLockOwner } from '../helpers/lock-owner';
 import { CLI, parseJson, Workspace } from '../helpers/workspace';
@@ -101,7 +101,7 @@ describe('store hardening (issue 7)', function () {
     it('a read inside a locked section that needs re-indexing answers from the files instead of waiting', async () => {
       const a = ws.create('Read Under Lock').track_id;
       unlinkSync(ws.registryFile);
-      const { mutate } = await import('../../src/core/transaction');
+      const { mutate } = await import('../../src/core/storage/transaction');
       const store = new TrackStore({ root: ws.dir, lockTimeoutMs: 1_000 });
       const listed = await mutate(store.ctx, 'outer', () => store.listTracks());
       assert.deepEqual(listed.tracks.map((t) => t.track_id), [a]);
@@ -120,7 +120,7 @@ describe('store hardening (issue 7)', function () {
 
     it('a re-entrant lock attempt is an immediate internal error, not a hang', async () => {
       ws.create('Reentrant');
-      const { mutate } = await import('../../src/core/transaction');
+      const { mutate } = await import('../../src/core/storage/transaction');
       const store = new TrackStore({ root: ws.dir, lockTimeoutMs: 1_000 });
       await assert.rejects(
         mutate(store.ctx, 'outer', () => mutate(store.ctx, 'inner', async () => 1)),

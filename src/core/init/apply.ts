@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
 import { copyFile, link, mkdir, rename, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../files';
-import { TrackError } from '../errors';
+import { writeFileAtomic } from '../storage/files';
+import { TrackError } from '../model/errors';
 import { readIfExists, type InitPlan, type InitPlanEntry } from './plan';
 
 /** What applying a plan did, entry by entry (the plan's entries without their contents). */

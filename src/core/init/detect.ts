@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { DEFAULT_CONDUCTOR_DIR } from '../paths';
+import { DEFAULT_CONDUCTOR_DIR } from '../storage/paths';
 import { AGENT_SCRIPT_FILES, RUNTIME_FILE } from './agent-scripts';
 import { ownershipOf } from './marker';
 import { isOriginalFormat } from './store';

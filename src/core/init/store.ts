@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { createContext } from '../context';
-import { mutate } from '../transaction';
+import { createContext } from '../storage/context';
+import { mutate } from '../storage/transaction';
 import type { InitContributor, InitPlanEntry } from './plan';
 
 /** Whether a registry file is in the original track-manager's format (no schema_version). */

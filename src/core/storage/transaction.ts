@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { stageHeartbeat } from './activity';
 import type { StoreContext } from './context';
 import { serialize } from './files';
-import { assertId } from './ids';
+import { assertId } from '../model/ids';
 import { changedTrackFiles, refreshEntries, saidActive, stampOf } from './index-freshness';
 import { commitFiles } from './journal';
 import { finishPendingJournal } from './journal-repair';
@@ -13,9 +13,9 @@ import { withStoreLock, type HeldLock } from './lock';
 import {
   indexRun, indexTrack, readRegistry, readRunFile, readTrackFile, rebuildRegistry, trackNotFound,
 } from './registry';
-import { TrackError } from './errors';
+import { TrackError } from '../model/errors';
 import { registryForWrite } from './origin-index';
-import type { Registry, Run, Track } from './schemas';
+import type { Registry, Run, Track } from '../model/schemas';
 
 export const GITIGNORE = [
   '# Track Manager: machine-local files. The registry is an index rebuilt from the track folders.',

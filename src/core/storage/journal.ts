@@ -1,11 +1,11 @@
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
-import { TrackError } from './errors';
+import { TrackError } from '../model/errors';
 import { fsyncDirectory, readDocument, serialize, writeDurableTemp } from './files';
 import { isHeldBy, type HeldLock } from './lock';
 import type { StorePaths } from './paths';
 import { assertWritableTargets } from './write-safety';
-import { journalSchema, SCHEMA_VERSION } from './schemas';
+import { journalSchema, SCHEMA_VERSION } from '../model/schemas';
 
 /**
  * Several files change together (a switch touches two tracks, a checkpoint and the registry).

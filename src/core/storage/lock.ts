@@ -4,11 +4,11 @@ import { mkdir, readdir, readFile, rmdir, stat, unlink, writeFile } from 'node:f
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import type * as ProperLockfile from 'proper-lockfile';
-import { toTrackError, TrackError } from './errors';
+import { toTrackError, TrackError } from '../model/errors';
 import { processState, type HolderState } from './process-state';
 import { parseDocument } from './files';
 import type { StorePaths } from './paths';
-import { lockOwnerSchema, type LockOwner } from './schemas';
+import { lockOwnerSchema, type LockOwner } from '../model/schemas';
 
 export const DEFAULT_STALE_MS = 30_000;
 /** Below this a holder could not refresh its lock in time (proper-lockfile refreshes at most once a second). */

@@ -1,8 +1,8 @@
 import { open } from 'node:fs/promises';
-import { isValidId } from './ids';
-import { ORIGINAL_FORMAT_VERSION } from './format-upgrade';
+import { isValidId } from '../model/ids';
+import { ORIGINAL_FORMAT_VERSION } from '../model/format-upgrade';
 import { corruptFileError, corruptFromIssues, parseDocument, type ReadOptions } from './files';
-import { registryEnvelopeSchema, runSummarySchema, SCHEMA_VERSION, trackSummarySchema, type Registry } from './schemas';
+import { registryEnvelopeSchema, runSummarySchema, SCHEMA_VERSION, trackSummarySchema, type Registry } from '../model/schemas';
 
 type Entry = Record<string, unknown>;
 interface Memo {

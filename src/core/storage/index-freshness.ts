@@ -1,10 +1,10 @@
 import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { isTrackError } from './errors';
+import { isTrackError } from '../model/errors';
 import { parseDocument, unreadableFileError, type ReadOptions } from './files';
 import type { StorePaths } from './paths';
 import { indexTrack, problemFrom, type Problem } from './registry';
-import { trackSchema, type Registry, type Track } from './schemas';
+import { trackSchema, type Registry, type Track } from '../model/schemas';
 
 /**
  * The index notices a track file changed outside the tool (a `git pull`, a hand edit) by the

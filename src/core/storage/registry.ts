@@ -1,14 +1,14 @@
 import { readdir } from 'node:fs/promises';
-import { isTrackError, TrackError } from './errors';
+import { isTrackError, TrackError } from '../model/errors';
 import { readDocument } from './files';
 import { readTrackStamped } from './index-freshness';
 import { readRegistryFile } from './registry-file';
-import { compareText, isValidId } from './ids';
+import { compareText, isValidId } from '../model/ids';
 import type { StorePaths } from './paths';
 import {
   runSchema, SCHEMA_VERSION, trackSchema,
   type Registry, type Run, type RunSummaryEntry, type Track, type TrackSummaryEntry,
-} from './schemas';
+} from '../model/schemas';
 
 /**
  * The registry is a derived index of the track files (the source of truth), kept so listing

@@ -1,6 +1,6 @@
 import type { StoreContext } from './context';
 import { readDocument } from './files';
-import { activitySchema, SCHEMA_VERSION, type Activity } from './schemas';
+import { activitySchema, SCHEMA_VERSION, type Activity } from '../model/schemas';
 import type { Transaction } from './transaction';
 
 /** Two beats further apart than this are two stretches of work; the gap is not counted. */

@@ -1,6 +1,6 @@
 import { readFile, rename } from 'node:fs/promises';
 import * as path from 'node:path';
-import { isTrackError, toTrackError, TrackError } from './errors';
+import { isTrackError, toTrackError, TrackError } from '../model/errors';
 import { fsyncDirectory } from './files';
 import { rollForwardJournal } from './journal';
 import type { StorePaths } from './paths';

@@ -1,4 +1,4 @@
-import { TrackError } from './errors';
+import { TrackError } from '../model/errors';
 
 /** How deep and how large a JSON value given as input (a run's state) may be. */
 export const MAX_JSON_DEPTH = 64;

@@ -14,15 +14,15 @@ import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import * as z from 'zod/mini';
-import { isTrackError } from './errors';
+import { isTrackError } from '../model/errors';
 import { parseDocument } from './files';
-import { compareText } from './ids';
+import { compareText } from '../model/ids';
 import type { StorePaths } from './paths';
 import {
   emptyRegistry, listTrackFolders, problemFrom, rebuildRegistry, summarizeTrack, type Problem,
 } from './registry';
 import { registryFormatVersion } from './registry-file';
-import { SCHEMA_VERSION, trackSchema, trackSummarySchema, type Registry } from './schemas';
+import { SCHEMA_VERSION, trackSchema, trackSummarySchema, type Registry } from '../model/schemas';
 
 /** How many track files are read at once. */
 const READ_CONCURRENCY = 64;

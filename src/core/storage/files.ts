@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as z from 'zod/mini';
-import { TrackError } from './errors';
-import { SCHEMA_VERSION } from './schemas';
-import { formatVersionOf, upgradeDocument } from './format-upgrade';
+import { TrackError } from '../model/errors';
+import { SCHEMA_VERSION } from '../model/schemas';
+import { formatVersionOf, upgradeDocument } from '../model/format-upgrade';
 
 /** Temp files start with a dot and end with `.tmp`; doctor and .gitignore rely on that shape. */
 export const TEMP_FILE_PATTERN = /^\..+\.\d+\.\d+\.[0-9a-f]{8}\.tmp$/;

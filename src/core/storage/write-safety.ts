@@ -1,6 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { TrackError } from './errors';
+import { TrackError } from '../model/errors';
 import type { StorePaths } from './paths';
 
 /**

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { TrackError } from './errors';
+import { TrackError } from '../model/errors';
 
 /**
  * Which store locks the current asynchronous call chain holds. The store lock is not re-entrant:
