@@ -79,7 +79,22 @@ export default tseslint.config(
   }),
   {
     rules: {
-      '@stylistic/quotes': ['error', 'single', { avoidEscape: true }],
+      '@stylistic/quotes': ['error', 'single', { avoidEscape: true, allowTemplateLiterals: 'avoidEscape' }],
+      // Conditionals are laid out by hand (flat chains of `: test ? value`, or offset branches): not checked.
+      '@stylistic/indent': ['error', 2, {
+        ArrayExpression: 1,
+        CallExpression: { arguments: 1 },
+        FunctionDeclaration: { body: 1, parameters: 1, returnType: 1 },
+        FunctionExpression: { body: 1, parameters: 1, returnType: 1 },
+        ignoreComments: false,
+        ignoredNodes: ['TSUnionType', 'TSIntersectionType', 'ConditionalExpression', 'ConditionalExpression ArrayExpression', 'ConditionalExpression ArrayExpression > *'],
+        ImportDeclaration: 1,
+        MemberExpression: 1,
+        ObjectExpression: 1,
+        outerIIFEBody: 1,
+        SwitchCase: 1,
+        VariableDeclarator: 1,
+      }],
       '@stylistic/quote-props': ['error', 'as-needed'],
       '@stylistic/list-style': 'off',
       '@stylistic/max-statements-per-line': 'off',

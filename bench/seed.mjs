@@ -31,4 +31,3 @@ export async function seed(workspace, count) {
   await store.listTracks();
   return { store, template, reindexMs: now() - started, registryBytes: statSync(join(tracksDir, 'track-registry.json')).size };
 }
-

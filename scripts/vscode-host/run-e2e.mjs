@@ -12,7 +12,6 @@ const SCREENSHOTS = join(PROJECT_ROOT, 'test-results', 'screenshots');
 
 const VSIX = ensureVsix();
 
-
 function runMocha(env) {
   return new Promise((resolve) => {
     const mocha = join(PROJECT_ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');

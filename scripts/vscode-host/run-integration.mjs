@@ -11,7 +11,6 @@ import { removeRunDirs, runDirs, runEnv, runExtensionSuite } from './server.mjs'
 const SUITE = join(PROJECT_ROOT, 'out', 'test', 'integration', 'index.js');
 const RUN_TIMEOUT_MS = Number(process.env.INTEGRATION_TIMEOUT_MS ?? 240_000);
 
-
 /** Single folder: the seeded workspace. Multi-root: it and an empty second folder, in a .code-workspace. */
 function openTarget(scenario, workspace) {
   if (scenario === 'single-folder') return { query: `folder=${encodeURIComponent(workspace)}`, extra: [] };

@@ -60,7 +60,7 @@ export const AGENT_COMMANDS: CommandSpec[] = [
   },
   {
     name: 'hook pre-compact',
-    summary: "Checkpoint the active track before an agent compacts its context (no active track: nothing to do)",
+    summary: 'Checkpoint the active track before an agent compacts its context (no active track: nothing to do)',
     options: {},
     details: 'Installed as a Claude Code PreCompact hook by `track init --agents claude`. Never fails the hook: problems are reported on stderr with exit 0.',
     run: async (store) => {

@@ -61,7 +61,7 @@ function indexFrom(registry: Json): IndexForDetection {
     if (!isObject(entry) || !isValidId('run', id) || !isValidId('track', entry.track_id)) continue;
     if (typeof entry.status !== 'string' || typeof entry.updated_at !== 'string') continue;
     index.runs[id] = {
-      track_id: entry.track_id as string,
+      track_id: entry.track_id,
       workflow: text(entry.workflow) ?? id,
       status: entry.status as IndexForDetection['runs'][string]['status'],
       current_step: typeof entry.current_step === 'number' ? entry.current_step : 0,
@@ -98,7 +98,7 @@ async function lastCheckpoint(paths: StorePaths, trackId: string, nowMs: number)
 
 async function decisionLines(paths: StorePaths, trackId: string, max: number): Promise<{ lines: string[]; total: number }> {
   const document = await readJson(paths.decisionsFile(trackId)).catch(() => null);
-  const entries = Array.isArray(document?.decisions) ? (document!.decisions as unknown[]).filter(isObject) : [];
+  const entries = Array.isArray(document?.decisions) ? (document.decisions as unknown[]).filter(isObject) : [];
   const lines = entries
     .slice(-max)
     .filter((entry) => typeof entry.text === 'string')

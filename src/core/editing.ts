@@ -67,7 +67,7 @@ const FIELD_ALIASES: Record<string, EditableField> = { progress_percentage: 'pro
 
 export function resolveEditableField(field: string): EditableField {
   const name = FIELD_ALIASES[field] ?? field;
-  if (name in EDITABLE) return name as EditableField;
+  if (name in EDITABLE) return name;
   if (field === 'status') {
     throw new TrackError(
       'E_INVALID_INPUT',

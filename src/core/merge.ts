@@ -67,8 +67,7 @@ export function mergeDocuments(kind: MergeKind, base: Json | null, ours: Json, t
     merged = createdAt(theirs) > createdAt(ours) ? theirs : ours;
     const setAside = merged === theirs ? ours : theirs;
     state.conflicts.push({ field: 'snapshot_id', kept: (merged as Record<string, Json>).snapshot_id, discarded: (setAside as Record<string, Json>).snapshot_id, at: now });
-  }
-  else merged = mergeValue(base, ours, theirs, '', state);
+  } else merged = mergeValue(base, ours, theirs, '', state);
   if (kind === 'decisions' || kind === 'assumptions') {
     // Entries have no updated_at: when both sides rewrote one entry, both versions are kept.
     state.conflicts = [];
@@ -208,7 +207,7 @@ function identity(item: Json): string {
 
 function timeOf(item: Json): string {
   if (!isObject(item)) return '';
-  for (const key of ['at', 'created_at', 'start']) if (typeof item[key] === 'string') return item[key] as string;
+  for (const key of ['at', 'created_at', 'start']) if (typeof item[key] === 'string') return item[key];
   return '';
 }
 

@@ -99,7 +99,7 @@ export async function recoverOriginRun(ctx: StoreContext, runId: string): Promis
       snapshot_used: record.snapshot.snapshot_id,
       snapshot_created_at: record.snapshot.created_at,
       snapshot_saved: savedId,
-      state: (record.snapshot.state ?? {}) as Record<string, unknown>,
+      state: record.snapshot.state ?? {},
     };
   });
 }

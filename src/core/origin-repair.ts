@@ -161,4 +161,3 @@ export async function repairOriginalFormat(ctx: StoreContext, lock: HeldLock): P
   if (old.length > 0) repaired.push(`Upgraded ${old.length} file(s) from the original track-manager's format; the originals are kept in ${paths.display(backupDir)}/.`);
   return repaired;
 }
-

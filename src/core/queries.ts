@@ -49,7 +49,7 @@ export type TrackView = Track & { progress_percentage: number };
 
 export function viewTrack(track: Track): TrackView {
   const { track_id, name, type, status, priority, ...rest } = track;
-  return { track_id, name, type, status, priority, progress_percentage: track.progress.percentage, ...rest } as TrackView;
+  return { track_id, name, type, status, priority, progress_percentage: track.progress.percentage, ...rest };
 }
 
 export function validateTrackFilter(filter: TrackFilter): TrackFilter {

@@ -50,7 +50,7 @@ export interface ToolDefinition<S extends z.ZodMiniObject = z.ZodMiniObject> {
 }
 
 function tool<S extends z.ZodMiniObject>(definition: ToolDefinition<S>): ToolDefinition {
-  return definition as unknown as ToolDefinition;
+  return definition;
 }
 
 /** The track a write aims at: the one named, else the active track. */
@@ -62,7 +62,6 @@ async function targetTrackId(store: TrackStore, trackId: string | undefined): Pr
   }
   return active.track_id;
 }
-
 
 export const TOOLS: ToolDefinition[] = [
   tool({

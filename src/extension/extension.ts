@@ -142,7 +142,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   log.info(`Track Manager activated in ${activationMs.toFixed(1)} ms for ${stores.folders().map((f) => f.name).join(', ') || 'no folder'}`);
 
   return {
-    tree, view: view as vscode.TreeView<unknown>, statusBar, recovery, health, actions, setup, details, workingContext, activationMs,
+    tree, view, statusBar, recovery, health, actions, setup, details, workingContext, activationMs,
     agentTools: {
       tools: toolDisposables.length > 0 ? TOOLS.map((tool) => tool.name) : [],
       mcpServerProvider: mcpDisposables.length > 0,

@@ -8,10 +8,10 @@ import type { TrackError } from '../core/model/errors';
 export function editorMessage(error: TrackError, names: (trackId: string) => string | undefined = () => undefined): string {
   const d = error.details;
   const nameOf = (idKey: string, nameKey: string) => {
-    const name = typeof d[nameKey] === 'string' ? (d[nameKey] as string) : typeof d[idKey] === 'string' ? names(d[idKey] as string) : undefined;
+    const name = typeof d[nameKey] === 'string' ? d[nameKey] : typeof d[idKey] === 'string' ? names(d[idKey]) : undefined;
     return name ? `"${name}"` : 'the track';
   };
-  const file = typeof d.file === 'string' ? path.basename(path.dirname(d.file as string)) + path.sep + path.basename(d.file as string) : undefined;
+  const file = typeof d.file === 'string' ? path.basename(path.dirname(d.file)) + path.sep + path.basename(d.file) : undefined;
   switch (error.code) {
     case 'E_ANOTHER_ACTIVE': {
       const plain = (label: string) => label.replace(/^"(.*)"$/, '$1');
@@ -28,7 +28,7 @@ export function editorMessage(error: TrackError, names: (trackId: string) => str
       return `${nameOf('track_id', 'track_name')} has ${runs} workflow run${runs === 1 ? '' : 's'} still running.`;
     }
     case 'E_TRACK_NOT_FOUND':
-      return `That track no longer exists in this workspace (it was removed or renamed). Refresh the Tracks view.`;
+      return 'That track no longer exists in this workspace (it was removed or renamed). Refresh the Tracks view.';
     case 'E_CORRUPT_FILE':
     case 'E_UNSUPPORTED_SCHEMA': {
       const where = typeof d.line === 'number' ? ` at line ${d.line}, column ${String(d.column)}` : typeof d.field === 'string' ? ` at field "${d.field}"` : '';

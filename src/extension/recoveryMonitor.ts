@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { recoveryCheckDue, type RecoveryWatch } from '../core/recovery';
 import type { TrackActions } from './actions';
-import { showStatus, type PickItem, type Prompter } from './prompter';
+import { showStatus, type Prompter } from './prompter';
 import type { StoreService } from './storeService';
 import type { Interruption } from './treeMarks';
 
@@ -146,7 +146,7 @@ export class RecoveryMonitor implements vscode.Disposable {
             ? `${entry.item.progress_percentage}% · ${entry.item.minutes_since_update} min ago`
             : `step ${entry.item.current_step}${entry.item.total_steps ? ` of ${entry.item.total_steps}` : ''} · ${entry.item.reason === 'owner-dead' ? 'its agent stopped' : `${entry.item.minutes_since_update} min ago`}`,
           value: entry,
-        })) as Array<PickItem<Interruption>>,
+        })),
         { placeHolder: 'Resume which interrupted work? (it restarts from its last checkpoint or completed step)' },
       );
       chosen = picked?.value;

@@ -369,7 +369,7 @@ export function trackTooltip(track: Track, checkpoints: readonly CheckpointEntry
   md.appendMarkdown(`${escape(track.context.goal)}\n\n`);
   const pauseReason = track.status === 'paused' ? reasonFor(track, 'paused') : undefined;
   if (pauseReason) md.appendMarkdown(`*Paused because:* ${escape(pauseReason)}\n\n`);
-  md.appendMarkdown(`| | |\n|---|---|\n`);
+  md.appendMarkdown('| | |\n|---|---|\n');
   md.appendMarkdown(`| Type | ${track.type} |\n| Priority | ${track.priority} |\n| Progress | ${track.progress.percentage}% |\n`);
   md.appendMarkdown(`| Created | ${localTime(track.created_at)} |\n| Updated | ${localTime(track.updated_at)} |\n`);
   md.appendMarkdown(`| Time active | ${durationText(activeMs(track))} |\n`);

@@ -85,7 +85,7 @@ export class WorkspaceSetup {
     if (theirs.length > 0) {
       items.push({
         label: '$(arrow-swap) Set Up and Move Theirs Aside',
-        description: `keep each as <name>.orig`,
+        description: 'keep each as <name>.orig',
         detail: `Replaces ${theirs.map((entry) => path.posix.basename(entry.path)).join(', ')} with Track Manager's; the originals stay beside them.`,
         value: 'force',
       });

@@ -53,7 +53,7 @@ describe(`Set up a workspace that holds the original track-manager (VS Code ${pr
     const filter = picker.locator('input').first();
     for (const name of ['manager.mjs', 'registry.mjs', 'session-recovery.mjs', 'snapshot-manager.mjs', 'run-manager.mjs', 'SKILL.md']) {
       await filter.fill(name);
-      await picker.locator('.monaco-list-row', { hasText: `.claude/` }).filter({ hasText: name }).first().waitFor({ timeout: 10_000 });
+      await picker.locator('.monaco-list-row', { hasText: '.claude/' }).filter({ hasText: name }).first().waitFor({ timeout: 10_000 });
     }
     await filter.fill('');
     await picker.locator('.monaco-list-row', { hasText: 'Set Up and Move Theirs Aside' }).first().click();

@@ -49,7 +49,7 @@ export function missingFields(original: unknown, upgraded: unknown, at = ''): st
   if (original && typeof original === 'object') {
     if (!upgraded || typeof upgraded !== 'object' || Array.isArray(upgraded)) return [at || '(root)'];
     return Object.entries(original).flatMap(([key, value]) =>
-      key in (upgraded as object) ? missingFields(value, (upgraded as Record<string, unknown>)[key], at ? `${at}.${key}` : key) : [at ? `${at}.${key}` : key]);
+      key in upgraded ? missingFields(value, (upgraded as Record<string, unknown>)[key], at ? `${at}.${key}` : key) : [at ? `${at}.${key}` : key]);
   }
   return Object.is(original, upgraded) ? [] : [at || '(root)'];
 }

@@ -32,7 +32,7 @@ describe(`a store the original track-manager wrote, in VS Code ${vscode.version}
       const goals = nodes.filter((node) => node.kind === 'detail').map((node) => api.tree.getTreeItem(node).label);
       assert.ok(goals.includes('Add OAuth 2.0 login'), `goal row in ${goals.join(', ')}`);
       const oauth = rows[ORIGIN_TRACKS.oauth];
-      const tooltip = (await api.tree.resolveTreeItem(api.tree.getTreeItem(oauth), oauth))!.tooltip as vscode.MarkdownString;
+      const tooltip = (await api.tree.resolveTreeItem(api.tree.getTreeItem(oauth), oauth)).tooltip as vscode.MarkdownString;
       assert.match(tooltip.value, /OAuth Authentication/);
       const after = filesUnder(claude);
       assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort(), 'the view creates no file');

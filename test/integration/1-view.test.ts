@@ -33,7 +33,7 @@ describe(`the Tracks view and status bar in VS Code ${vscode.version}`, () => {
     assert.equal(item.id, `track:${folders()[0].uri.toString()}:${node.track.track_id}`);
     assert.equal(api.tree.getTreeItem(await trackNode(api, 'OAuth Authentication')).id, item.id, 'same id after a refresh');
     const resolved = await api.tree.resolveTreeItem(item, node);
-    const tooltip = (resolved!.tooltip as vscode.MarkdownString).value;
+    const tooltip = (resolved.tooltip as vscode.MarkdownString).value;
     for (const expected of ['OAuth Authentication', 'Add OAuth 2\\.0 login', 'Priority | P1', 'Progress | 45%', 'Time active', 'Last checkpoint']) {
       assert.ok(tooltip.includes(expected), `${expected} in ${tooltip}`);
     }
@@ -63,7 +63,7 @@ describe(`the Tracks view and status bar in VS Code ${vscode.version}`, () => {
     const artifact = labelOf('artifact')[0];
     assert.equal(artifact.label, 'prd.md');
     assert.equal(artifact.command?.command, 'vscode.open');
-    await vscode.commands.executeCommand(artifact.command!.command, ...artifact.command!.arguments!);
+    await vscode.commands.executeCommand(artifact.command.command, ...artifact.command.arguments!);
     assert.ok(vscode.window.activeTextEditor?.document.uri.fsPath.endsWith('prd.md'));
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });

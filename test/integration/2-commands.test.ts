@@ -131,7 +131,7 @@ describe('every command, with and without a selection', () => {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     ui.pickAnswers.push('Login Timeout Fix');
     await vscode.commands.executeCommand('trackManager.openTrackJson');
-    assert.match(vscode.window.activeTextEditor!.document.uri.fsPath, /track-login-timeout-fix-\d+\/track\.json$/);
+    assert.match(vscode.window.activeTextEditor.document.uri.fsPath, /track-login-timeout-fix-\d+\/track\.json$/);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 

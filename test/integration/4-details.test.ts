@@ -35,7 +35,7 @@ describe(`the track details page in VS Code ${vscode.version}`, () => {
   it("opens from the row's name: every record in words (no raw ids), buttons for the steps a paused track allows", async () => {
     const row = api.tree.getTreeItem(await trackNode(api, 'Details Page Track'));
     assert.equal(row.command?.command, 'trackManager.showTrackDetails');
-    const panel = await vscode.commands.executeCommand<vscode.WebviewPanel>(row.command!.command, ...row.command!.arguments!);
+    const panel = await vscode.commands.executeCommand<vscode.WebviewPanel>(row.command.command, ...row.command.arguments!);
     assert.equal(panel.title, 'Details Page Track');
     const text = body();
     for (const expected of [
@@ -117,7 +117,7 @@ describe(`the track details page in VS Code ${vscode.version}`, () => {
     cli(['pause', '--track-id', paused, '--reason', 'Blocked on design']);
     await api.refresh();
     const node = await trackNode(api, 'Tooltip Paused Track');
-    const tooltip = ((await api.tree.resolveTreeItem(api.tree.getTreeItem(node), node))!.tooltip as vscode.MarkdownString).value;
+    const tooltip = ((await api.tree.resolveTreeItem(api.tree.getTreeItem(node), node)).tooltip as vscode.MarkdownString).value;
     assert.match(tooltip, /Paused because:\* Blocked on design/);
     assert.match(tooltip, /Last checkpoint \| Blocked on design · (under a minute|\d+ min) ago/);
     assert.doesNotMatch(tooltip, /Last checkpoint \| snap-/);

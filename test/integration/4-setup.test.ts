@@ -78,6 +78,6 @@ describe('Set Up Workspace for Agents', () => {
     const warning = ui.lastMessage()!;
     assert.equal(warning.kind, 'warning');
     assert.match(warning.text, /left 1 file Track Manager did not write \(manager\.mjs\)/);
-    assert.ok(!existsSync(file(`${MANAGER}.orig.2`)), "nothing moved aside without asking");
+    assert.ok(!existsSync(file(`${MANAGER}.orig.2`)), 'nothing moved aside without asking');
   });
 });

@@ -126,5 +126,4 @@ describe(`pickers, filter and small touches in VS Code ${vscode.version}`, () =>
     assert.equal(item.collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
     assert.equal(api.tree.getTreeItem(await trackNode(api, 'Paused Lately')).collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
   });
-
 });

@@ -40,7 +40,7 @@ function startAgent(trackId: string): Promise<{ child: ChildProcess; runId: stri
   `;
   const child = spawn(process.execPath, ['-e', script, folders()[0].uri.fsPath, trackId], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
-    child.stdout!.once('data', (chunk) => resolve({ child, runId: String(chunk).trim() }));
+    child.stdout.once('data', (chunk) => resolve({ child, runId: String(chunk).trim() }));
     child.once('exit', (code) => reject(new Error(`the agent exited early (${code})`)));
   });
 }

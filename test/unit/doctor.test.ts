@@ -54,7 +54,7 @@ describe('doctor', function () {
 
   it('finishes a write interrupted after its commit point (journal), and removes old temp files', () => {
     const trackFile = pendingJournal({ priority: 'P0' }, '01');
-    const orphanTemp = path.join(ws.tracksDir, a, `.track.json.999999.2.abcdef02.tmp`);
+    const orphanTemp = path.join(ws.tracksDir, a, '.track.json.999999.2.abcdef02.tmp');
     writeFileSync(orphanTemp, '{"half');
     const old = (Date.now() - 120_000) / 1000;
     utimesSync(orphanTemp, old, old);

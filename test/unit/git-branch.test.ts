@@ -18,7 +18,7 @@ describe('branch per track (real git repositories)', function () {
     assert.equal(ws.create('Explicit Branch', ['--branch', 'work/explicit']).branch, 'work/explicit');
     assert.equal(ws.create('OAuth Login Flow', ['--new-branch']).branch, 'feature/oauth-login-flow');
     assert.equal(ws.create('Templated One', ['--new-branch', '--branch-template', 'tm/{slug}']).branch, 'tm/templated-one');
-    assert.equal(ws.create('Env Template', ['--new-branch'], ).branch, 'feature/env-template');
+    assert.equal(ws.create('Env Template', ['--new-branch']).branch, 'feature/env-template');
     const envTemplated = ws.ok(['create', '--name', 'From Env', '--type', 'bugfix', '--goal', 'g', '--new-branch'], { env: { TRACK_BRANCH_TEMPLATE: 'fix/{slug}' } });
     assert.equal(envTemplated.branch, 'fix/from-env');
     const bad = ws.cli(['create', '--name', 'Bad Branch', '--type', 'feature', '--goal', 'g', '--branch', 'has space']);

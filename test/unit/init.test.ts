@@ -224,4 +224,3 @@ describe('track init', function () {
     assert.match(vscodeignore, /^!dist\/init\/\*\*$/m);
   });
 });
-

@@ -16,7 +16,7 @@ function startUntil(args: string[], line: string): Promise<{ child: ChildProcess
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
     let output = '';
-    child.stdout!.on('data', (chunk) => {
+    child.stdout.on('data', (chunk) => {
       output += chunk;
       if (output.includes(line)) resolve({ child, output: () => output });
     });

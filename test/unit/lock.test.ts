@@ -15,7 +15,7 @@ import { Workspace } from '../helpers/workspace';
 function holdLock(root: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(__dirname, '..', 'helpers', 'lock-holder.js'), root], { stdio: ['pipe', 'pipe', 'inherit'] });
-    child.stdout!.once('data', () => resolve(child));
+    child.stdout.once('data', () => resolve(child));
     child.once('error', reject);
   });
 }

@@ -46,7 +46,7 @@ async function fails(client: Client, name: string, args: Record<string, unknown>
 function holdLock(root: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(__dirname, '..', 'helpers', 'lock-holder.js'), root], { stdio: ['pipe', 'pipe', 'inherit'] });
-    child.stdout!.once('data', () => resolve(child));
+    child.stdout.once('data', () => resolve(child));
     child.once('error', reject);
   });
 }
@@ -224,7 +224,7 @@ describe('track mcp (a stdio MCP server, driven by the SDK client)', function ()
     assert.equal(code, 0);
     await until(() => (updated.includes('track://active') ? true : undefined), 'resources/updated for track://active');
     await until(() => (updated.includes(`track://${created.track_id}`) ? true : undefined), 'resources/updated for the track');
-    const read = JSON.parse(((await client.readResource({ uri: "track://active" })).contents[0] as { text: string }).text);
+    const read = JSON.parse(((await client.readResource({ uri: 'track://active' })).contents[0] as { text: string }).text);
     assert.equal(read.track_id, created.track_id);
     assert.equal(read.status, 'active');
 
@@ -238,7 +238,7 @@ describe('track mcp (a stdio MCP server, driven by the SDK client)', function ()
     const again = ws.ok(['create', '--name', 'Reborn Store', '--type', 'feature', '--goal', 'g']);
     ws.ok(['activate', '--track-id', again.track_id]);
     await until(() => (updated.includes('track://active') ? true : undefined), 'an update after the store was deleted and made again');
-    const reborn = JSON.parse(((await client.readResource({ uri: "track://active" })).contents[0] as { text: string }).text);
+    const reborn = JSON.parse(((await client.readResource({ uri: 'track://active' })).contents[0] as { text: string }).text);
     assert.equal(reborn.name, 'Reborn Store');
   });
 });

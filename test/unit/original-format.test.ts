@@ -237,7 +237,7 @@ describe('stores written by the original track-manager', function () {
     assert.equal(ws.cli(['recover', 'resume', '--run-id', 'run-1736_ABC']).json?.success ?? false, false, 'no snapshot names it');
   });
 
-  it("an unreadable run of theirs is named as corrupt, and its bytes are never quoted", () => {
+  it('an unreadable run of theirs is named as corrupt, and its bytes are never quoted', () => {
     const file = path.join(ws.dir, '.claude', 'context', 'runtime', 'runs', ORIGIN_RUN, 'run.json');
     writeFileSync(file, 'SECRET-TOKEN-123 {');
     const result = ws.cli(['recover', 'resume', '--run-id', ORIGIN_RUN]);

@@ -362,4 +362,3 @@ describe('store hardening (issue 7)', function () {
     });
   });
 });
-

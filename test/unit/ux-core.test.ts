@@ -151,7 +151,7 @@ describe('core for the editor: structured errors, damaged files, runs of finishi
       assert.deepEqual(watch.owner_pids, [child.pid]);
       assert.equal(watch.next_stale_at, Date.parse(run.updated_at) + 30 * 60_000);
       assert.equal(recoveryCheckDue(watch, Date.now()), false);
-      assert.equal(recoveryCheckDue(watch, watch.next_stale_at!), true, 'due when the stale instant comes');
+      assert.equal(recoveryCheckDue(watch, watch.next_stale_at), true, 'due when the stale instant comes');
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
       assert.equal(recoveryCheckDue(watch, Date.now()), true, 'due once the owner is dead');

@@ -19,7 +19,7 @@ export async function detectOriginalSetup(workspaceRoot: string, conductorDir = 
   const read = (file: string) => readFile(path.resolve(workspaceRoot, file), 'utf8').catch(() => null);
   const scripts = AGENT_SCRIPT_FILES.filter((file) => file.path.endsWith('.mjs'));
   const contents = await Promise.all(scripts.map((file) => read(file.path)));
-  const originalScripts = scripts.filter((_, i) => contents[i] !== null && ownershipOf(contents[i]!).kind === 'foreign').map((file) => file.path);
+  const originalScripts = scripts.filter((_, i) => contents[i] !== null && ownershipOf(contents[i]).kind === 'foreign').map((file) => file.path);
   const registryText = await read(path.join(conductorDir, 'tracks', 'track-registry.json'));
   let originalStore = false;
   try {

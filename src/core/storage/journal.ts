@@ -77,7 +77,7 @@ async function stageTemps(files: ReadonlyMap<string, string | Buffer>, staged: A
   const written = await Promise.allSettled([...files].map(async ([target, content]) => ({ target, temp: await writeDurableTemp(target, content) })));
   for (const result of written) if (result.status === 'fulfilled') staged.push(result.value);
   const failed = written.find((result) => result.status === 'rejected');
-  if (failed) throw (failed as PromiseRejectedResult).reason;
+  if (failed) throw failed.reason;
 }
 
 /** Finishes a commit that a killed process left behind. Returns whether there was one. */
