@@ -101,7 +101,8 @@ export default tseslint.config(
       '@stylistic/multiline-ternary': 'off',
       '@stylistic/operator-linebreak': ['error', 'after', { overrides: { '?': 'before', ':': 'before', '|': 'before', '&': 'before', '??': 'before' } }],
       '@stylistic/indent-binary-ops': 'off',
-      '@stylistic/max-len': ['error', { code: 200, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true }],
+      // Off: the long lines are user-facing messages and signatures; ~140 would rewrap ~100 lines for no reader's gain.
+      '@stylistic/max-len': 'off',
     },
   },
 );

@@ -53,6 +53,7 @@ export const AGENT_COMMANDS: CommandSpec[] = [
       });
       // A separate bundle, loaded only here: no other command pays for the MCP SDK.
       const serverModule = path.join(__dirname, 'mcp-server.js');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle loaded by path at run time, so esbuild does not inline it
       const { serveMcp } = require(serverModule) as typeof import('./mcp-server');
       await serveMcp(served, { callTool, TOOLS, toolJsonSchema, toTrackError });
       return { json: undefined };

@@ -6,7 +6,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-runCli(process.argv.slice(2), {
+// runCli turns every failure into a message and an exit code; a rejection would be a bug, and Node's crash with its stack is the right report.
+void runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,

@@ -16,6 +16,7 @@ const enableCompileCache = (Module as unknown as { enableCompileCache?: () => un
 
 if (typeof enableCompileCache === 'function') {
   enableCompileCache();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the CLI bundle, chosen at run time by path
   require(bundle);
 } else {
   runWithCodeCache();
@@ -51,7 +52,7 @@ function runWithCodeCache(): void {
   const cliModule = new Module(bundle, module);
   cliModule.filename = bundle;
   cliModule.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(bundle));
-  compiled.call(cliModule.exports, cliModule.exports, (id: string) => cliModule.require(id), cliModule, bundle, path.dirname(bundle));
+  compiled.call(cliModule.exports, cliModule.exports, (id: string): unknown => cliModule.require(id), cliModule, bundle, path.dirname(bundle));
 }
 
 function safeUser(): string {

@@ -68,7 +68,7 @@ export async function serveMcp(store: TrackStore, core: McpCore): Promise<void> 
     { capabilities: { tools: {}, resources: { subscribe: true, listChanged: true } }, instructions: INSTRUCTIONS },
   );
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({
+  server.setRequestHandler(ListToolsRequestSchema, () => ({
     tools: TOOLS.map((definition) => ({
       name: definition.name,
       title: definition.title,
@@ -116,7 +116,7 @@ export async function serveMcp(store: TrackStore, core: McpCore): Promise<void> 
     lastSeen.set(request.params.uri, await snapshotOf(request.params.uri));
     return {};
   });
-  server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
+  server.setRequestHandler(UnsubscribeRequestSchema, (request) => {
     subscriptions.delete(request.params.uri);
     lastSeen.delete(request.params.uri);
     return {};

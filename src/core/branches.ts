@@ -11,6 +11,7 @@ const PLACEHOLDERS = /\{(type|slug|id|date)\}/g;
 export function branchProblem(name: string): string | null {
   if (name.length === 0) return 'is empty';
   if (name.length > 250) return 'is longer than 250 characters';
+  // eslint-disable-next-line no-control-regex -- git refuses control characters in a branch name; this finds them
   if (/[\u0000-\u0020\u007f~^:?*[\\]/.test(name)) return 'contains a space, a control character or one of ~ ^ : ? * [ \\';
   if (name.startsWith('-')) return 'starts with "-"';
   if (name.startsWith('/') || name.endsWith('/') || name.includes('//')) return 'has an empty path component';

@@ -17,7 +17,7 @@ const csvOrJsonList = (item: z.ZodMiniType<string>) =>
     const text = value.trim();
     if (text.startsWith('[')) {
       try {
-        return JSON.parse(text);
+        return JSON.parse(text) as unknown;
       } catch {
         return value;
       }

@@ -55,7 +55,7 @@ interface MergeState {
 }
 
 /** base is null for an add/add merge (both sides created the file). */
-export function mergeDocuments(kind: MergeKind, base: Json | null, ours: Json, theirs: Json, now: string): MergeResult {
+export function mergeDocuments(kind: MergeKind, base: Json, ours: Json, theirs: Json, now: string): MergeResult {
   const winner = laterSide(ours, theirs);
   const state: MergeState = { winner, now, conflicts: [] };
   let merged: Json;
@@ -104,7 +104,7 @@ const COUNTERS = ['active_duration_ms', 'pause_count', 'snapshots_created'];
 /** Derived fields: the later side's value, never a conflict worth a person's attention. */
 const TAKE_LATER = ['updated_at', 'last_checkpoint', 'last_restored', 'editors'];
 
-function mergeTrack(base: Json | null, ours: Json, theirs: Json, state: MergeState): Json {
+function mergeTrack(base: Json, ours: Json, theirs: Json, state: MergeState): Json {
   if (!isObject(ours) || !isObject(theirs)) return mergeValue(base, ours, theirs, '', state);
   const b = isObject(base) ? base : {};
   const o: Record<string, Json> = { ...ours };
@@ -134,7 +134,7 @@ function mergeTrack(base: Json | null, ours: Json, theirs: Json, state: MergeSta
   }
   const merged = mergeValue(b, o, t, '', state);
   if (isObject(merged) && state.conflicts.length > 0) {
-    const earlier = Array.isArray(merged.merge_conflicts) ? merged.merge_conflicts : [];
+    const earlier = asArray(merged.merge_conflicts);
     merged.merge_conflicts = [...earlier, ...state.conflicts];
   }
   return merged;
@@ -174,8 +174,8 @@ export function mergeValue(base: Json, ours: Json, theirs: Json, at: string, sta
     }
     return result;
   }
-  if (Array.isArray(ours) && Array.isArray(theirs)) {
-    const b = Array.isArray(base) ? base : [];
+  if (isList(ours) && isList(theirs)) {
+    const b = asArray(base);
     return [...ours, ...theirs, ...b].every((item) => !isObject(item))
       ? mergeSet(b, ours, theirs)
       : mergeList(b, ours, theirs, at, state);
@@ -236,7 +236,7 @@ function mergeList(base: Json[], ours: Json[], theirs: Json[], at: string, state
 }
 
 /** decisions/assumptions: an entry both sides rewrote differently is kept twice, never dropped. */
-function keepBothEntries(base: Json | null, ours: Json, theirs: Json, merged: Json, kind: 'decisions' | 'assumptions'): Json {
+function keepBothEntries(base: Json, ours: Json, theirs: Json, merged: Json, kind: 'decisions' | 'assumptions'): Json {
   if (!isObject(merged) || !isObject(ours) || !isObject(theirs)) return merged;
   const list = asArray(merged[kind]);
   const baseList = isObject(base) ? asArray(base[kind]) : [];
@@ -259,6 +259,10 @@ function keepBothEntries(base: Json | null, ours: Json, theirs: Json, merged: Js
 
 function isObject(value: Json): value is Record<string, Json> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isList(value: Json): value is Json[] {
+  return Array.isArray(value);
 }
 
 function asArray(value: Json): Json[] {

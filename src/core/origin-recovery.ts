@@ -49,7 +49,7 @@ function stepOf(record: OriginSnapshotRecord, runId: string, fallback: unknown):
   const trigger = record.snapshot.trigger as { step?: unknown; step_number?: unknown } | undefined;
   const summaries = (record.snapshot.state as { workflows?: { run_summaries?: Record<string, { current_step?: unknown }> } } | undefined)?.workflows?.run_summaries;
   for (const candidate of [trigger?.step, trigger?.step_number, summaries?.[runId]?.current_step, fallback]) {
-    if (candidate !== undefined && candidate !== null && String(candidate).trim() !== '' && stepNumber(candidate) === Number(candidate)) return stepNumber(candidate);
+    if ((typeof candidate === 'number' || (typeof candidate === 'string' && candidate.trim() !== '')) && stepNumber(candidate) === Number(candidate)) return stepNumber(candidate);
   }
   return 0;
 }

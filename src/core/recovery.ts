@@ -120,7 +120,7 @@ export async function recoverRun(ctx: StoreContext, runId: string): Promise<RunR
     // Not one of ours: one the original track-manager wrote (its ids have their own shape).
     if (await readOriginRun(ctx, runId)) return recoverOriginRun(ctx, runId);
     if (!isValidId('run', runId)) {
-      throw new TrackError('E_RUN_NOT_FOUND', `Workflow run not found: ${runId}. List runs with \`track run list\`.`, { run_id: runId });
+      throw new TrackError('E_RUN_NOT_FOUND', `Workflow run not found: ${String(runId)}. List runs with \`track run list\`.`, { run_id: runId });
     }
   }
   return mutate(ctx, 'recover resume', async (tx) => {

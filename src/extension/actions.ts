@@ -110,7 +110,7 @@ export class TrackActions {
     const text = editorMessage(error);
     if (error.code === 'E_ANOTHER_ACTIVE' && typeof error.details.track_id === 'string') {
       const choice = await askModal(this.ui(), text, 'A checkpoint of the active track is taken before it is paused.', 'Switch');
-      if (choice === 'Switch') await this.switchTo(folder, error.details.track_id, String(error.details.track_name ?? 'the track'));
+      if (choice === 'Switch') await this.switchTo(folder, error.details.track_id, typeof error.details.track_name === 'string' ? error.details.track_name : 'the track');
       return;
     }
     const buttons: string[] = [];

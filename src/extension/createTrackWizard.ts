@@ -4,6 +4,7 @@ import { PRIORITIES, TRACK_TYPES, type Priority, type TrackType } from '../core/
 import { typeIcon } from './presentation';
 
 const TOTAL_STEPS = 5;
+// eslint-disable-next-line no-control-regex -- a typed name must not carry control characters; this finds them
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**

@@ -54,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   const ui = () => prompter;
 
   // Declared before use by the closures below; assigned right after.
+  // eslint-disable-next-line prefer-const -- the closures below capture it before it can be made
   let recovery: RecoveryMonitor;
   const health = new StoreHealth(stores, tree.marks);
   const refresh = async (folder?: vscode.WorkspaceFolder) => {
@@ -74,7 +75,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
       : entry.item.track_id === null ? undefined : await tree.runNode(entry.folder, entry.item.track_id, entry.item.run_id);
     if (node) await view.reveal(node, { select: true, focus: true, expand: false });
   });
-  const setup = new WorkspaceSetup(stores, actions, ui, log, context.workspaceState, String(context.extension.packageJSON.version ?? 'dev'), (folder) => void refresh(folder));
+  const setup = new WorkspaceSetup(stores, actions, ui, log, context.workspaceState, (context.extension.packageJSON as { version?: string }).version ?? 'dev', (folder) => void refresh(folder));
   const setFilter = (filter: TrackFilter) => {
     tree.setFilter(filter);
     view.description = describeFilter(filter);
@@ -83,7 +84,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
 
   actions.revealTrack = async (folder, trackId) => {
     // The view may still be redrawing after the write that made the row: try again until it shows.
-    let failure: unknown;
+    let failure: { error: unknown } | undefined;
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const node = await tree.trackNode(folder, trackId);
       if (!node) return;
@@ -91,11 +92,11 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
         await view.reveal(node, { select: true, focus: false });
         if (view.selection.some((selected) => selected.kind === 'track' && selected.track.track_id === trackId)) return;
       } catch (error) {
-        failure = error;
+        failure = { error };
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    if (failure) throw failure;
+    if (failure) throw failure.error;
   };
   context.subscriptions.push(
     view.onDidExpandElement((event) => tree.setExpanded(event.element, true)),

@@ -99,7 +99,7 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     if (!state) {
       state = this.stores.storeFor(folder).listTracks().catch((error: unknown) => ({
         tracks: [],
-        problems: [{ code: isTrackError(error) ? error.code : 'E_INTERNAL', file: String((isTrackError(error) && error.details.file) || this.stores.storeFor(folder).conductorDir), message: (error as Error).message }],
+        problems: [{ code: isTrackError(error) ? error.code : 'E_INTERNAL', file: (isTrackError(error) && typeof error.details.file === 'string' && error.details.file) || this.stores.storeFor(folder).conductorDir, message: (error as Error).message }],
       }));
       this.states.set(key, state);
     }
@@ -158,7 +158,7 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     try {
       details = await this.detailsOf(folder, track.track_id);
     } catch (error) {
-      const file = String((isTrackError(error) && error.details.file) || this.stores.storeFor(folder).paths.trackFile(track.track_id));
+      const file = (isTrackError(error) && typeof error.details.file === 'string' && error.details.file) || this.stores.storeFor(folder).paths.trackFile(track.track_id);
       return [{ kind: 'problem', folder, file, message: (error as Error).message }];
     }
     const id = track.track_id;
@@ -326,7 +326,7 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
       default: {
         const track = await this.trackNode(node.folder, node.trackId);
         if (!track) return undefined;
-        if (node.kind === 'section' || node.kind === 'detail' && !node.key.startsWith('criterion-')) return track;
+        if (node.kind === 'section' || (node.kind === 'detail' && !node.key.startsWith('criterion-'))) return track;
         const section: Section = node.kind === 'checkpoint' ? 'checkpoints' : node.kind === 'run' ? 'runs' : node.kind === 'artifact' ? 'artifacts' : 'criteria';
         const details = await this.detailsOf(node.folder, node.trackId).catch(() => undefined);
         const counts: Record<Section, number> = {

@@ -21,7 +21,7 @@ export async function detectOriginalSetup(workspaceRoot: string, conductorDir = 
   const contents = await Promise.all(scripts.map((file) => read(file.path)));
   const originalScripts = scripts.filter((_, i) => contents[i] !== null && ownershipOf(contents[i]).kind === 'foreign').map((file) => file.path);
   const registryText = await read(path.join(conductorDir, 'tracks', 'track-registry.json'));
-  let originalStore = false;
+  let originalStore: boolean;
   try {
     originalStore = registryText !== null && isOriginalFormat(JSON.parse(registryText));
   } catch {

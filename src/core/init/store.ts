@@ -24,7 +24,7 @@ export function storeContributor(): InitContributor {
     }
     let entry: InitPlanEntry;
     if (text === null) {
-      entry = { path: relative, action: 'create', purpose, reason: 'no store in this workspace yet', apply: () => mutate(ctx, 'init', async () => undefined, { createsStore: true }) };
+      entry = { path: relative, action: 'create', purpose, reason: 'no store in this workspace yet', apply: () => mutate(ctx, 'init', () => Promise.resolve(undefined), { createsStore: true }) };
     } else {
       let original = false;
       try {

@@ -14,6 +14,7 @@ export function parseInput<S extends z.ZodMiniType>(schema: S, value: unknown, w
   );
 }
 
+// eslint-disable-next-line no-control-regex -- names and paths must not carry control characters; this finds them
 const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]*$/;
 
 /** A single-line human text: trimmed, bounded, no control characters. */

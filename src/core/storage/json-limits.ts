@@ -43,7 +43,7 @@ export function assertJsonValueWithinLimits(value: unknown, field: string): void
     if (depth + 1 > MAX_JSON_DEPTH) throw tooDeep(field);
     if (seen.has(current)) throw new TrackError('E_INVALID_INPUT', `Invalid ${field}: it refers to itself, which JSON cannot store.`, { field });
     seen.add(current);
-    const children = Array.isArray(current) ? current : Object.entries(current).flatMap(([key, child]) => { bytes += key.length + 3; return [child]; });
+    const children = Array.isArray(current) ? current : Object.entries(current as Record<string, unknown>).flatMap(([key, child]) => { bytes += key.length + 3; return [child]; });
     for (const child of children) stack.push({ value: child, depth: depth + 1 });
   }
 }

@@ -45,7 +45,7 @@ export async function readRegistryFile(file: string, options: ReadOptions): Prom
     formats.set(registry, version);
     return registry;
   }
-  const previous = memos.get(file) ?? { tracks: new Map(), runs: new Map() };
+  const previous = memos.get(file) ?? { tracks: new Map<string, Memo>(), runs: new Map<string, Memo>() };
   const next = { tracks: new Map<string, Memo>(), runs: new Map<string, Memo>() };
   const tracks = validateEntries(envelope.tracks, trackSummarySchema, previous.tracks, next.tracks, file, options, 'tracks');
   const runs = validateEntries(envelope.runs, runSummarySchema, previous.runs, next.runs, file, options, 'runs');
@@ -85,7 +85,7 @@ function validateEntries<T>(
   const valid: Record<string, T> = {};
   const kind = field === 'tracks' ? 'track' : 'run';
   for (const [id, raw] of Object.entries(entries)) {
-    if (!isValidId(kind, id)) throw corruptFileError(file, options, `${field}.${id}`, `"${id}" is not a valid ${kind} id`);
+    if (!isValidId(kind, id)) throw corruptFileError(file, options, `${field}.${String(id)}`, `"${String(id)}" is not a valid ${kind} id`);
     const memo = previous.get(id);
     if (memo && isFlatEqual(memo.raw, raw)) {
       valid[id] = memo.valid as T;

@@ -87,7 +87,7 @@ export async function listTrackFolders(paths: StorePaths): Promise<string[]> {
 export function problemFrom(error: TrackError, fallbackFile: string): Problem {
   return {
     code: error.code,
-    file: String(error.details.file ?? fallbackFile),
+    file: typeof error.details.file === 'string' ? error.details.file : fallbackFile,
     field: (error.details.field as string | null | undefined) ?? null,
     message: error.message,
   };
