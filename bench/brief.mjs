@@ -19,7 +19,7 @@ export async function briefBench(cli, samples, now, quantile) {
       const start = now();
       const result = spawnSync(process.execPath, args, { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'], env });
       const ms = now() - start;
-      if (result.status !== 0) throw new Error(`${args.join(' ')}: ${result.stderr}`);
+      if (result.status !== 0) throw new Error(`${args.join(' ')}: ${result.stderr.toString()}`);
       return ms;
     };
     run([cli, 'brief']); // fills the code cache

@@ -13,13 +13,13 @@ const PAIRS = [
   ['detect', ['.claude/tools/session-recovery.mjs', 'detect'], ['recover', 'detect']],
 ];
 
-export async function guideScriptsBench({ cli, samples, now, quantile, size = 100 }) {
+export function guideScriptsBench({ cli, samples, now, quantile, size = 100 }) {
   const workspace = mkdtempSync(join(tmpdir(), 'track-bench-scripts-'));
   const run = (args) => {
     const start = now();
     const result = spawnSync(process.execPath, args, { cwd: workspace, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TRACK_MANAGER_ROOT: '' } });
     const elapsed = now() - start;
-    if (result.status !== 0) throw new Error(`${args.join(' ')}: ${result.stderr}`);
+    if (result.status !== 0) throw new Error(`${args.join(' ')}: ${result.stderr.toString()}`);
     return elapsed;
   };
   try {

@@ -47,7 +47,7 @@ function processTimesPaired(samples, args, cwds, now, quantile) {
       const start = now();
       const result = spawnSync(process.execPath, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TRACK_MANAGER_ROOT: '' } });
       times[which].push(now() - start);
-      if (result.status !== 0) throw new Error(`${args.join(' ')}: ${result.stderr}`);
+      if (result.status !== 0) throw new Error(`${args.join(' ')}: ${result.stderr.toString()}`);
     });
   }
   return times.map((list) => ({ p50: quantile(list, 0.5), p95: quantile(list, 0.95) }));

@@ -105,7 +105,7 @@ function processTimes(samples, argsFor, cwd) {
     const start = now();
     const result = spawnSync(process.execPath, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TRACK_MANAGER_ROOT: '' } });
     times.push(now() - start);
-    if (result.status !== 0) throw new Error(`${args.join(' ')}: ${result.stderr}`);
+    if (result.status !== 0) throw new Error(`${args.join(' ')}: ${result.stderr.toString()}`);
   }
   return { p50: quantile(times, 0.5), p95: quantile(times, 0.95) };
 }
@@ -156,7 +156,7 @@ async function concurrentWriters(writers = 8, perWriter = 60) {
     for (const child of children) child.stdin.write('go\n');
     const codes = await Promise.all(exits);
     const seconds = (now() - start) / 1000;
-    if (codes.some((code) => code !== 0)) throw new Error(`a writer failed: ${codes}`);
+    if (codes.some((code) => code !== 0)) throw new Error(`a writer failed: ${codes.join(', ')}`);
     const transitions = writers * perWriter;
     return { writers, transitions, seconds, perSecond: transitions / seconds };
   } finally {
@@ -192,7 +192,7 @@ if (ONLY.has('brief')) {
 }
 if (ONLY.has('scripts')) {
   const { guideScriptsBench } = await import('./guide-scripts.mjs');
-  const rows = await guideScriptsBench({ cli: CLI, samples: Math.max(10, SAMPLES), now, quantile });
+  const rows = guideScriptsBench({ cli: CLI, samples: Math.max(10, SAMPLES), now, quantile });
   table("The guide's scripts after `track init` vs the same command through `track` (100 tracks, interleaved)", ['command', 'script p50', 'track p50', 'script / track'],
     rows.map((r) => [r.name, fmt(r.script), fmt(r.track), `${(r.script / r.track).toFixed(3)}×`]));
 }

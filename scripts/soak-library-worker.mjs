@@ -37,4 +37,5 @@ lines.on('line', (line) => {
     }
   });
 });
-lines.on('close', () => queue.then(() => process.exit(0)));
+// The queue never rejects: each operation reports its own failure on stdout.
+lines.on('close', () => void queue.then(() => process.exit(0)));

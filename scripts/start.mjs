@@ -61,8 +61,9 @@ const stop = async () => {
   await killGroup(server?.child);
   process.exit(0);
 };
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+// stop() ends the process; nothing waits for its promise.
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
 try {
   server = await startCodeServer(host, dirs, runEnv(dirs), { port, folder, vsix });
 } catch (error) {

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { copyOriginStore, filesUnder, ORIGIN_TRACKS } from '../helpers/origin-store';
-import { activateExtension, allNodes, folders } from './helpers';
+import { activateExtension, allNodes, folders, itemText } from './helpers';
 
 describe(`a store the original track-manager wrote, in VS Code ${vscode.version}`, () => {
   it('shows its tracks in the tree with names, statuses and progress, no error row, and writes nothing', async () => {
@@ -29,7 +29,7 @@ describe(`a store the original track-manager wrote, in VS Code ${vscode.version}
       assert.deepEqual(describe(ORIGIN_TRACKS.payments), ['Refactor Payments', 'active', 'P2 · 0%']);
       assert.deepEqual(describe(ORIGIN_TRACKS.login), ['Login Timeout Fix', 'draft', 'P0 · 0%']);
       assert.deepEqual(describe(ORIGIN_TRACKS.oauth), ['OAuth Authentication', 'completed', 'P1 · 0%']);
-      const goals = nodes.filter((node) => node.kind === 'detail').map((node) => api.tree.getTreeItem(node).label);
+      const goals = nodes.filter((node) => node.kind === 'detail').map((node) => itemText(api.tree.getTreeItem(node).label));
       assert.ok(goals.includes('Add OAuth 2.0 login'), `goal row in ${goals.join(', ')}`);
       const oauth = rows[ORIGIN_TRACKS.oauth];
       const tooltip = (await api.tree.resolveTreeItem(api.tree.getTreeItem(oauth), oauth)).tooltip as vscode.MarkdownString;

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
-import { activateExtension, allNodes, cli, EXTENSION_ID, folders, trackNode } from './helpers';
+import { activateExtension, allNodes, cli, EXTENSION_ID, folders, itemText, trackNode } from './helpers';
 
 describe(`the Tracks view and status bar in VS Code ${vscode.version}`, () => {
   let api: TrackManagerApi;
@@ -59,7 +59,7 @@ describe(`the Tracks view and status bar in VS Code ${vscode.version}`, () => {
     const runItem = labelOf('run')[0];
     assert.equal(runItem.label, 'greenfield-fullstack');
     assert.equal(runItem.description, 'In progress');
-    assert.match(String(runItem.tooltip), /In progress · step 3\/10/);
+    assert.match(itemText(runItem.tooltip), /In progress · step 3\/10/);
     const artifact = labelOf('artifact')[0];
     assert.equal(artifact.label, 'prd.md');
     assert.equal(artifact.command?.command, 'vscode.open');

@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
 import { vscodePrompter } from '../../src/extension/prompter';
-import { activateExtension, allNodes, cli, folders, ScriptedPrompter, waitFor } from './helpers';
+import { activateExtension, allNodes, cli, folders, ScriptedPrompter, itemText, waitFor } from './helpers';
 
 describe('live refresh, recovery and a corrupt store', () => {
   let api: TrackManagerApi;
@@ -74,7 +74,7 @@ describe('live refresh, recovery and a corrupt store', () => {
     const victim = cli(['create', '--name', 'Soon Corrupt', '--type', 'custom', '--goal', 'g']);
     const file = path.join(folders()[0].uri.fsPath, '.claude', 'conductor', 'tracks', victim.track_id, 'track.json');
     const registry = path.join(folders()[0].uri.fsPath, '.claude', 'conductor', 'tracks', 'track-registry.json');
-    const index = JSON.parse(require('node:fs').readFileSync(registry, 'utf8'));
+    const index = JSON.parse(readFileSync(registry, 'utf8'));
     delete index.tracks[victim.track_id];
     writeFileSync(registry, JSON.stringify(index));
     writeFileSync(file, '{"truncated":');
@@ -84,7 +84,7 @@ describe('live refresh, recovery and a corrupt store', () => {
     assert.ok(problem && problem.kind === 'problem');
     assert.equal(problem.file, file);
     const item = api.tree.getTreeItem(problem);
-    assert.match(String(item.label), /Cannot read .*track\.json/);
+    assert.match(itemText(item.label), /Cannot read .*track\.json/);
     assert.equal(item.contextValue, 'problem');
     assert.ok(nodes.some((n) => n.kind === 'track' && n.track.name === 'OAuth Authentication'));
     await vscode.commands.executeCommand('trackManager.openProblemFile', problem);

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
-import { activateExtension, allNodes, cli, folders, ScriptedPrompter, trackNode, waitFor } from './helpers';
+import { activateExtension, allNodes, cli, folders, ScriptedPrompter, itemText, trackNode, waitFor } from './helpers';
 
 describe(`the track details page in VS Code ${vscode.version}`, () => {
   let api: TrackManagerApi;
@@ -103,7 +103,7 @@ describe(`the track details page in VS Code ${vscode.version}`, () => {
     const item = api.tree.getTreeItem(runNode);
     assert.equal(item.label, 'greenfield-fullstack');
     assert.equal(item.description, 'In progress');
-    assert.match(String(item.tooltip), /In progress · step 4\/10/);
+    assert.match(itemText(item.tooltip), /In progress · step 4\/10/);
     api.details.panelOf(folder(), track)?.dispose();
     const panel = await vscode.commands.executeCommand<vscode.WebviewPanel>(item.command!.command, ...item.command!.arguments!);
     assert.match(panel.webview.html, new RegExp(`data-focus="run-${run}"`));

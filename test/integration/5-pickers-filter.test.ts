@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
 import type { PickItem } from '../../src/extension/prompter';
-import { activateExtension, allNodes, cli, ScriptedPrompter, trackNode, waitFor } from './helpers';
+import { activateExtension, allNodes, cli, ScriptedPrompter, itemText, trackNode, waitFor } from './helpers';
 
 const statusOf = (id: string) => cli(['show', '--track-id', id]).status as string;
 const trackNames = async (api: TrackManagerApi) => (await allNodes(api)).flatMap((n) => (n.kind === 'track' ? [n.track.name] : []));
@@ -62,7 +62,7 @@ describe(`pickers, filter and small touches in VS Code ${vscode.version}`, () =>
     await vscode.commands.executeCommand('trackManager.filter');
     assert.deepEqual(liveNames.sort(), ['Paused Earlier', 'Paused Lately'].sort(), 'typed text filtered at once; the active track stays');
     const roots = await api.tree.getChildren();
-    const labels = roots.map((node) => String(api.tree.getTreeItem(node).label));
+    const labels = roots.map((node) => itemText(api.tree.getTreeItem(node).label));
     const all = (await api.actions.allTracks()).map((ref) => ref.track);
     const pausedTotal = all.filter((t) => t.status === 'paused').length;
     const pausedP0 = all.filter((t) => t.status === 'paused' && t.priority === 'P0').length;

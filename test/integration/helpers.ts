@@ -13,6 +13,13 @@ export async function activateExtension(): Promise<TrackManagerApi> {
   return extension.activate();
 }
 
+/** The text a tree item's label, description or tooltip shows, whichever form it was given in. */
+export function itemText(value: string | boolean | vscode.TreeItemLabel | vscode.MarkdownString | undefined): string {
+  if (value === undefined || typeof value === 'boolean') return '';
+  if (typeof value === 'string') return value;
+  return 'value' in value ? value.value : value.label;
+}
+
 export function folders(): readonly vscode.WorkspaceFolder[] {
   const list = vscode.workspace.workspaceFolders ?? [];
   if (list.length === 0) throw new Error('the test host opened no folder');
@@ -90,7 +97,7 @@ export class ScriptedPrompter implements Prompter {
     const answer = this.inputAnswers.shift();
     if (answer !== undefined && options.validateInput) {
       const problem = await options.validateInput(answer);
-      if (problem) throw new Error(`the input box refused "${answer}": ${problem}`);
+      if (problem) throw new Error(`the input box refused "${answer}": ${typeof problem === 'string' ? problem : problem.message}`);
     }
     return answer;
   }

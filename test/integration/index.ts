@@ -11,6 +11,7 @@ export function run(): Promise<void> {
     ui: 'bdd',
     color: false,
     timeout: 30_000,
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the repository's reporter, a CommonJS script outside the compiled tree
     reporter: require(path.resolve(__dirname, '..', '..', '..', 'scripts', 'mocha-reporter.cjs')),
   });
   // The multi-root scenario opens a .code-workspace with two folders and runs its own files.

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
 import { vscodePrompter } from '../../src/extension/prompter';
 import type { TreeNode } from '../../src/extension/tracksTree';
-import { activateExtension, allNodes, cli, folders, ScriptedPrompter, trackNode, waitFor } from './helpers';
+import { activateExtension, allNodes, cli, folders, ScriptedPrompter, itemText, trackNode, waitFor } from './helpers';
 
 const conductor = () => path.join(folders()[0].uri.fsPath, '.claude', 'conductor');
 
@@ -116,7 +116,7 @@ describe('live recovery, damaged files, editor wording, confirmed restores, runs
     assert.equal(row.track.status, 'ready', 'in its group, by the index\'s last good entry');
     assert.equal((item.iconPath as vscode.ThemeIcon).id, 'error');
     assert.match(String(item.description), new RegExp(`^damaged · line ${lines.length} · `));
-    assert.doesNotMatch(String(item.tooltip), /`track|track-/);
+    assert.doesNotMatch(itemText(item.tooltip), /`track|track-/);
     const diagnostics = await waitFor(() => vscode.languages.getDiagnostics(vscode.Uri.file(file)).length > 0 && vscode.languages.getDiagnostics(vscode.Uri.file(file)), 'a diagnostic');
     assert.equal(diagnostics[0].severity, vscode.DiagnosticSeverity.Error);
     assert.equal(diagnostics[0].range.start.line, lines.length - 1);
@@ -173,7 +173,7 @@ describe('live recovery, damaged files, editor wording, confirmed restores, runs
     writeFileSync(file, '{\n  "broken": ');
     await vscode.commands.executeCommand('trackManager.refresh');
     const problem = await waitFor(async () => (await allNodes(api)).find((n) => n.kind === 'problem' && n.file === file), 'the problem row');
-    assert.doesNotMatch(String(api.tree.getTreeItem(problem).tooltip), /`track/);
+    assert.doesNotMatch(itemText(api.tree.getTreeItem(problem).tooltip), /`track/);
     await waitFor(() => vscode.languages.getDiagnostics(vscode.Uri.file(file)).length > 0, 'a diagnostic');
     await vscode.commands.executeCommand('trackManager.openProblemFile', problem);
     assert.equal(vscode.window.activeTextEditor?.selection.active.line, 1, 'at the error position');

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument } from '../../src/core/storage/files';
 import { trackSchema } from '../../src/core/model/schemas';
@@ -163,7 +163,6 @@ describe('corruption: damaged files give clear errors and are never overwritten'
     it('a missing registry is rebuilt on the next read (a fresh clone of a team\'s tracks)', () => {
       writeFileSync(ws.registryFile, 'x');
       ws.cli(['doctor', '--repair']);
-      const { unlinkSync } = require('node:fs') as typeof import('node:fs');
       unlinkSync(ws.registryFile);
       const listed = ws.ok(['list']);
       assert.equal(listed.length, 2);

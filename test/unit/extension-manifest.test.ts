@@ -30,7 +30,7 @@ describe('the extension manifest', () => {
   it('every command used in a menu is contributed, with the Track Manager category', () => {
     const contributed = new Set<string>(manifest.contributes.commands.map((c: { command: string }) => c.command));
     for (const command of manifest.contributes.commands) assert.equal(command.category, 'Track Manager', command.command);
-    for (const entries of Object.values(manifest.contributes.menus ?? {}) as Array<Array<{ command: string }>>) {
+    for (const entries of Object.values<Array<{ command: string }>>(manifest.contributes.menus ?? {})) {
       for (const entry of entries) assert.ok(contributed.has(entry.command), entry.command);
     }
   });
