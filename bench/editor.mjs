@@ -17,6 +17,7 @@ export async function editorBench(size) {
   const dirs = runDirs('bench-editor');
   try {
     await seed(workspace, size);
+    /** @type {Record<string, any> | null} what test/perf/index.ts printed */
     let result = null;
     const { code, serverOutput } = await runExtensionSuite({
       host, dirs, env: runEnv(dirs, { TRACK_TEST_CLI: CLI }), query: `folder=${encodeURIComponent(workspace)}`,

@@ -206,10 +206,10 @@ if (ONLY.has('editor')) {
   // The first screen is also timed at 2 000 tracks (a large real store), in a host of its own.
   const firstScreens = [];
   for (const smaller of (process.env.BENCH_FIRST_SCREEN_SIZES ?? '2000').split(',').map(Number).filter((n) => n && n !== size)) {
-    const early = await editorBench(smaller, now);
+    const early = await editorBench(smaller);
     firstScreens.push([`first screen of rows, ${early.tracks} tracks (view opened → rows)`, fmt(early.first_screen_ms), '—']);
   }
-  const result = await editorBench(size, now);
+  const result = await editorBench(size);
   table(`VS Code ${result.vscode}, extension host, ${result.tracks} tracks`, ['measure', 'p50', 'p95'], [
     ['activate()', fmt(result.activation_ms), '—'],
     ...firstScreens,

@@ -4,7 +4,9 @@ import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 
 const require = createRequire(import.meta.url);
-const { TrackStore } = require('../dist/index.js');
+// The path in a variable: the type-check (tsconfig.scripts.json) must not read the build output.
+const bundle = '../dist/index.js';
+const { TrackStore } = require(bundle);
 const store = new TrackStore({ root: process.argv[2], lockTimeoutMs: Number(process.argv[3]), command: 'soak library writer' });
 
 const actions = {

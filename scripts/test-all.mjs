@@ -1,4 +1,4 @@
-// `npm test`: build, install the VS Code hosts if missing, then unit tests, integration tests in the
+// `npm test`: lint and type-check (no build needed), build, install the VS Code hosts if missing, then unit tests, integration tests in the
 // real extension host of each VS Code version, and UI end-to-end tests; ends with the total as
 // "N passed, N failed". Every stage runs even if an earlier one failed, so one run tells all.
 import { spawn } from 'node:child_process';
@@ -28,6 +28,7 @@ function run(label, args) {
 }
 
 const stages = [];
+stages.push(await run('lint and type-check', [join(root, 'scripts', 'lint.mjs')]));
 const build = await run('build', [join(root, 'scripts', 'build.mjs')]);
 stages.push(build);
 if (build.code === 0) {

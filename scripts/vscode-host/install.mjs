@@ -54,6 +54,7 @@ function ensureNode(host) {
 
 /** npm and node-gyp of the host's Node, with its headers; npx may install node-gyp without asking. */
 function hostEnv(host) {
+  /** @type {NodeJS.ProcessEnv} */
   const env = { ...process.env, npm_config_yes: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
   const dir = nodeDir(host);
   if (dir) {
