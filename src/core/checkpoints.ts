@@ -218,6 +218,3 @@ export async function newestRestorableCheckpoint(ctx: StoreContext, trackId: str
 export function checkpointEntry(ctx: StoreContext, entry: CheckpointEntry): CheckpointEntry {
   return { ...entry, file: ctx.paths.display(entry.file) };
 }
-
-// SCRATCH: a deliberate layering violation, reverted in the next commit.
-export { readFile as scratchReadFile } from 'node:fs/promises';

@@ -42,6 +42,3 @@ export async function stageHeartbeat(tx: Transaction): Promise<void> {
   if (last && ms(tx.now) - ms(last.end) >= 0 && ms(tx.now) - ms(last.end) < HEARTBEAT_COALESCE_MS) return;
   tx.put(file, addBeat(current, tx.now));
 }
-
-// SCRATCH: a deliberate layering violation, reverted in the next commit.
-export { canTransition } from '../lifecycle';
