@@ -2,14 +2,13 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
+import { PROJECT_ROOT as REPO_ROOT } from '../helpers/workspace';
 
 /**
  * The core's layers (src/core/README.md): model imports only model; storage never imports an
  * operation; operations reach the file system only through storage and spawn processes only in
  * git-process.ts; nothing in src/core imports vscode, src/cli or src/extension.
  */
-
-const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 type Layer = 'model' | 'storage' | 'operation' | 'outside';
 
