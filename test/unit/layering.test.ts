@@ -46,7 +46,8 @@ export function findViolations(files: ReadonlyMap<string, string>): string[] {
     if (layer === 'outside') continue;
     for (const specifier of importsOf(source)) {
       const target = resolveRelative(file, specifier);
-      const targetLayer = target === null ? null : layerOf(`${target}.ts`);
+      // With a trailing slash, `../storage` (a folder's index) and `../storage/files` both land in storage.
+      const targetLayer = target === null ? null : layerOf(`${target}/`);
       const say = (rule: string) => violations.push(`${file} imports '${specifier}': ${rule}`);
       if (specifier === 'vscode' || specifier.startsWith('vscode/')) say('nothing in src/core imports vscode (the core is pure Node)');
       if (target !== null && /^src\/(cli|extension)(\/|$)/.test(target)) say('nothing in src/core imports src/cli or src/extension (they call the core, never the other way)');
@@ -110,6 +111,7 @@ describe('the core keeps its layers (src/core/README.md)', () => {
       ['src/core/model/ids.ts', "import { readFile } from 'node:fs/promises';\nimport { StorePaths } from '../storage/paths';\nimport { runs } from '../runs';\nimport * as z from 'zod/mini';"],
       ['src/core/runs.ts', "import { readdir } from 'fs';\nimport lockfile = require('proper-lockfile');\nimport { spawn } from 'node:child_process';\nimport { listFolder } from './storage/folders';"],
       ['src/core/git-process.ts', "import { spawn } from 'node:child_process';"],
+      ['src/core/model/format-upgrade.ts', "import { paths } from '../storage';"],
       ['src/core/init/apply.ts', "import type * as vscode from 'vscode';\nconst cli = require('../../cli/commands');\nexport { x } from '../../extension/actions';"],
       ['src/cli/commands.ts', "import { readFile } from 'node:fs/promises';"],
     ]));
@@ -118,6 +120,7 @@ describe('the core keeps its layers (src/core/README.md)', () => {
       "src/core/model/ids.ts imports 'node:fs/promises': a model file does no I/O",
       "src/core/model/ids.ts imports '../storage/paths': a model file imports only model files",
       "src/core/model/ids.ts imports '../runs': a model file imports only model files",
+      "src/core/model/format-upgrade.ts imports '../storage': a model file imports only model files",
       "src/core/runs.ts imports 'fs': operations never touch the file system directly",
       "src/core/runs.ts imports 'proper-lockfile': operations never touch the file system directly",
       "src/core/runs.ts imports 'node:child_process': only src/core/git-process.ts spawns processes",
