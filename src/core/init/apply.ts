@@ -47,7 +47,7 @@ export async function applyInitPlan(plan: InitPlan): Promise<InitResult> {
     await ensureFolder(path.dirname(target));
     // Moved aside without a moment where the file is missing: the atomic write below replaces the old name.
     if (entry.action === 'move-aside' && entry.movedTo) {
-      await keepUnderNewName(path.join(plan.workspaceRoot, entry.path), path.join(plan.workspaceRoot, entry.movedTo));
+      await keepUnderNewName(target, path.join(plan.workspaceRoot, entry.movedTo));
     }
     await writeFileAtomic(target, entry.content ?? '');
   }
