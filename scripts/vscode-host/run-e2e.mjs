@@ -1,5 +1,7 @@
 // UI end-to-end tests: code-server (what users run) with the packaged .vsix installed, driven by
 // mocha + playwright-core + Debian's Chromium. Screenshots go to test-results/screenshots/.
+// HEADED=1 shows the browser (needs a display: a desktop session, or `xvfb-run -a`), SLOWMO=<ms>
+// slows each action down to watch it; E2E_GREP=<pattern> runs only the tests whose title matches.
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +17,7 @@ const VSIX = ensureVsix();
 function runMocha(env) {
   return new Promise((resolve) => {
     const mocha = join(PROJECT_ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
-    const child = spawn(process.execPath, [mocha, '--no-config', '--timeout', '60000', '--reporter', join(PROJECT_ROOT, 'scripts', 'mocha-reporter.cjs'), join(PROJECT_ROOT, 'out', 'test', 'e2e', '*.test.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [mocha, '--no-config', '--timeout', '60000', '--reporter', join(PROJECT_ROOT, 'scripts', 'mocha-reporter.cjs'), join(PROJECT_ROOT, 'out', 'test', 'e2e', '*.test.js'), ...(process.env.E2E_GREP ? ['--grep', process.env.E2E_GREP] : [])], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let output = '';
     child.stdout.on('data', (chunk) => {
       output += chunk;

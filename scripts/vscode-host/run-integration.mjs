@@ -1,6 +1,10 @@
 // Runs the mocha suites of test/integration inside the real Node extension host of each VS Code
 // version (the VS Code server with the smoke-test driver, driven by headless Chromium), with the
 // host's console streamed here. Exit code: 0 only if every version ran and passed.
+//
+// Options (after `npm run test:integration --`): `--grep <pattern>` runs only the tests whose full
+// title matches (also TRACK_TEST_GREP); `--scenario single-folder|multi-root` runs one workspace
+// scenario instead of both. VSCODE_HOSTS=oldest|newest picks the VS Code version.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -10,6 +14,18 @@ import { removeRunDirs, runDirs, runEnv, runExtensionSuite } from './server.mjs'
 
 const SUITE = join(PROJECT_ROOT, 'out', 'test', 'integration', 'index.js');
 const RUN_TIMEOUT_MS = Number(process.env.INTEGRATION_TIMEOUT_MS ?? 240_000);
+const SCENARIOS = ['single-folder', 'multi-root'];
+
+function option(name) {
+  const index = process.argv.indexOf(name);
+  if (index < 0) return undefined;
+  const value = process.argv[index + 1];
+  if (value === undefined || value.startsWith('--')) throw new Error(`${name} needs a value`);
+  return value;
+}
+const grep = option('--grep') ?? process.env.TRACK_TEST_GREP;
+const onlyScenario = option('--scenario');
+if (onlyScenario !== undefined && !SCENARIOS.includes(onlyScenario)) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
 
 /** Single folder: the seeded workspace. Multi-root: it and an empty second folder, in a .code-workspace. */
 function openTarget(scenario, workspace) {
@@ -25,7 +41,7 @@ async function runOn(host, scenario) {
   const workspace = seedWorkspace('it');
   const target = openTarget(scenario, workspace);
   const label = `${host.vscode} ${scenario}`;
-  const env = runEnv(dirs, { TRACK_TEST_CLI: CLI, TRACK_TEST_WORKSPACE: workspace, TRACK_TEST_VSCODE: host.vscode, TRACK_TEST_SCENARIO: scenario });
+  const env = runEnv(dirs, { TRACK_TEST_CLI: CLI, TRACK_TEST_WORKSPACE: workspace, TRACK_TEST_VSCODE: host.vscode, TRACK_TEST_SCENARIO: scenario, TRACK_TEST_GREP: grep ?? '' });
   let summary = null;
   const started = Date.now();
   try {
@@ -53,7 +69,7 @@ async function runOn(host, scenario) {
 
 const results = [];
 for (const host of pickHosts()) {
-  for (const scenario of ['single-folder', 'multi-root']) results.push(await runOn(host, scenario));
+  for (const scenario of SCENARIOS.filter((name) => !onlyScenario || name === onlyScenario)) results.push(await runOn(host, scenario));
 }
 let passed = 0;
 let failed = 0;

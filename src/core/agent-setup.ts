@@ -4,10 +4,10 @@
  * a pure function from each file's old text to its new text (merging, never dropping what the user
  * had: our entries are inserted and every other byte is kept); applying writes the changed files.
  */
-import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { TrackError } from './model/errors';
-import { writeFileAtomic } from './storage/files';
+import { readTextIfExists } from './storage/file-reads';
+import { writeStandaloneFile } from './storage/standalone-files';
 import { appendItem, insertMember, member, nodeValue, parseJsonWithPositions, type JsonNode } from './json-edit';
 
 export const AGENTS = ['claude', 'copilot', 'gemini', 'cursor', 'codex'] as const;
@@ -203,10 +203,7 @@ export function planAgentSetup(agents: AgentName[], invocation: CliInvocation, c
 export async function readAgentFiles(workspaceRoot: string, agents: AgentName[]): Promise<Record<string, string | null>> {
   const files: Record<string, string | null> = {};
   for (const rule of rulesFor(agents, { command: 'track', args: [] })) {
-    files[rule.file] = await readFile(path.join(workspaceRoot, rule.file), 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return null;
-      throw error;
-    });
+    files[rule.file] = await readTextIfExists(path.join(workspaceRoot, rule.file));
   }
   return files;
 }
@@ -215,9 +212,7 @@ export async function readAgentFiles(workspaceRoot: string, agents: AgentName[])
 export async function applyAgentSetup(workspaceRoot: string, plan: PlannedFile[]): Promise<PlannedFile[]> {
   for (const entry of plan) {
     if (entry.action !== 'create' && entry.action !== 'update') continue;
-    const target = path.join(workspaceRoot, entry.file);
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFileAtomic(target, entry.after);
+    await writeStandaloneFile(path.join(workspaceRoot, entry.file), entry.after);
   }
   return plan;
 }

@@ -5,10 +5,11 @@
  * fast (it loads no validators: each field it prints is type-checked by hand and skipped when
  * odd) and it never fails: an unreadable store is itself one line of the brief.
  */
-import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { isValidId } from './model/ids';
 import { DEFAULT_STALE_AFTER_MINUTES, findInterrupted, type IndexForDetection, type InterruptedItem, type RunLiveness } from './interruption';
+import { readTextIfExists } from './storage/file-reads';
+import { listFolder } from './storage/folders';
 import { locateStore, StorePaths, type LocateOptions } from './storage/paths';
 
 type Json = Record<string, unknown>;
@@ -21,13 +22,8 @@ const oneLine = (value: string, max: number) => {
 };
 
 async function readJson(file: string): Promise<Json | null> {
-  let raw: string;
-  try {
-    raw = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  const raw = await readTextIfExists(file);
+  if (raw === null) return null;
   const parsed: unknown = JSON.parse(raw);
   if (!isObject(parsed)) throw new Error(`${file} is not a JSON object`);
   return parsed;
@@ -84,7 +80,7 @@ async function runLiveness(paths: StorePaths, trackId: string, runId: string): P
 }
 
 async function lastCheckpoint(paths: StorePaths, trackId: string, nowMs: number): Promise<string | null> {
-  const names = (await readdir(paths.checkpointsDir(trackId)).catch(() => [] as string[]))
+  const names = (await listFolder(paths.checkpointsDir(trackId)).catch(() => [] as string[]))
     .filter((name) => /^checkpoint-\d+\.json$/.test(name))
     .sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]));
   const newest = names.at(-1);
@@ -127,7 +123,7 @@ export async function buildBrief(options: BriefOptions = {}): Promise<string> {
     const paths = new StorePaths(locateStore(options));
     const registry = await readJson(paths.registryFile);
     if (!registry) {
-      const hasTracks = (await readdir(paths.tracksDir).catch(() => [] as string[])).some((name) => isValidId('track', name));
+      const hasTracks = (await listFolder(paths.tracksDir).catch(() => [] as string[])).some((name) => isValidId('track', name));
       return hasTracks
         ? 'Track Manager: the track registry is missing; run `track doctor --repair` (or any `track` command) to rebuild it.\n'
         : 'Track Manager: no tracks in this workspace yet. To keep work safe across interruptions, create one: track create --name "…" --type feature --goal "…", then track activate --track-id ID.\n';

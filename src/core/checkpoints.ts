@@ -1,5 +1,5 @@
-import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
+import { listFolder } from './storage/folders';
 import type { StoreContext } from './storage/context';
 import { assumptionsDocument, decisionsDocument, readContextFiles } from './context-files';
 import { isTrackError, toTrackError, TrackError } from './model/errors';
@@ -160,7 +160,7 @@ export interface CheckpointList {
 /** A track's checkpoints, newest first; a corrupt checkpoint file is reported, not fatal. */
 export async function readCheckpoints(ctx: StoreContext, trackId: string): Promise<CheckpointList> {
   const dir = ctx.paths.checkpointsDir(trackId);
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => CHECKPOINT_FILE.test(name));
+  const names = (await listFolder(dir).catch(() => [] as string[])).filter((name) => CHECKPOINT_FILE.test(name));
   const problems: Problem[] = [];
   const checkpoints: CheckpointList['checkpoints'] = [];
   for (const name of names) {

@@ -1,5 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
 import { checkpointLabel, readCheckpoints } from './checkpoints';
+import { statIfExists } from './storage/file-info';
+import { readBytesIfExists } from './storage/file-reads';
 import type { StoreContext } from './storage/context';
 import { isTrackError, TrackError } from './model/errors';
 import { parseDocument } from './storage/files';
@@ -41,7 +42,7 @@ export async function inspectTrackFiles(ctx: StoreContext, trackIds: Iterable<st
   for (const trackId of trackIds) {
     assertId('track', trackId, '--track-id');
     const file = ctx.paths.trackFile(trackId);
-    const info = await stat(file).catch(() => null);
+    const info = await statIfExists(file);
     if (!info) continue;
     const key = `${info.ino}:${info.size}:${info.mtimeMs}`;
     const known = verdicts.get(file);
@@ -85,10 +86,7 @@ export async function recoverDamagedTrack(ctx: StoreContext, trackId: string): P
   assertId('track', trackId, '--track-id');
   return mutate(ctx, 'recover damaged', async (tx) => {
     const file = tx.paths.trackFile(trackId);
-    const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return null;
-      throw error;
-    });
+    const bytes = await readBytesIfExists(file);
     if (bytes !== null) {
       let readable = true;
       try {

@@ -1,10 +1,11 @@
-import { copyFile, lstat, readdir, rmdir, stat, unlink } from 'node:fs/promises';
-import * as path from 'node:path';
 import { readCheckpoints } from './checkpoints';
 import type { StoreContext } from './storage/context';
 import { readContextFiles } from './context-files';
 import { isTrackError, toTrackError } from './model/errors';
-import { serialize, TEMP_FILE_PATTERN } from './storage/files';
+import { serialize } from './storage/files';
+import { isFolder, isSymbolicLink, pathExists } from './storage/file-info';
+import { copyFileTo } from './storage/standalone-files';
+import { findLeftovers, holdsNoData, removeEmptyTree, removeLeftover } from './storage/store-cleanup';
 import { commitFiles, rollForwardJournal } from './storage/journal';
 import { setAsideJournal } from './storage/journal-repair';
 import { inspectLock, withStoreLock } from './storage/lock';
@@ -42,7 +43,7 @@ const TEMP_GRACE_MS = 60_000;
 
 export async function runDoctor(ctx: StoreContext, options: { repair?: boolean } = {}): Promise<DoctorReport> {
   const { paths } = ctx;
-  if (!(await stat(paths.conductorDir).then((info) => info.isDirectory(), () => false))) {
+  if (!(await isFolder(paths.conductorDir))) {
     // Nothing to check, and --repair must not create a store here.
     return {
       healthy: false,
@@ -57,7 +58,7 @@ export async function runDoctor(ctx: StoreContext, options: { repair?: boolean }
     };
   }
   // Repairs take the lock in tracks/; through a link that would write outside the store.
-  const tracksIsLink = await isLink(paths.tracksDir);
+  const tracksIsLink = await isSymbolicLink(paths.tracksDir);
   const repaired = options.repair && !tracksIsLink ? await repairStore(ctx) : [];
   forgetCachedIndex(ctx);
   const report = await diagnose(ctx, options.repair ? 0 : TEMP_GRACE_MS);
@@ -76,7 +77,7 @@ async function diagnose(ctx: StoreContext, tempGraceMs: number): Promise<Omit<Do
     const why = lock.holder === 'dead' ? `its holder (pid ${lock.owner?.pid}) is no longer running` : (lock.refreshedMsAgo ?? 0) < 0 ? 'it is dated in the future' : `it was last refreshed ${Math.round((lock.refreshedMsAgo ?? 0) / 1000)} s ago`;
     add('STALE_LOCK', paths.lockDir, `The store lock is stale: ${why}. \`track doctor --repair\` removes it.`, true);
   }
-  if (await exists(paths.journalFile)) {
+  if (await pathExists(paths.journalFile)) {
     add('PENDING_JOURNAL', paths.journalFile, 'A write was interrupted after its commit point; `track doctor --repair` (or any next write) finishes it, or keeps it aside when it cannot be applied.', true);
   }
   for (const leftover of await findLeftovers(paths.conductorDir, tempGraceMs)) {
@@ -120,7 +121,7 @@ async function diagnose(ctx: StoreContext, tempGraceMs: number): Promise<Omit<Do
 
   const folders = await listTrackFolders(paths);
   for (const trackId of folders) {
-    if (!(await exists(paths.trackFile(trackId))) && !rebuilt.problems.some((p) => p.file === paths.trackFile(trackId))) {
+    if (!(await pathExists(paths.trackFile(trackId))) && !rebuilt.problems.some((p) => p.file === paths.trackFile(trackId))) {
       const empty = await holdsNoData(paths.trackDir(trackId));
       add('ORPHAN_FOLDER', paths.trackDir(trackId), empty
         ? 'A track folder with no track.json and no data (an interrupted create); `track doctor --repair` removes it.'
@@ -203,12 +204,12 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
       repaired.push(`An interrupted write could not be finished (${toTrackError(error).message.replace(/\s*$/, '')}); its journal and files were kept aside: ${kept.map((file) => paths.display(file)).join(', ')}.`);
     }
     for (const leftover of await findLeftovers(paths.conductorDir, 0)) {
-      await unlinkOrRmdir(leftover);
+      await removeLeftover(leftover);
       repaired.push(`Removed leftover ${paths.display(leftover)}.`);
     }
     for (const trackId of await listTrackFolders(paths)) {
-      if (await isLink(paths.trackDir(trackId))) continue;
-      if (!(await exists(paths.trackFile(trackId))) && (await holdsNoData(paths.trackDir(trackId)))) {
+      if (await isSymbolicLink(paths.trackDir(trackId))) continue;
+      if (!(await pathExists(paths.trackFile(trackId))) && (await holdsNoData(paths.trackDir(trackId)))) {
         await removeEmptyTree(paths.trackDir(trackId));
         repaired.push(`Removed the empty folder ${paths.display(paths.trackDir(trackId))}.`);
       }
@@ -220,7 +221,7 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
       current = await readRegistry(paths);
     } catch {
       const kept = `${paths.registryFile}.corrupt-${Date.now()}`;
-      await copyFile(paths.registryFile, kept);
+      await copyFileTo(paths.registryFile, kept);
       repaired.push(`Kept the corrupt registry as ${paths.display(kept)}.`);
     }
     if (current) keepDamagedEntries(paths, current, rebuilt);
@@ -233,58 +234,3 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
   return repaired;
 }
 
-async function findLeftovers(dir: string, graceMs: number): Promise<string[]> {
-  const found: string[] = [];
-  const now = Date.now();
-  const walk = async (current: string, depth: number): Promise<void> => {
-    if (depth > 8) return;
-    const entries = await readdir(current, { withFileTypes: true }).catch(() => []);
-    for (const entry of entries) {
-      const full = path.join(current, entry.name);
-      const leftover = TEMP_FILE_PATTERN.test(entry.name) || /^track-registry\.lock(-owner\.json\.\d+\.[0-9a-f]+|\.abandoned-.+)$/.test(entry.name);
-      if (leftover) {
-        const info = await stat(full).catch(() => null);
-        if (info && now - info.mtimeMs >= graceMs) found.push(full);
-      } else if (entry.isDirectory() && entry.name !== 'track-registry.lock') {
-        await walk(full, depth + 1);
-      }
-    }
-  };
-  await walk(dir, 0);
-  return found;
-}
-
-async function holdsNoData(dir: string): Promise<boolean> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  for (const entry of entries) {
-    if (entry.isDirectory()) {
-      if (!(await holdsNoData(path.join(dir, entry.name)))) return false;
-    } else if (!TEMP_FILE_PATTERN.test(entry.name)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-async function removeEmptyTree(dir: string): Promise<void> {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) await removeEmptyTree(full);
-    else await unlink(full);
-  }
-  await rmdir(dir);
-}
-
-async function unlinkOrRmdir(file: string): Promise<void> {
-  const info = await stat(file).catch(() => null);
-  if (info?.isDirectory()) await rmdir(file).catch(() => undefined);
-  else await unlink(file).catch(() => undefined);
-}
-
-async function isLink(file: string): Promise<boolean> {
-  return lstat(file).then((info) => info.isSymbolicLink(), () => false);
-}
-
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(() => true, () => false);
-}

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { readText } from './storage/file-reads';
 import type { StoreContext } from './storage/context';
 import { TrackError } from './model/errors';
 import { writeFileAtomic } from './storage/files';
@@ -70,7 +70,7 @@ export async function setUpGitMerge(ctx: StoreContext, options: { driverCommand:
   };
   const plan = planGitSetup({
     storeInRepo,
-    gitattributes: await readFile(attributesFile, 'utf8').catch(() => null),
+    gitattributes: await readText(attributesFile).catch(() => null),
     currentDriver: await configValue(`merge.${MERGE_DRIVER_NAME}.driver`),
     currentName: await configValue(`merge.${MERGE_DRIVER_NAME}.name`),
     driverCommand: options.driverCommand,

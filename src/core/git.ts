@@ -1,5 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { statIfExists } from './storage/file-info';
+import { readText } from './storage/file-reads';
 
 export type GitState = {
   branch: string | null;
@@ -13,7 +14,7 @@ export type GitState = {
 export async function readGitState(workspaceRoot: string): Promise<GitState | null> {
   const gitDir = await findGitDir(workspaceRoot);
   if (!gitDir) return null;
-  const headText = (await readFile(path.join(gitDir, 'HEAD'), 'utf8').catch(() => '')).trim();
+  const headText = (await readText(path.join(gitDir, 'HEAD')).catch(() => '')).trim();
   if (!headText) return null;
   const symbolic = /^ref:\s*(\S+)$/.exec(headText);
   if (!symbolic) return { branch: null, head: headText };
@@ -27,11 +28,11 @@ export async function readGitState(workspaceRoot: string): Promise<GitState | nu
 async function findGitDir(start: string): Promise<string | null> {
   for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, '.git');
-    const info = await stat(candidate).catch(() => null);
+    const info = await statIfExists(candidate);
     if (info?.isDirectory()) return candidate;
     if (info?.isFile()) {
       // A worktree or submodule: `.git` is a file pointing at the real git directory.
-      const pointer = /^gitdir:\s*(.+)$/m.exec(await readFile(candidate, 'utf8').catch(() => ''));
+      const pointer = /^gitdir:\s*(.+)$/m.exec(await readText(candidate).catch(() => ''));
       if (pointer) return path.resolve(dir, pointer[1].trim());
     }
     if (path.dirname(dir) === dir) return null;
@@ -39,17 +40,17 @@ async function findGitDir(start: string): Promise<string | null> {
 }
 
 async function readCommonDir(gitDir: string): Promise<string> {
-  const common = (await readFile(path.join(gitDir, 'commondir'), 'utf8').catch(() => '')).trim();
+  const common = (await readText(path.join(gitDir, 'commondir')).catch(() => '')).trim();
   return common ? path.resolve(gitDir, common) : gitDir;
 }
 
 async function readLooseRef(gitDir: string, ref: string): Promise<string | null> {
-  const value = (await readFile(path.join(gitDir, ref), 'utf8').catch(() => '')).trim();
+  const value = (await readText(path.join(gitDir, ref)).catch(() => '')).trim();
   return /^[0-9a-f]{40,64}$/.test(value) ? value : null;
 }
 
 async function readPackedRef(gitDir: string, ref: string): Promise<string | null> {
-  const packed = await readFile(path.join(gitDir, 'packed-refs'), 'utf8').catch(() => '');
+  const packed = await readText(path.join(gitDir, 'packed-refs')).catch(() => '');
   for (const line of packed.split('\n')) {
     const [sha, name] = line.trim().split(' ');
     if (name === ref && /^[0-9a-f]{40,64}$/.test(sha)) return sha;

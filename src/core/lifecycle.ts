@@ -1,7 +1,8 @@
-import { access, mkdir } from 'node:fs/promises';
 import { branchNameSchema, DEFAULT_BRANCH_TEMPLATE, deriveBranchName } from './branches';
 import { readGitState, type GitState } from './git';
 import { findCheckpoint, stageCheckpoint, stageRestoreWithBackup, type SkippedRun } from './checkpoints';
+import { pathExists } from './storage/file-info';
+import { ensureFolder } from './storage/folders';
 import type { StoreContext } from './storage/context';
 import { assumptionsDocument, decisionsDocument } from './context-files';
 import { TrackError } from './model/errors';
@@ -9,86 +10,15 @@ import { assertId, makeTrackId } from './model/ids';
 import { blockText, lineText, parseInput, requiredBlockText } from './model/input';
 import {
   editorGroupSchema, PRIORITIES, SCHEMA_VERSION, TRACK_TYPES,
-  type Checkpoint, type EditorGroup, type Priority, type RunStatus, type Track, type TrackStatus, type TrackType,
+  type Checkpoint, type EditorGroup, type Priority, type RunStatus, type Track, type TrackType,
 } from './model/schemas';
 import { mutate, type Transaction } from './storage/transaction';
 import * as z from 'zod/mini';
 
-export type LifecycleAction =
-  | 'ready' | 'activate' | 'pause' | 'resume' | 'complete' | 'fail' | 'cancel' | 'archive' | 'reopen';
+import { applyTransition, canTransition, invalidTransition, type LifecycleAction } from './model/transitions';
 
-const TERMINAL: TrackStatus[] = ['completed', 'failed', 'cancelled'];
-
-/** The whole state machine: which statuses each action accepts and where it leads. */
-export const TRANSITIONS: Record<LifecycleAction, { from: TrackStatus[]; to: TrackStatus }> = {
-  ready: { from: ['draft'], to: 'ready' },
-  activate: { from: ['draft', 'ready'], to: 'active' },
-  pause: { from: ['active'], to: 'paused' },
-  resume: { from: ['paused'], to: 'active' },
-  complete: { from: ['active', 'paused'], to: 'completed' },
-  fail: { from: ['active', 'paused'], to: 'failed' },
-  cancel: { from: ['draft', 'ready', 'active', 'paused'], to: 'cancelled' },
-  archive: { from: TERMINAL, to: 'archived' },
-  reopen: { from: [...TERMINAL, 'archived'], to: 'ready' },
-};
-
-export function canTransition(status: TrackStatus, action: LifecycleAction): boolean {
-  return TRANSITIONS[action].from.includes(status);
-}
-
-/** Applies one transition: status, history, timestamps and metrics. Throws when not allowed. */
-export function applyTransition(track: Track, action: LifecycleAction, now: string, reason?: string): Track {
-  if (!canTransition(track.status, action)) throw invalidTransition(track, action);
-  const to = TRANSITIONS[action].to;
-  const nowMs = Date.parse(now);
-  const metrics = { ...track.metrics };
-  const next: Track = { ...track, status: to, updated_at: now };
-  if (track.status === 'active' && track.last_activated_at) {
-    metrics.active_duration_ms += Math.max(0, nowMs - Date.parse(track.last_activated_at));
-  }
-  if (to === 'active') {
-    next.started_at = track.started_at ?? now;
-    next.last_activated_at = now;
-  }
-  if (action === 'pause') metrics.pause_count += 1;
-  if (to === 'completed') next.completed_at = now;
-  if (action === 'reopen') delete next.completed_at;
-  next.metrics = metrics;
-  next.status_history = [...track.status_history, { from: track.status, to, at: now, ...(reason ? { reason } : {}) }];
-  return next;
-}
-
-function invalidTransition(track: Track, action: LifecycleAction): TrackError {
-  const id = track.track_id;
-  const status = track.status;
-  const hints: Partial<Record<LifecycleAction, Partial<Record<TrackStatus, string>>>> = {
-    activate: {
-      active: 'it is already active',
-      paused: `it is paused: resume it with \`track resume --track-id ${id}\``,
-    },
-    resume: {
-      active: 'it is already active',
-      draft: `it has not started: activate it with \`track activate --track-id ${id}\``,
-      ready: `it has not started: activate it with \`track activate --track-id ${id}\``,
-    },
-    pause: { paused: 'it is already paused' },
-  };
-  let hint = hints[action]?.[status];
-  if (!hint && TERMINAL.concat('archived').includes(status) && action !== 'archive') {
-    hint = `it is ${status}: reopen it first with \`track reopen --track-id ${id}\``;
-  }
-  if (!hint && (status === 'draft' || status === 'ready') && ['pause', 'complete', 'fail'].includes(action)) {
-    hint = `it is ${status}: activate it first with \`track activate --track-id ${id}\``;
-  }
-  if (!hint && action === 'archive') hint = `only completed, failed or cancelled tracks can be archived; it is ${status}`;
-  if (!hint && action === 'reopen') hint = `it is ${status}, not finished`;
-  const allowed = TRANSITIONS[action].from.join(', ');
-  return new TrackError(
-    'E_INVALID_TRANSITION',
-    `Cannot ${action} track ${id}: ${hint ?? `it is ${status}`} (${action} applies to: ${allowed}).`,
-    { track_id: id, track_name: track.name, status, action },
-  );
-}
+// The transition table lives in the model; callers of lifecycle keep finding it here.
+export { TRANSITIONS, applyTransition, canTransition, type LifecycleAction } from './model/transitions';
 
 /** Details name both tracks (ids and names) so each face can word the choice for its medium. */
 export function anotherActive(active: Track, wanted: Track): TrackError {
@@ -175,12 +105,12 @@ export async function createTrack(ctx: StoreContext, input: CreateTrackInput): P
 }
 
 async function folderExists(tx: Transaction, trackId: string): Promise<boolean> {
-  return access(tx.paths.trackDir(trackId)).then(() => true, () => false);
+  return pathExists(tx.paths.trackDir(trackId));
 }
 
 async function ensureTrackFolders(tx: Transaction, trackId: string): Promise<void> {
   for (const dir of [tx.paths.artifactsDir(trackId), tx.paths.workflowsDir(trackId), tx.paths.checkpointsDir(trackId)]) {
-    await mkdir(dir, { recursive: true });
+    await ensureFolder(dir);
   }
 }
 

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readText } from './storage/file-reads';
 import { serialize, writeFileAtomic } from './storage/files';
 import { runGit } from './git-process';
 import { mergeDocuments, mergeKindOf } from './merge';
@@ -29,7 +29,7 @@ export interface MergeFileOutcome {
  * merge (conflict markers, exit 1): the driver never writes a document the store would reject.
  */
 export async function mergeFile(request: MergeFileRequest): Promise<MergeFileOutcome> {
-  const [baseText, oursText, theirsText] = await Promise.all([request.base, request.ours, request.theirs].map((file) => readFile(file, 'utf8')));
+  const [baseText, oursText, theirsText] = await Promise.all([request.base, request.ours, request.theirs].map((file) => readText(file)));
   const parsed = [baseText, oursText, theirsText].map((text, index) => (index === 0 && text.trim() === '' ? { ok: true, value: null } : parseJson(text)));
   const broken = parsed.findIndex((entry) => !entry.ok);
   if (broken >= 0) return lineMerge(request, `the ${['common ancestor', 'our version', 'their version'][broken]} is not valid JSON`);

@@ -2,11 +2,12 @@
  * What `track doctor` says and `--repair` does about files still in the original track-manager's
  * format (version 0) and the contradictions it left.
  */
-import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { readText } from './storage/file-reads';
+import { writeStandaloneFile } from './storage/standalone-files';
 import type { StoreContext } from './storage/context';
 import { isTrackError } from './model/errors';
-import { parseDocument, serialize, writeFileAtomic } from './storage/files';
+import { parseDocument, serialize } from './storage/files';
 import { isOlderFormat } from './model/format-upgrade';
 import { commitFiles } from './storage/journal';
 import { applyTransition } from './lifecycle';
@@ -37,7 +38,7 @@ export async function findOlderFormatFiles(ctx: StoreContext): Promise<OldFile[]
   }
   const found: OldFile[] = [];
   await Promise.all(candidates.map(async ({ file, kind }) => {
-    const text = await readFile(file, 'utf8').catch(() => null);
+    const text = await readText(file).catch(() => null);
     if (text === null) return;
     let data: unknown;
     try {
@@ -154,8 +155,7 @@ export async function repairOriginalFormat(ctx: StoreContext, lock: HeldLock): P
   const backupDir = path.join(paths.conductorDir, 'original-format', now.replace(/[:.]/g, '-'));
   for (const entry of old) {
     const kept = path.join(backupDir, path.relative(paths.conductorDir, entry.file));
-    await mkdir(path.dirname(kept), { recursive: true });
-    await writeFileAtomic(kept, entry.text);
+    await writeStandaloneFile(kept, entry.text);
   }
   await commitFiles(paths, lock, files);
   if (old.length > 0) repaired.push(`Upgraded ${old.length} file(s) from the original track-manager's format; the originals are kept in ${paths.display(backupDir)}/.`);

@@ -3,9 +3,9 @@
  * `<workspace>/.claude/context/runtime/runs/<run-id>/run.json`. They belong to no track of ours
  * (the original did not link them) and are listed, detected and resumed beside ours.
  */
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as z from 'zod/mini';
+import { readTextIfExists } from './storage/file-reads';
 import type { StoreContext } from './storage/context';
 import { isTrackError, TrackError } from './model/errors';
 import { corruptFileError, parseDocument } from './storage/files';
@@ -78,14 +78,8 @@ export function stepNumber(value: unknown): number {
 /** One original run, or null when it does not exist; a corrupt file is E_CORRUPT_FILE. */
 export async function readOriginRun(ctx: StoreContext, runId: string): Promise<{ run: OriginRun; text: string; file: string } | null> {
   const file = originRunFile(ctx, runId);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw error;
-  }
+  const text = await readTextIfExists(file);
+  if (text === null) return null;
   const options = { kind: 'run (original track-manager)', display: (f: string) => ctx.paths.display(f) };
   // parseDocument never quotes the file's text in its messages (the file may not be ours).
   const document = parseDocument(text, file, originRunSchema, options);

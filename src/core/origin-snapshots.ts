@@ -4,11 +4,12 @@
  * track or run of their own: a checkpoint belongs to the track whose track.json names it in
  * `last_checkpoint`; an automatic snapshot to the runs its state lists as active.
  */
-import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import * as z from 'zod/mini';
+import { statIfExists } from './storage/file-info';
+import { readBytes } from './storage/file-reads';
 import type { StoreContext } from './storage/context';
 import { isTrackError } from './model/errors';
 import { corruptFileError, parseDocument } from './storage/files';
@@ -44,7 +45,7 @@ export function originSnapshotsDir(ctx: StoreContext): string {
 
 async function readOriginSnapshot(ctx: StoreContext, file: string): Promise<OriginSnapshotRecord> {
   const options = { kind: 'snapshot (original track-manager)', display: (f: string) => ctx.paths.display(f) };
-  const raw = await readFile(file);
+  const raw = await readBytes(file);
   let text: string;
   try {
     text = file.endsWith('.gz') ? (await gunzipAsync(raw, { maxOutputLength: MAX_INFLATED_BYTES })).toString('utf8') : raw.toString('utf8');
@@ -76,7 +77,7 @@ export async function readOriginSnapshots(ctx: StoreContext): Promise<{ snapshot
   for (const name of await listDirectory(dir)) {
     if (!SNAPSHOT_FILE.test(name)) continue;
     const file = path.join(dir, name);
-    const info = await stat(file).catch(() => null);
+    const info = await statIfExists(file);
     if (!info?.isFile()) continue;
     try {
       snapshots.push(await readOriginSnapshot(ctx, file));

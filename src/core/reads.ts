@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { pathExists, statIfExists } from './storage/file-info';
 import type { StoreContext } from './storage/context';
 import { isTrackError } from './model/errors';
 import {
@@ -36,8 +36,8 @@ const cache = new Map<string, { key: string; view: RegistryView }>();
 export async function readIndex(ctx: StoreContext): Promise<RegistryView> {
   const { paths } = ctx;
   const [registryStat, dirStat] = await Promise.all([
-    stat(paths.registryFile).catch(() => null),
-    stat(paths.tracksDir).catch(() => null),
+    statIfExists(paths.registryFile),
+    statIfExists(paths.tracksDir),
   ]);
   if (!dirStat) return { registry: emptyRegistry(ctx.now().toISOString()), problems: [] };
   const key = registryStat
@@ -145,7 +145,7 @@ function cannotWrite(error: unknown): boolean {
  */
 async function foldersMatchIndex(ctx: StoreContext, registry: Registry, dirLinks: number): Promise<boolean> {
   if (dirLinks < 2) return false;
-  const lockHeld = await stat(ctx.paths.lockDir).then(() => 1, () => 0);
+  const lockHeld = (await pathExists(ctx.paths.lockDir)) ? 1 : 0;
   return dirLinks - 2 === Object.keys(registry.tracks).length + lockHeld;
 }
 

@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
+import { ensureFolder } from './storage/folders';
 import type { StoreContext } from './storage/context';
 import { addBeat, readActivity } from './storage/activity';
 import { isTrackError, TrackError } from './model/errors';
@@ -67,7 +67,7 @@ export async function startRun(ctx: StoreContext, trackId: string, input: StartR
     tx.putTrack({ ...track, updated_at: tx.now });
     tx.afterCommit.push(async () => {
       for (const sub of ['artifacts', 'reasoning', 'snapshots']) {
-        await mkdir(path.join(tx.paths.runDir(trackId, runId), sub), { recursive: true });
+        await ensureFolder(path.join(tx.paths.runDir(trackId, runId), sub));
       }
     });
     return run;

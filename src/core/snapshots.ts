@@ -1,8 +1,7 @@
-import { stat, unlink } from 'node:fs/promises';
-import * as path from 'node:path';
 import { readCheckpoints } from './checkpoints';
+import { statIfExists } from './storage/file-info';
+import { removeFilesDurably } from './storage/store-cleanup';
 import type { StoreContext } from './storage/context';
-import { fsyncDirectory } from './storage/files';
 import { assertId, compareText } from './model/ids';
 import { parseInput } from './model/input';
 import { readIndex } from './reads';
@@ -55,7 +54,7 @@ async function collectGroups(ctx: StoreContext, filter: SnapshotFilter, underLoc
       run_id: runId,
       created_at: item.created_at,
       file: item.file,
-      size_bytes: (await stat(item.file).catch(() => null))?.size ?? 0,
+      size_bytes: (await statIfExists(item.file))?.size ?? 0,
     }))),
   });
   for (const trackId of Object.keys(registry.tracks).sort()) {
@@ -125,8 +124,7 @@ export async function pruneSnapshots(ctx: StoreContext, options: PruneOptions): 
       await tx.lock.assertHeld();
       // Never through a symbolic link: that would delete files outside the store.
       await assertWritableTargets(ctx.paths, doomed.map((entry) => entry.file));
-      for (const entry of doomed) await unlink(entry.file).catch(() => undefined);
-      for (const dir of new Set(doomed.map((entry) => path.dirname(entry.file)))) await fsyncDirectory(dir);
+      await removeFilesDurably(doomed.map((entry) => entry.file));
     }
     return result;
   });

@@ -1,7 +1,7 @@
-import { stat } from 'node:fs/promises';
 import * as checkpoints from './checkpoints';
 import { toTrackError } from './model/errors';
 import * as damage from './damage';
+import { isFolder } from './storage/file-info';
 import { createContext, type StoreContext, type StoreOptions } from './storage/context';
 import { runDoctor } from './doctor';
 import { updateTrack } from './editing';
@@ -32,7 +32,7 @@ export class TrackStore {
   get conductorDir(): string { return this.ctx.paths.conductorDir; }
   get workspaceRoot(): string { return this.ctx.paths.workspaceRoot; }
   /** Whether this workspace has a store yet (its conductor folder exists). */
-  exists(): Promise<boolean> { return stat(this.ctx.paths.conductorDir).then((info) => info.isDirectory(), () => false); }
+  exists(): Promise<boolean> { return isFolder(this.ctx.paths.conductorDir); }
   get paths() { return this.ctx.paths; }
 
   // Lifecycle

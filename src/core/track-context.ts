@@ -1,5 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { statIfExists } from './storage/file-info';
+import { readBytes } from './storage/file-reads';
 import type { StoreContext } from './storage/context';
 import { assumptionsDocument, decisionsDocument, readContextFiles } from './context-files';
 import { TrackError } from './model/errors';
@@ -96,12 +97,12 @@ export async function addArtifact(ctx: StoreContext, trackId: string, input: Art
 }
 
 async function readSource(file: string): Promise<Buffer> {
-  const info = await stat(file).catch(() => null);
+  const info = await statIfExists(file);
   if (!info?.isFile()) throw new TrackError('E_INVALID_INPUT', `Cannot read ${file}: it is not a file.`, { field: 'from' });
   if (info.size > MAX_ARTIFACT_BYTES) {
     throw new TrackError('E_INVALID_INPUT', `${file} is larger than ${MAX_ARTIFACT_BYTES / 1024 / 1024} MiB; keep large files in the repository and record their path instead.`, { field: 'from' });
   }
-  return readFile(file);
+  return readBytes(file);
 }
 
 export async function listArtifacts(ctx: StoreContext, trackId: string): Promise<Array<{ name: string; path: string; size_bytes: number }>> {
@@ -110,7 +111,7 @@ export async function listArtifacts(ctx: StoreContext, trackId: string): Promise
   const names = (await listDirectory(dir)).filter((name) => ARTIFACT_NAME.test(name)).sort();
   const entries = await Promise.all(
     names.map(async (name) => {
-      const info = await stat(path.join(dir, name)).catch(() => null);
+      const info = await statIfExists(path.join(dir, name));
       return info?.isFile() ? { name, path: path.join(dir, name), size_bytes: info.size } : null;
     }),
   );

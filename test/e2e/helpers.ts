@@ -15,10 +15,13 @@ export interface Session {
 /**
  * Opens the workbench of the running code-server in a fresh headless Chromium: at E2E_URL, on
  * another folder when given a path, or at a whole other URL (a .code-workspace) when given one.
+ * HEADED=1 shows the window (a display is needed), SLOWMO=<ms> pauses between actions.
  */
 export async function openWorkbench(target?: string): Promise<Session> {
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium', headless: process.env.HEADED !== '1', slowMo: Number(process.env.SLOWMO ?? 0), args: CHROMIUM_ARGS,
+  });
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const url = new URL(target && /^https?:/.test(target) ? target : process.env.E2E_URL!);
   if (target && !/^https?:/.test(target)) url.searchParams.set('folder', target);

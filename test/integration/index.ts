@@ -17,6 +17,8 @@ export function run(): Promise<void> {
   // The multi-root scenario opens a .code-workspace with two folders and runs its own files.
   const multiRoot = process.env.TRACK_TEST_SCENARIO === 'multi-root';
   const wanted = (name: string) => (multiRoot ? name.endsWith('.multiroot.js') : name.endsWith('.test.js'));
+  // TRACK_TEST_GREP (run-integration.mjs --grep) runs only the tests whose full title matches.
+  if (process.env.TRACK_TEST_GREP) mocha.grep(process.env.TRACK_TEST_GREP);
   for (const file of readdirSync(__dirname).filter(wanted).sort()) {
     mocha.addFile(path.join(__dirname, file));
   }

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { InitContributor, ManagedFile } from './plan';
+import { readText } from '../storage/file-reads';
 
 /** The runtime every script loads: the core and the CLI bundled in one file. */
 export const RUNTIME_FILE = '.claude/skills/track-manager/track-manager-runtime.cjs';
@@ -20,7 +20,7 @@ export const AGENT_SCRIPT_FILES: ReadonlyArray<{ path: string; template: string;
 export function agentScriptsContributor(assetsDir: string): InitContributor {
   return async () => Promise.all(AGENT_SCRIPT_FILES.map(async (file): Promise<ManagedFile> => ({
     path: file.path,
-    body: await readFile(path.join(assetsDir, file.template), 'utf8'),
+    body: await readText(path.join(assetsDir, file.template)),
     marker: file.template.endsWith('.md') ? 'html-comment' : 'line-comment',
     purpose: file.purpose,
   })));

@@ -1,7 +1,7 @@
-import { constants } from 'node:fs';
-import { copyFile, link, mkdir, rename, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../storage/files';
+import { ensureFolder } from '../storage/folders';
+import { keepUnderNewName } from '../storage/standalone-files';
 import { TrackError } from '../model/errors';
 import { readIfExists, type InitPlan, type InitPlanEntry } from './plan';
 
@@ -28,24 +28,6 @@ export function summarizePlan(plan: InitPlan, dryRun: boolean): InitResult {
   };
 }
 
-/**
- * Moves a file aside without a moment where it is missing: a hard link under the new name first
- * (which fails rather than overwrite if that name was taken meanwhile); the atomic write of ours
- * then replaces the old name. A folder in the way is renamed whole.
- */
-async function moveAside(workspaceRoot: string, from: string, to: string): Promise<void> {
-  const source = path.join(workspaceRoot, from);
-  const destination = path.join(workspaceRoot, to);
-  if ((await stat(source)).isDirectory()) await rename(source, destination);
-  else {
-    await link(source, destination).catch(async (error: NodeJS.ErrnoException) => {
-      // File systems without hard links: a copy that still refuses to overwrite.
-      if (error.code === 'EEXIST') throw error;
-      await copyFile(source, destination, constants.COPYFILE_EXCL);
-    });
-  }
-}
-
 /** Applies the plan in order. Each file is replaced atomically; an interrupted init can just be re-run. */
 export async function applyInitPlan(plan: InitPlan): Promise<InitResult> {
   for (const entry of plan.entries) {
@@ -62,8 +44,11 @@ export async function applyInitPlan(plan: InitPlan): Promise<InitResult> {
     if (current !== undefined && current !== entry.seen) {
       throw new TrackError('E_INIT_CONFLICT', `${entry.path} changed after the set-up plan was made, so it was left as it is. Run the set-up again to see the new plan.`, { files: [entry.path] });
     }
-    await mkdir(path.dirname(target), { recursive: true });
-    if (entry.action === 'move-aside' && entry.movedTo) await moveAside(plan.workspaceRoot, entry.path, entry.movedTo);
+    await ensureFolder(path.dirname(target));
+    // Moved aside without a moment where the file is missing: the atomic write below replaces the old name.
+    if (entry.action === 'move-aside' && entry.movedTo) {
+      await keepUnderNewName(target, path.join(plan.workspaceRoot, entry.movedTo));
+    }
     await writeFileAtomic(target, entry.content ?? '');
   }
   return summarizePlan(plan, false);

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { readText } from '../storage/file-reads';
 import { DEFAULT_CONDUCTOR_DIR } from '../storage/paths';
 import { AGENT_SCRIPT_FILES, RUNTIME_FILE } from './agent-scripts';
 import { ownershipOf } from './marker';
@@ -16,7 +16,7 @@ export interface OriginalSetup {
 
 /** What of the original track-manager this workspace holds: the editor offers set-up when any. */
 export async function detectOriginalSetup(workspaceRoot: string, conductorDir = DEFAULT_CONDUCTOR_DIR): Promise<OriginalSetup> {
-  const read = (file: string) => readFile(path.resolve(workspaceRoot, file), 'utf8').catch(() => null);
+  const read = (file: string) => readText(path.resolve(workspaceRoot, file)).catch(() => null);
   const scripts = AGENT_SCRIPT_FILES.filter((file) => file.path.endsWith('.mjs'));
   const contents = await Promise.all(scripts.map((file) => read(file.path)));
   const originalScripts = scripts.filter((_, i) => contents[i] !== null && ownershipOf(contents[i]).kind === 'foreign').map((file) => file.path);

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ownershipOf, stamp, type MarkerStyle } from './marker';
+import { readTextIfExists } from '../storage/file-reads';
 
 /**
  * What `track init` will do to one file. The plan is built first (read-only: this is what
@@ -64,11 +64,9 @@ function isManagedFile(item: ManagedFile | InitPlanEntry): item is ManagedFile {
 
 export async function readIfExists(file: string): Promise<string | null> {
   try {
-    return await readFile(file, 'utf8');
+    return await readTextIfExists(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    if (code === 'EISDIR') return '';
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') return '';
     throw error;
   }
 }

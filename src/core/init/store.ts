@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { readTextIfExists } from '../storage/file-reads';
 import { createContext } from '../storage/context';
 import { mutate } from '../storage/transaction';
 import type { InitContributor, InitPlanEntry } from './plan';
@@ -16,12 +16,7 @@ export function storeContributor(): InitContributor {
     const registry = ctx.paths.registryFile;
     const relative = path.relative(options.workspaceRoot, registry).split(path.sep).join('/');
     const purpose = 'the track store (tracks, checkpoints, runs)';
-    let text: string | null = null;
-    try {
-      text = await readFile(registry, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+    const text = await readTextIfExists(registry);
     let entry: InitPlanEntry;
     if (text === null) {
       entry = { path: relative, action: 'create', purpose, reason: 'no store in this workspace yet', apply: () => mutate(ctx, 'init', () => Promise.resolve(undefined), { createsStore: true }) };
