@@ -233,4 +233,3 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
   }));
   return repaired;
 }
-
