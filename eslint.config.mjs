@@ -58,7 +58,7 @@ export default tseslint.config(
   {
     // Tests read the CLI's JSON output and the store's files loosely (Workspace.ok/cli/readJson return
     // `any`), including documents they broke on purpose; their assertions are the shape check.
-    // Typing those helpers per command is follow-up work (see CONTRIBUTING.md); src stays strict.
+    // Typing those helpers per command is follow-up work; src has no such exception.
     files: ['test/**/*.ts'],
     rules: {
       // Test doubles (prompters, lock and write callbacks) implement Promise-returning interfaces with
