@@ -17,6 +17,7 @@ import type { MergeConflict, Track } from './model/schemas';
 import { readContextConflicts } from './context-files';
 import * as time from './time';
 import * as trackCheckout from './track-checkout';
+import type { StashEntry } from './git-process';
 import * as trackContext from './track-context';
 
 /**
@@ -64,6 +65,11 @@ export class TrackStore {
     return [...(track.merge_conflicts ?? []), ...context.decisions, ...context.assumptions];
   }
   setUpGitMerge(options: { driverCommand: string; dryRun?: boolean }) { return gitSetup.setUpGitMerge(this.ctx, options); }
+  workspaceMergeDriver() { return gitSetup.workspaceMergeDriver(this.ctx); }
+  stashLocalChanges(targetTrackId: string) { return trackCheckout.stashLocalChanges(this.ctx, targetTrackId); }
+  popStash(stash: StashEntry) { return trackCheckout.popStash(this.ctx, stash); }
+  findTrackStash(trackId: string) { return trackCheckout.findTrackStash(this.ctx.paths.workspaceRoot, trackId); }
+  popTrackStash(trackId: string) { return trackCheckout.popTrackStash(this.ctx, trackId); }
   checkoutCheckpointBranch(branch: string, head: string | null) { return trackCheckout.checkoutCheckpointBranch(this.ctx, branch, head); }
 
   // Registry queries
