@@ -1,12 +1,25 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
 import { gitApi, repositoryFor } from '../../src/extension/gitApi';
 import { vscodePrompter } from '../../src/extension/prompter';
-import { activateExtension, cli, folders, ScriptedPrompter, waitFor } from './helpers';
+import { activateExtension, folders, ScriptedPrompter, trackNode, waitFor } from './helpers';
+
+/**
+ * The CLI without blocking the extension host: after git rewrites the store's files the extension
+ * re-indexes under the store lock, and a synchronous child would hold up the very host it waits for.
+ */
+function cli(args: string[]): Promise<any> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [process.env.TRACK_TEST_CLI!, ...args], { cwd: folders()[0].uri.fsPath, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' } }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`track ${args.join(' ')} failed: ${stderr}`));
+      else resolve(stdout.trim() ? JSON.parse(stdout) : null);
+    });
+  });
+}
 
 const RUNTIME = '.claude/skills/track-manager/track-manager-runtime.cjs';
 
@@ -36,8 +49,8 @@ describe('git in the editor: merge set-up, stash on switch', function () {
     await vscode.workspace.getConfiguration('git').update('enabled', true, vscode.ConfigurationTarget.Workspace);
     await waitFor(async () => (await gitApi()) ?? undefined, 'the git extension to be enabled', 20_000);
     await waitFor(async () => (await repositoryFor(folder())) ?? undefined, 'git to open the workspace repository', 20_000);
-    const active = cli(['get-active']);
-    if (active) cli(['pause', '--track-id', active.track_id, '--reason', 'git context tests']);
+    const active = await cli(['get-active']);
+    if (active) await cli(['pause', '--track-id', active.track_id, '--reason', 'git context tests']);
   });
   beforeEach(() => {
     ui = new ScriptedPrompter();
@@ -80,20 +93,20 @@ describe('git in the editor: merge set-up, stash on switch', function () {
     assert.match(ui.lastMessage()?.text ?? '', /already merges/);
 
     // A real merge through the registered driver: one side activates X, the other changes its priority.
-    const x = cli(['create', '--name', 'Merge Target', '--type', 'feature', '--goal', 'g', '--ready']).track_id;
+    const x = (await cli(['create', '--name', 'Merge Target', '--type', 'feature', '--goal', 'g', '--ready'])).track_id;
     commitAll('merge base');
     const base = head();
     git('checkout', '--quiet', '-b', 'side-priority');
-    cli(['update', '--track-id', x, '--field', 'priority', '--value', 'P0']);
+    await cli(['update', '--track-id', x, '--field', 'priority', '--value', 'P0']);
     commitAll('X is urgent');
     git('checkout', '--quiet', base);
-    cli(['activate', '--track-id', x]);
+    await cli(['activate', '--track-id', x]);
     commitAll('activate X');
     const merged = git('merge', '--no-edit', 'side-priority');
     assert.doesNotMatch(merged, /CONFLICT/);
     const track = JSON.parse(readFileSync(path.join(root(), '.claude', 'conductor', 'tracks', x, 'track.json'), 'utf8')) as { status: string; priority: string };
     assert.deepEqual([track.status, track.priority], ['active', 'P0'], 'both sides\' changes merged field by field');
-    cli(['pause', '--track-id', x, '--reason', 'merge test done']);
+    await cli(['pause', '--track-id', x, '--reason', 'merge test done']);
     commitAll('merge test done');
   });
 
@@ -107,10 +120,10 @@ describe('git in the editor: merge set-up, stash on switch', function () {
     writeFileSync(path.join(root(), 'shared.txt'), 'two\n');
     commitAll('shared on two');
     git('checkout', '--quiet', start);
-    const one = cli(['create', '--name', 'Stash One', '--type', 'feature', '--goal', 'g', '--ready', '--branch', start]).track_id;
-    const two = cli(['create', '--name', 'Stash Two', '--type', 'feature', '--goal', 'g', '--ready', '--branch', 'feature/stash-two']).track_id;
+    const one = (await cli(['create', '--name', 'Stash One', '--type', 'feature', '--goal', 'g', '--ready', '--branch', start])).track_id;
+    const two = (await cli(['create', '--name', 'Stash Two', '--type', 'feature', '--goal', 'g', '--ready', '--branch', 'feature/stash-two'])).track_id;
     await api.actions.switchTo(folder(), one);
-    assert.equal(cli(['get-active']).track_id, one);
+    assert.equal((await cli(['get-active'])).track_id, one);
     writeFileSync(path.join(root(), 'shared.txt'), 'local edit\n');
 
     ui.messageAnswers.push('Cancel');
@@ -119,7 +132,7 @@ describe('git in the editor: merge set-up, stash on switch', function () {
     assert.ok(asked, `asked (messages: ${JSON.stringify(ui.messages)})`);
     assert.deepEqual(asked.buttons, ['Stash Changes and Switch', 'Switch Without Checking Out', 'Cancel']);
     assertEditorWording(asked.text);
-    assert.equal(cli(['get-active']).track_id, one, 'Cancel: the track did not change');
+    assert.equal((await cli(['get-active'])).track_id, one, 'Cancel: the track did not change');
     assert.equal(head(), start);
     assert.equal(readFileSync(path.join(root(), 'shared.txt'), 'utf8'), 'local edit\n');
     assert.equal(git('stash', 'list').trim(), '');
@@ -127,7 +140,7 @@ describe('git in the editor: merge set-up, stash on switch', function () {
     ui.messages.length = 0;
     ui.messageAnswers.push('Stash Changes and Switch');
     await api.actions.switchTo(folder(), two);
-    assert.equal(cli(['get-active']).track_id, two);
+    assert.equal((await cli(['get-active'])).track_id, two);
     assert.equal(head(), 'feature/stash-two');
     assert.equal(readFileSync(path.join(root(), 'shared.txt'), 'utf8'), 'two\n');
     const stashes = git('stash', 'list', '--format=%gs');
@@ -138,7 +151,7 @@ describe('git in the editor: merge set-up, stash on switch', function () {
     ui.messages.length = 0;
     ui.messageAnswers.push('Restore Stashed Changes');
     await api.actions.switchTo(folder(), one);
-    assert.equal(cli(['get-active']).track_id, one);
+    assert.equal((await cli(['get-active'])).track_id, one);
     assert.equal(head(), start);
     const offer = ui.messages.find((message) => message.buttons.includes('Restore Stashed Changes'));
     assert.ok(offer, `offered (messages: ${JSON.stringify(ui.messages)})`);
@@ -151,10 +164,30 @@ describe('git in the editor: merge set-up, stash on switch', function () {
     ui.messages.length = 0;
     ui.messageAnswers.push('Switch Without Checking Out');
     await api.actions.switchTo(folder(), two);
-    assert.equal(cli(['get-active']).track_id, two);
+    assert.equal((await cli(['get-active'])).track_id, two);
     assert.equal(head(), start);
     assert.equal(readFileSync(path.join(root(), 'shared.txt'), 'utf8'), 'local edit\n');
     git('checkout', '--', 'shared.txt');
-    cli(['pause', '--track-id', two, '--reason', 'stash test done']);
+    await cli(['pause', '--track-id', two, '--reason', 'stash test done']);
+  });
+
+  it('after a pull that changes a paused track\'s file, the tree shows the change with no manual refresh', async () => {
+    const pulled = (await cli(['create', '--name', 'Pulled Track', '--type', 'feature', '--goal', 'g', '--ready'])).track_id;
+    await cli(['activate', '--track-id', pulled]);
+    await cli(['pause', '--track-id', pulled, '--reason', 'before the pull']);
+    commitAll('pulled base');
+    const start = head();
+    git('checkout', '--quiet', '-b', 'teammate');
+    // A teammate's commit: only the track's own file (teams do not commit the registry, an index).
+    const file = path.join(root(), '.claude', 'conductor', 'tracks', pulled, 'track.json');
+    const track = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, `${JSON.stringify({ ...track, name: 'Pulled Track Renamed', priority: 'P0', updated_at: new Date().toISOString() }, null, 2)}\n`);
+    git('commit', '--quiet', '--no-verify', '-m', 'teammate renames the track', '--', file);
+    git('checkout', '--quiet', start);
+    await waitFor(async () => trackNode(api, 'Pulled Track').catch(() => undefined), 'the tree to show the track before the pull', 15_000);
+    git('merge', '--quiet', '--ff-only', 'teammate'); // what `git pull` does to the working tree
+    const node = await waitFor(async () => trackNode(api, 'Pulled Track Renamed').catch(() => undefined), 'the tree to show the pulled change', 15_000);
+    assert.equal(node.track.priority, 'P0');
+    assert.equal(node.track.status, 'paused');
   });
 });
