@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { StoreContext } from './storage/context';
-import { assumptionsDocument, decisionsDocument, readContextFiles } from './context-files';
+import { assumptionsDocument, decisionsDocument, readContextConflicts, readContextFiles } from './context-files';
 import { isTrackError, toTrackError, TrackError } from './model/errors';
 import { readDocument } from './storage/files';
 import { readGitState } from './git';
@@ -118,10 +118,12 @@ async function nextCheckpointNumber(tx: Transaction, trackId: string): Promise<n
 }
 
 /** Puts the work state of a checkpoint back: progress, steps, goal and criteria, decisions, assumptions. */
-export function stageRestore(tx: Transaction, track: Track, checkpoint: Checkpoint): Track {
+export async function stageRestore(tx: Transaction, track: Track, checkpoint: Checkpoint): Promise<Track> {
   const saved = checkpoint.state.track;
-  tx.put(tx.paths.decisionsFile(track.track_id), decisionsDocument(checkpoint.state.context.decisions));
-  tx.put(tx.paths.assumptionsFile(track.track_id), assumptionsDocument(checkpoint.state.context.assumptions));
+  // The notes git merges left in the context files are about the files' history, not their state: they stay.
+  const conflicts = await readContextConflicts(tx.paths, track.track_id).catch(() => ({ decisions: [], assumptions: [] }));
+  tx.put(tx.paths.decisionsFile(track.track_id), decisionsDocument(checkpoint.state.context.decisions, conflicts.decisions));
+  tx.put(tx.paths.assumptionsFile(track.track_id), assumptionsDocument(checkpoint.state.context.assumptions, conflicts.assumptions));
   return {
     ...track,
     ...(saved.description !== undefined ? { description: saved.description } : {}),
@@ -155,7 +157,7 @@ export async function stageRestoreWithBackup(
   checkpoint: Checkpoint,
 ): Promise<{ track: Track; saved: string }> {
   const before = await stageCheckpoint(tx, track, { event: 'pre-restore', type: 'recovery', reason: `Before restoring ${checkpointLabel(checkpoint)}` });
-  return { track: stageRestore(tx, before.track, checkpoint), saved: before.checkpoint.snapshot_id };
+  return { track: await stageRestore(tx, before.track, checkpoint), saved: before.checkpoint.snapshot_id };
 }
 
 /** How a checkpoint is named to people: its name, else what caused it, else when it was taken. */
