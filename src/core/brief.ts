@@ -81,7 +81,7 @@ async function runLiveness(paths: StorePaths, trackId: string, runId: string): P
 
 async function lastCheckpoint(paths: StorePaths, trackId: string, nowMs: number): Promise<string | null> {
   const names = (await listFolder(paths.checkpointsDir(trackId)).catch(() => [] as string[]))
-    .filter((name) => /^checkpoint-\d+\.json$/.test(name))
+    .filter((name) => /^checkpoint-\d+(?:-[0-9a-f]{6})?\.json$/.test(name))
     .sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]));
   const newest = names.at(-1);
   if (!newest) return null;

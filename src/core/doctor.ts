@@ -1,6 +1,6 @@
 import { readCheckpoints } from './checkpoints';
 import type { StoreContext } from './storage/context';
-import { readContextFiles } from './context-files';
+import { readContextConflicts, readContextFiles } from './context-files';
 import { isTrackError, toTrackError } from './model/errors';
 import { serialize } from './storage/files';
 import { isFolder, isSymbolicLink, pathExists } from './storage/file-info';
@@ -114,6 +114,12 @@ async function diagnose(ctx: StoreContext, tempGraceMs: number): Promise<Omit<Do
     const track = await readTrackFile(paths, trackId).catch(() => null);
     for (const conflict of track?.merge_conflicts ?? []) {
       add('MERGE_CONFLICT', paths.trackFile(trackId), `A git merge changed "${conflict.field}" on both sides: kept ${JSON.stringify(conflict.kept)}, set aside ${JSON.stringify(conflict.discarded)} (${conflict.at}). Change it with \`track update\` if needed; the note stays in merge_conflicts until removed.`, false, 'warning');
+    }
+    const context = await readContextConflicts(paths, trackId).catch(() => ({ decisions: [], assumptions: [] }));
+    for (const [file, conflicts] of [[paths.decisionsFile(trackId), context.decisions], [paths.assumptionsFile(trackId), context.assumptions]] as const) {
+      for (const conflict of conflicts) {
+        add('MERGE_CONFLICT', file, `A git merge found ${conflict.field} rewritten on both sides: kept ${JSON.stringify(conflict.kept)}, set aside ${JSON.stringify(conflict.discarded)} (${conflict.at}). Add it again with \`track context\` if it still holds; the note stays in merge_conflicts until removed.`, false, 'warning');
+      }
     }
   }
   const original = await diagnoseOriginalFormat(ctx);

@@ -30,6 +30,32 @@ describe('doctor', function () {
     return trackFile;
   }
 
+  it('reports a decision both sides of a git merge rewrote (kept in decisions.json), and adding a decision keeps that note', () => {
+    const decisionsFile = path.join(ws.tracksDir, a, 'context', 'decisions.json');
+    const at = '2026-01-01T00:00:00.000Z';
+    ws.writeJson(decisionsFile, {
+      schema_version: 1,
+      decisions: [{ id: 'decision-001', text: 'Use Postgres', at }],
+      merge_conflicts: [{ field: 'decisions[decision-001]', kept: 'Use Postgres', discarded: { id: 'decision-001', text: 'Use SQLite', at }, at }],
+    });
+    const report = ws.cli(['doctor']);
+    assert.equal(report.code, 0, 'a warning, not an error');
+    const [problem] = report.json.problems;
+    assert.equal(problem.code, 'MERGE_CONFLICT');
+    assert.equal(problem.file, path.join('.claude', 'conductor', 'tracks', a, 'context', 'decisions.json'));
+    assert.match(problem.message, /decisions\[decision-001\] rewritten on both sides: kept "Use Postgres", set aside .*Use SQLite/);
+    ws.ok(['context', 'add-decision', '--track-id', a, '--text', 'Cache sessions']);
+    const after = ws.readJson(decisionsFile);
+    assert.deepEqual(after.decisions.map((d: any) => d.text), ['Use Postgres', 'Cache sessions']);
+    assert.equal(after.merge_conflicts.length, 1, 'the merge note survives a later write');
+    const checkpoint = ws.ok(['checkpoint', 'create', '--track-id', a]).snapshot_id;
+    ws.ok(['context', 'add-decision', '--track-id', a, '--text', 'Drop the cache']);
+    ws.ok(['checkpoint', 'restore', '--track-id', a, '--checkpoint', checkpoint]);
+    const restored = ws.readJson(decisionsFile);
+    assert.deepEqual(restored.decisions.map((d: any) => d.text), ['Use Postgres', 'Cache sessions']);
+    assert.equal(restored.merge_conflicts.length, 1, 'and a checkpoint restore');
+  });
+
   it('a clean store is healthy (exit 0)', () => {
     const result = ws.cli(['doctor']);
     assert.equal(result.code, 0);
