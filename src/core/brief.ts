@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { isValidId } from './model/ids';
 import { DEFAULT_STALE_AFTER_MINUTES, findInterrupted, type IndexForDetection, type InterruptedItem, type RunLiveness } from './interruption';
 import { locateStore, StorePaths, type LocateOptions } from './storage/paths';
+import { readIndexDocument } from './storage/index-document';
 
 type Json = Record<string, unknown>;
 
@@ -125,7 +126,7 @@ export async function buildBrief(options: BriefOptions = {}): Promise<string> {
   const nowMs = (options.now ?? (() => new Date()))().getTime();
   try {
     const paths = new StorePaths(locateStore(options));
-    const registry = await readJson(paths.registryFile);
+    const registry = await readIndexDocument(paths);
     if (!registry) {
       const hasTracks = (await readdir(paths.tracksDir).catch(() => [] as string[])).some((name) => isValidId('track', name));
       return hasTracks

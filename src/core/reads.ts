@@ -35,13 +35,16 @@ const cache = new Map<string, { key: string; view: RegistryView }>();
  */
 export async function readIndex(ctx: StoreContext): Promise<RegistryView> {
   const { paths } = ctx;
-  const [registryStat, dirStat] = await Promise.all([
+  const [registryStat, dirStat, baseStat, logStat] = await Promise.all([
     stat(paths.registryFile).catch(() => null),
     stat(paths.tracksDir).catch(() => null),
+    stat(paths.indexBaseFile).catch(() => null),
+    stat(paths.indexLogFile).catch(() => null),
   ]);
   if (!dirStat) return { registry: emptyRegistry(ctx.now().toISOString()), problems: [] };
+  const identity = (info: { ino: number; size: number; mtimeMs: number } | null) => (info ? `${info.ino}:${info.size}:${info.mtimeMs}` : '-');
   const key = registryStat
-    ? `${registryStat.ino}:${registryStat.size}:${registryStat.mtimeMs}:${dirStat.ino}:${dirStat.mtimeMs}`
+    ? `${identity(registryStat)}:${identity(baseStat)}:${identity(logStat)}:${dirStat.ino}:${dirStat.mtimeMs}`
     : null;
   const cached = cache.get(paths.registryFile);
   if (key && cached?.key === key && changedTrackFiles(paths, cached.view.registry, saidActive(cached.view.registry)).length === 0) {

@@ -1,7 +1,8 @@
-import { mkdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { TrackError } from '../model/errors';
 import { fsyncDirectory, readDocument, serialize, writeDurableTemp } from './files';
+import type { FileAppend } from './index-files';
 import { isHeldBy, type HeldLock } from './lock';
 import type { StorePaths } from './paths';
 import { assertWritableTargets } from './write-safety';
@@ -24,16 +25,18 @@ export async function commitFiles(
   await assertWritableTargets(paths, files.keys());
   const createdDirs = await ensureParentDirs([...files.keys()]);
   const staged: Array<{ target: string; temp: string }> = [];
+  const appends: FileAppend[] = [];
   let journalTemp: string | null = null;
   try {
     await stageTemps(files, staged);
     if (finish) {
       const late = await finish(new Map(staged.map((entry) => [entry.target, entry.temp])));
-      await assertWritableTargets(paths, late.keys());
-      await stageTemps(late, staged);
+      await assertWritableTargets(paths, [...late.files.keys(), ...late.appends.map((append) => append.target)]);
+      await stageTemps(late.files, staged);
+      appends.push(...late.appends);
     }
-    if (staged.length === 0) return;
-    if (staged.length > 1) {
+    if (staged.length === 0 && appends.length === 0) return;
+    if (staged.length > 1 || appends.length > 0) {
       const journal = {
         schema_version: SCHEMA_VERSION,
         created_at: new Date().toISOString(),
@@ -43,6 +46,7 @@ export async function commitFiles(
           target: path.relative(paths.conductorDir, entry.target),
           temp: path.relative(paths.conductorDir, entry.temp),
         })),
+        appends: appends.map((append) => ({ ...append, target: path.relative(paths.conductorDir, append.target) })),
       };
       journalTemp = await writeDurableTemp(paths.journalFile, serialize(journal));
     }
@@ -56,10 +60,10 @@ export async function commitFiles(
     throw error;
   }
   if (journalTemp) await fsyncDirectory(path.dirname(paths.journalFile));
-  await applyEntries(staged, createdDirs);
+  await applyEntries(paths, staged, appends, createdDirs);
   // Past the commit point: if another process took the lock over meanwhile, it rolled this journal
   // forward (the write stands) and the journal there now may be its own.
-  if (staged.length > 1 && (await lock.stillOwned())) await unlink(paths.journalFile).catch(ignoreMissing);
+  if (journalTemp && (await lock.stillOwned())) await unlink(paths.journalFile).catch(ignoreMissing);
 }
 
 function ignoreMissing(error: NodeJS.ErrnoException): void {
@@ -70,7 +74,7 @@ function ignoreMissing(error: NodeJS.ErrnoException): void {
  * Files whose content depends on the staged temp files (the registry records the identity of each
  * track file it indexes): given target → temp of what is staged, returns more files to commit.
  */
-export type LateFiles = (staged: ReadonlyMap<string, string>) => Promise<ReadonlyMap<string, string | Buffer>>;
+export type LateFiles = (staged: ReadonlyMap<string, string>) => Promise<{ files: ReadonlyMap<string, string | Buffer>; appends: FileAppend[] }>;
 
 /** Writes each file to a flushed temp; flushed in parallel, as the file system batches them. */
 async function stageTemps(files: ReadonlyMap<string, string | Buffer>, staged: Array<{ target: string; temp: string }>): Promise<void> {
@@ -94,12 +98,13 @@ export async function rollForwardJournal(paths: StorePaths): Promise<boolean> {
     target: insideConductor(paths, entry.target),
     temp: insideConductor(paths, entry.temp),
   }));
-  await applyEntries(entries, []);
+  const appends = (journal.appends ?? []).map((append) => ({ ...append, target: insideConductor(paths, append.target) }));
+  await applyEntries(paths, entries, appends, []);
   await unlink(paths.journalFile);
   return true;
 }
 
-async function applyEntries(entries: Array<{ target: string; temp: string }>, createdDirs: string[]): Promise<void> {
+async function applyEntries(paths: StorePaths, entries: Array<{ target: string; temp: string }>, appends: FileAppend[], createdDirs: string[]): Promise<void> {
   const dirs = new Set<string>(createdDirs);
   for (const entry of entries) {
     try {
@@ -110,7 +115,40 @@ async function applyEntries(entries: Array<{ target: string; temp: string }>, cr
     }
     dirs.add(path.dirname(entry.target));
   }
-  await Promise.all([...dirs].map((dir) => fsyncDirectory(dir)));
+  await Promise.all([
+    ...appends.map((append) => applyAppend(paths, append)),
+    ...[...dirs].map((dir) => fsyncDirectory(dir)),
+  ]);
+}
+
+/**
+ * Writes the appended bytes at their offset, cutting whatever a killed writer left after it, and
+ * flushes them: done twice, the file is the same. A file shorter than the offset (deleted or cut
+ * by hand) cannot take the line: the index is derived, so its head goes and the next command
+ * rebuilds it from the track files.
+ */
+async function applyAppend(paths: StorePaths, append: FileAppend): Promise<void> {
+  let handle;
+  try {
+    handle = await open(append.target, 'r+');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await unlink(paths.registryFile).catch(ignoreMissing);
+    return;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size < append.offset) {
+      await unlink(paths.registryFile).catch(ignoreMissing);
+      return;
+    }
+    const data = Buffer.from(append.data);
+    if (size > append.offset) await handle.truncate(append.offset);
+    await handle.write(data, 0, data.length, append.offset);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Creates missing folders; returns the parents whose entries changed so they get fsynced. */
