@@ -159,11 +159,12 @@ function applyLog(
   tracks: Record<string, TrackSummaryEntry>,
   runs: Record<string, RunSummaryEntry>,
   options: ReadOptions,
+  headerRead = false,
 ): LogOutcome | null {
   const file = paths.indexLogFile;
   const outcome: LogOutcome = { consumed: 0 };
   let start = 0;
-  let lineNumber = 0;
+  let lineNumber = headerRead ? 1 : 0;
   while (start < bytes.length) {
     const end = bytes.indexOf(10, start);
     if (end < 0) break;
@@ -184,6 +185,62 @@ function applyLog(
     outcome.consumed = start;
   }
   return lineNumber === 0 ? null : outcome;
+}
+
+/**
+ * A registry read earlier, brought up to date by the log lines appended since (a long-lived
+ * reader after another process's write): only the new bytes are read and validated. Null when
+ * that is not enough (the registry was not read from a split index, the log was replaced or cut).
+ */
+export async function extendFromLog(paths: StorePaths, previous: Registry): Promise<Registry | null> {
+  const state = loadedStates.get(previous);
+  if (!state) return null;
+  let handle;
+  try {
+    handle = await open(paths.indexLogFile, 'r');
+  } catch {
+    return null;
+  }
+  let bytes: Buffer;
+  try {
+    const { size } = await handle.stat();
+    if (size < state.logBytes) return null;
+    bytes = Buffer.allocUnsafe(size - state.logBytes);
+    let offset = 0;
+    while (offset < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, offset, bytes.length - offset, state.logBytes + offset);
+      if (bytesRead === 0) break;
+      offset += bytesRead;
+    }
+    bytes = bytes.subarray(0, offset);
+  } finally {
+    await handle.close();
+  }
+  const tracks = { ...previous.tracks };
+  const runs = { ...previous.runs };
+  const options: ReadOptions = { kind: 'registry', display: (f) => paths.display(f) };
+  let log: LogOutcome | null;
+  try {
+    log = applyLog(paths, bytes, state.generation, tracks, runs, options, true);
+  } catch {
+    return null; // A full read reports it.
+  }
+  if (!log) return null;
+  const registry: Registry = {
+    ...previous,
+    active_track: log.activeTrack === undefined ? previous.active_track : log.activeTrack,
+    updated_at: log.updatedAt ?? previous.updated_at,
+    tracks,
+    runs,
+  };
+  loadedStates.set(registry, {
+    ...state,
+    logBytes: state.logBytes + log.consumed,
+    activeTrack: registry.active_track,
+    tracks: { ...tracks },
+    runs: { ...runs },
+  });
+  return registry;
 }
 
 function applyLine(

@@ -122,10 +122,11 @@ async function applyEntries(paths: StorePaths, entries: Array<{ target: string; 
 }
 
 /**
- * Writes the appended bytes at their offset, cutting whatever a killed writer left after it, and
- * flushes them: done twice, the file is the same. A file shorter than the offset (deleted or cut
- * by hand) cannot take the line: the index is derived, so its head goes and the next command
- * rebuilds it from the track files.
+ * Writes the appended bytes at their offset and flushes them. Done twice, the file is the same:
+ * bytes already there are left alone (lines appended after them may be another writer's), a torn
+ * beginning of them (a writer killed mid-write) is cut and written again. Anything else at the
+ * offset, or a file shorter than it (deleted or cut by hand), cannot take the line: the index is
+ * derived, so its head goes and the next command rebuilds it from the track files.
  */
 async function applyAppend(paths: StorePaths, append: FileAppend): Promise<void> {
   let handle;
@@ -138,19 +139,29 @@ async function applyAppend(paths: StorePaths, append: FileAppend): Promise<void>
   }
   try {
     const { size } = await handle.stat();
-    if (size < append.offset) {
+    const data = Buffer.from(append.data);
+    if (size > append.offset) {
+      const present = Buffer.alloc(Math.min(size - append.offset, data.length));
+      await handle.read(present, 0, present.length, append.offset);
+      if (present.length === data.length && present.equals(data)) {
+        await handle.datasync();
+        return;
+      }
+      if (!present.equals(data.subarray(0, present.length)) || size > append.offset + data.length) {
+        await unlink(paths.registryFile).catch(ignoreMissing);
+        return;
+      }
+      await handle.truncate(append.offset);
+    } else if (size < append.offset) {
       await unlink(paths.registryFile).catch(ignoreMissing);
       return;
     }
-    const data = Buffer.from(append.data);
-    if (size > append.offset) await handle.truncate(append.offset);
     await handle.write(data, 0, data.length, append.offset);
     await handle.datasync();
   } finally {
     await handle.close();
   }
 }
-
 /** Creates missing folders; returns the parents whose entries changed so they get fsynced. */
 async function ensureParentDirs(targets: string[]): Promise<string[]> {
   const changed: string[] = [];

@@ -60,6 +60,11 @@ export function indexRun(registry: Registry, run: Run): void {
   registry.runs[run.run_id] = summarizeRun(run);
 }
 
+/** The index's head alone (for format 2: the active track, no entries). */
+export async function readRegistryHead(paths: StorePaths): Promise<Registry | null> {
+  return readRegistryFile(paths.registryFile, { kind: 'registry', display: (f) => paths.display(f) });
+}
+
 /** The index as one registry: the head, and for format 2 its base and log (index-files.ts). */
 export async function readRegistry(paths: StorePaths): Promise<Registry | null> {
   const readHead = () => readRegistryFile(paths.registryFile, { kind: 'registry', display: (f) => paths.display(f) });
