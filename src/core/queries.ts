@@ -126,13 +126,13 @@ export async function getTrack(ctx: StoreContext, trackId: string): Promise<Trac
 }
 
 /**
- * The head names the active track (format 2): that one track is read. When the head cannot tell,
- * or its track is not active any more (a hand edit, a pull), the whole index decides.
+ * The head names the active track (format 2): that one track is read, and when it says `active`
+ * that is the answer. When the head names none (a track edited to `active` by hand or by a pull
+ * must still be found), cannot tell, or its track is not active any more, the whole index decides.
  */
 export async function getActiveTrack(ctx: StoreContext): Promise<Track | null> {
   const named = await activeTrackFromHead(ctx);
-  if (named === null) return null;
-  if (named !== undefined) {
+  if (named) {
     const track = await readTrackFile(ctx.paths, named).catch(() => null);
     if (track?.status === 'active' && track.track_id === named) return track;
   }

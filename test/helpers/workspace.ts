@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { readIndexAsOneDocument } from './index-files';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const CLI = path.join(PROJECT_ROOT, 'dist', 'cli.js');
@@ -49,27 +50,9 @@ export class Workspace {
     return this.ok(['create', '--name', name, '--type', 'feature', '--goal', `Goal of ${name}`, '--priority', 'P2', ...extra]);
   }
 
-  /**
-   * The index as one registry document, whatever its format on disk (format 2: head + base + log).
-   * Written back with writeJson it is a format-1 registry, which Track Manager still reads: tests
-   * use that to hand-edit the index.
-   */
+  /** The index as one registry document (see readIndexAsOneDocument); written back, a format-1 registry. */
   readIndex(): any {
-    const head = this.readJson(this.registryFile);
-    if (!head.index || Object.keys(head.tracks).length > 0 || Object.keys(head.runs).length > 0) return head;
-    const base = this.readJson(path.join(this.tracksDir, 'track-index.json'));
-    const tracks = { ...base.tracks };
-    const runs = { ...base.runs };
-    let active = head.active_track;
-    for (const line of readFileSync(path.join(this.tracksDir, 'track-index.log'), 'utf8').split('\n').slice(1)) {
-      if (!line) continue;
-      const change = JSON.parse(line.slice(17));
-      for (const [id, entry] of Object.entries(change.t)) if (entry === null) delete tracks[id]; else tracks[id] = entry;
-      for (const [id, entry] of Object.entries(change.r)) if (entry === null) delete runs[id]; else runs[id] = entry;
-      active = change.a;
-    }
-    const { index: _index, ...rest } = head;
-    return { ...rest, active_track: active, tracks, runs };
+    return readIndexAsOneDocument(this.tracksDir);
   }
 
   readJson(file: string): any {

@@ -1,7 +1,7 @@
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { TrackError } from '../model/errors';
-import { fsyncDirectory, readDocument, serialize, writeDurableTemp } from './files';
+import { fsyncDirectory, readDocument, serialize, tempPathFor } from './files';
 import type { FileAppend } from './index-files';
 import { isHeldBy, type HeldLock } from './lock';
 import type { StorePaths } from './paths';
@@ -24,18 +24,21 @@ export async function commitFiles(
   // Refused here, before the commit point, rather than leaving a journal nobody can apply.
   await assertWritableTargets(paths, files.keys());
   const createdDirs = await ensureParentDirs([...files.keys()]);
-  const staged: Array<{ target: string; temp: string }> = [];
+  const written: WrittenTemp[] = [];
   const appends: FileAppend[] = [];
   let journalTemp: string | null = null;
   try {
-    await stageTemps(files, staged);
+    // Written, not yet flushed: the index records the identity of each staged track file, known
+    // once it is written; then the temps and the journal are flushed in one round.
+    await writeTemps(files, written);
     if (finish) {
-      const late = await finish(new Map(staged.map((entry) => [entry.target, entry.temp])));
+      const late = await finish(new Map(written.map((entry) => [entry.target, entry.temp])));
       await assertWritableTargets(paths, [...late.files.keys(), ...late.appends.map((append) => append.target)]);
-      await stageTemps(late.files, staged);
+      await writeTemps(late.files, written);
       appends.push(...late.appends);
     }
-    if (staged.length === 0 && appends.length === 0) return;
+    if (written.length === 0 && appends.length === 0) return;
+    const staged = written.map(({ target, temp }) => ({ target, temp }));
     if (staged.length > 1 || appends.length > 0) {
       const journal = {
         schema_version: SCHEMA_VERSION,
@@ -48,17 +51,24 @@ export async function commitFiles(
         })),
         appends: appends.map((append) => ({ ...append, target: path.relative(paths.conductorDir, append.target) })),
       };
-      journalTemp = await writeDurableTemp(paths.journalFile, serialize(journal));
+      const journalWritten: WrittenTemp[] = [];
+      await writeTemps(new Map([[paths.journalFile, serialize(journal)]]), journalWritten);
+      journalTemp = journalWritten[0].temp;
+      written.push(...journalWritten);
     }
+    await flushTemps(written);
     // The last ownership check, only a rename away from the commit point: everything slow
     // (writing and flushing) is done before it, so a pause can hardly fall in between.
     await lock.assertHeld();
     if (journalTemp) await rename(journalTemp, paths.journalFile);
   } catch (error) {
-    const temps = [...staged.map((entry) => entry.temp), ...(journalTemp ? [journalTemp] : [])];
-    await Promise.all(temps.map((temp) => unlink(temp).catch(() => undefined)));
+    await Promise.all(written.map(async (entry) => {
+      if (!entry.closed) await entry.handle.close().catch(() => undefined);
+      await unlink(entry.temp).catch(() => undefined);
+    }));
     throw error;
   }
+  const staged = written.filter((entry) => entry.temp !== journalTemp).map(({ target, temp }) => ({ target, temp }));
   if (journalTemp) await fsyncDirectory(path.dirname(paths.journalFile));
   await applyEntries(paths, staged, appends, createdDirs);
   // Past the commit point: if another process took the lock over meanwhile, it rolled this journal
@@ -76,11 +86,37 @@ function ignoreMissing(error: NodeJS.ErrnoException): void {
  */
 export type LateFiles = (staged: ReadonlyMap<string, string>) => Promise<{ files: ReadonlyMap<string, string | Buffer>; appends: FileAppend[] }>;
 
-/** Writes each file to a flushed temp; flushed in parallel, as the file system batches them. */
-async function stageTemps(files: ReadonlyMap<string, string | Buffer>, staged: Array<{ target: string; temp: string }>): Promise<void> {
-  const written = await Promise.allSettled([...files].map(async ([target, content]) => ({ target, temp: await writeDurableTemp(target, content) })));
-  for (const result of written) if (result.status === 'fulfilled') staged.push(result.value);
-  const failed = written.find((result) => result.status === 'rejected');
+interface WrittenTemp {
+  target: string;
+  temp: string;
+  handle: FileHandle;
+  closed: boolean;
+}
+
+/** Writes each file to a new temp beside its target (unique name), left open for flushTemps. */
+async function writeTemps(files: ReadonlyMap<string, string | Buffer>, into: WrittenTemp[]): Promise<void> {
+  const results = await Promise.allSettled([...files].map(async ([target, content]) => {
+    const temp = tempPathFor(target);
+    const handle = await open(temp, 'wx', 0o644);
+    const entry: WrittenTemp = { target, temp, handle, closed: false };
+    into.push(entry);
+    await handle.write(typeof content === 'string' ? Buffer.from(content) : content);
+  }));
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
+/** Flushes the temps in parallel (the file system batches them) and closes them. */
+async function flushTemps(temps: WrittenTemp[]): Promise<void> {
+  const results = await Promise.allSettled(temps.map(async (entry) => {
+    try {
+      await entry.handle.datasync();
+    } finally {
+      entry.closed = true;
+      await entry.handle.close();
+    }
+  }));
+  const failed = results.find((result) => result.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
 }
 
