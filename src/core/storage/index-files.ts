@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { isValidId } from '../model/ids';
 import { corruptFileError, type ReadOptions } from './files';
 import { indexLineChecksum } from './index-document';
+import { identityKey, isKnownValid, rememberValid, type FileIdentity } from './index-verdicts';
 import type { StorePaths } from './paths';
 import { validateSummaries } from './registry-file';
 import {
@@ -48,6 +49,10 @@ interface LoadedState {
 }
 const loadedStates = new WeakMap<Registry, LoadedState>();
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 export function indexDescriptorOf(head: Registry): IndexDescriptor | null {
   const index = (head as { index?: unknown }).index;
   if (!index || typeof index !== 'object') return null;
@@ -69,6 +74,11 @@ function logLine(doc: unknown): string {
 }
 
 async function readBytes(file: string): Promise<Buffer | null> {
+  return (await readBytesWithIdentity(file))?.bytes ?? null;
+}
+
+/** The whole file and the identity of exactly the bytes read (fstat of the open file). */
+async function readBytesWithIdentity(file: string): Promise<{ bytes: Buffer; identity: FileIdentity } | null> {
   let handle;
   try {
     handle = await open(file, 'r');
@@ -77,15 +87,15 @@ async function readBytes(file: string): Promise<Buffer | null> {
     throw error;
   }
   try {
-    const { size } = await handle.stat();
-    const buffer = Buffer.allocUnsafe(size);
+    const info = await handle.stat();
+    const buffer = Buffer.allocUnsafe(info.size);
     let offset = 0;
-    while (offset < size) {
-      const { bytesRead } = await handle.read(buffer, offset, size - offset, offset);
+    while (offset < info.size) {
+      const { bytesRead } = await handle.read(buffer, offset, info.size - offset, offset);
       if (bytesRead === 0) break;
       offset += bytesRead;
     }
-    return buffer.subarray(0, offset);
+    return { bytes: buffer.subarray(0, offset), identity: info };
   } finally {
     await handle.close();
   }
@@ -111,8 +121,9 @@ export async function readSplitIndex(paths: StorePaths, head: Registry, readHead
 
 async function composeIndex(paths: StorePaths, head: Registry, generation: number): Promise<Registry | null> {
   const options: ReadOptions = { kind: 'registry', display: (f) => paths.display(f) };
-  const baseBytes = await readBytes(paths.indexBaseFile);
-  if (!baseBytes) return null;
+  const baseRead = await readBytesWithIdentity(paths.indexBaseFile);
+  if (!baseRead) return null;
+  const baseBytes = baseRead.bytes;
   let base: { schema_version?: unknown; generation?: unknown; tracks?: unknown; runs?: unknown };
   try {
     base = JSON.parse(baseBytes.toString('utf8')) as typeof base;
@@ -122,7 +133,17 @@ async function composeIndex(paths: StorePaths, head: Registry, generation: numbe
   if (!base || typeof base !== 'object') throw corruptFileError(paths.indexBaseFile, options, null, 'not a JSON object');
   if (base.generation !== generation) return null;
   if (base.schema_version !== SCHEMA_VERSION) throw corruptFileError(paths.indexBaseFile, options, 'schema_version', `expected ${SCHEMA_VERSION}`);
-  const { tracks, runs } = validateSummaries(paths.indexBaseFile, options, base.tracks, base.runs);
+  // A base validated before (by any process) with this identity is not validated again.
+  const verdict = identityKey(baseRead.identity, generation);
+  let tracks: Record<string, TrackSummaryEntry>;
+  let runs: Record<string, RunSummaryEntry>;
+  if (isRecord(base.tracks) && isRecord(base.runs) && (await isKnownValid(paths, verdict))) {
+    tracks = base.tracks as Record<string, TrackSummaryEntry>;
+    runs = base.runs as Record<string, RunSummaryEntry>;
+  } else {
+    ({ tracks, runs } = validateSummaries(paths.indexBaseFile, options, base.tracks, base.runs));
+    await rememberValid(paths, verdict);
+  }
   const logBytes = await readBytes(paths.indexLogFile);
   if (!logBytes) return null;
   const log = applyLog(paths, logBytes, generation, tracks, runs, options);
