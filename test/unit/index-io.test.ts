@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TrackStore } from '../../src/core/store';
 import { Workspace } from '../helpers/workspace';
@@ -117,5 +117,72 @@ describe('index I/O does not grow with the store', function () {
     assert.ok(large.switch.bytes < 32 * 1024 + 20 * 1024, `switch wrote ${large.switch.bytes} bytes`);
     assert.equal(large.switchReads, small.switchReads, 'a switch reads as many files at 5 000 tracks as at 100');
     assert.equal(large.updateReads, small.updateReads, 'an update reads as many files at 5 000 tracks as at 100');
+  });
+});
+
+describe('index format 2: the head, the base and the log', function () {
+  this.timeout(60_000);
+  let ws: Workspace;
+  beforeEach(() => { ws = new Workspace(); });
+  afterEach(() => ws.cleanup());
+
+  it('get-active reads the head and the one active track, not the index', async () => {
+    const store = new TrackStore({ root: ws.dir });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) ids.push((await store.createTrack({ name: `Track ${i}`, type: 'feature', goal: 'g' })).track_id);
+    await store.activateTrack(ids[3]);
+    const { result, files } = await filesRead(() => new TrackStore({ root: ws.dir }).getActiveTrack());
+    assert.equal(result?.track_id, ids[3]);
+    assert.deepEqual(files.map((file) => path.relative(ws.tracksDir, file)).sort(), [path.join(ids[3], 'track.json'), 'track-registry.json'].sort());
+  });
+
+  it('a hand edit of the base is noticed even after the base was validated once', () => {
+    const a = ws.create('Hand Edited Base').track_id;
+    ws.create('Other Track');
+    ws.ok(['doctor', '--repair']);
+    assert.equal(ws.ok(['list']).length, 2);
+    const baseFile = path.join(ws.tracksDir, 'track-index.json');
+    const base = ws.readJson(baseFile);
+    base.tracks[a].status = 'banana';
+    writeFileSync(baseFile, JSON.stringify(base));
+    const list = ws.cli(['list']);
+    assert.equal(list.code, 0);
+    assert.equal(list.json.length, 2, 'listed from the track files');
+    assert.match(list.stderr, /track-index\.json is corrupt at field "tracks\..*\.status"/);
+    const doctor = ws.cli(['doctor']);
+    assert.ok(doctor.json.problems.some((p: any) => p.code === 'REGISTRY_CORRUPT'));
+    assert.equal(ws.cli(['doctor', '--repair']).code, 0);
+    assert.equal(ws.readIndex().tracks[a].status, 'draft');
+  });
+
+  it('a torn last log line (a writer killed mid-append) is ignored by readers and cut by the next write', () => {
+    const a = ws.create('Torn Log').track_id;
+    const logFile = path.join(ws.tracksDir, 'track-index.log');
+    appendFileSync(logFile, '0123456789abcdef {"g":1,"a":null,"u":"2026-');
+    assert.equal(ws.ok(['list']).length, 1);
+    ws.ok(['update', '--track-id', a, '--field', 'priority', '--value', 'P0']);
+    const lines = readFileSync(logFile, 'utf8').split('\n');
+    assert.equal(lines.at(-1), '', 'ends with a complete line');
+    assert.ok(!lines.some((line) => line.startsWith('0123456789abcdef')), 'the torn line is gone');
+    assert.equal(ws.ok(['list'])[0].priority, 'P0');
+    assert.deepEqual(ws.ok(['doctor']).problems, []);
+  });
+
+  it('an old single-file registry is read, and replaced by format 2 on the first write', () => {
+    const a = ws.create('Old Format').track_id;
+    const b = ws.create('Old Format Two').track_id;
+    ws.ok(['activate', '--track-id', a]);
+    const whole = ws.readIndex();
+    ws.writeJson(ws.registryFile, whole);
+    for (const name of ['track-index.json', 'track-index.log']) unlinkSync(path.join(ws.tracksDir, name));
+    assert.equal(ws.ok(['get-active']).track_id, a);
+    assert.equal(ws.ok(['list']).length, 2);
+    ws.ok(['switch', '--to', b]);
+    const head = ws.readJson(ws.registryFile);
+    assert.deepEqual(head.tracks, {});
+    assert.equal(head.index.format, 2);
+    assert.equal(head.active_track, b);
+    assert.equal(ws.readIndex().tracks[a].status, 'paused');
+    assert.deepEqual(ws.ok(['doctor']).problems, []);
   });
 });

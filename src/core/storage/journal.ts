@@ -159,10 +159,11 @@ async function applyEntries(paths: StorePaths, entries: Array<{ target: string; 
 
 /**
  * Writes the appended bytes at their offset and flushes them. Done twice, the file is the same:
- * bytes already there are left alone (lines appended after them may be another writer's), a torn
- * beginning of them (a writer killed mid-write) is cut and written again. Anything else at the
- * offset, or a file shorter than it (deleted or cut by hand), cannot take the line: the index is
- * derived, so its head goes and the next command rebuilds it from the track files.
+ * bytes already there are left alone (lines appended after them may be a later writer's); a torn
+ * fragment at the offset (no complete line: a writer killed mid-write, never read by anyone) is
+ * cut and the bytes written. Anything else at the offset, or a file shorter than it (deleted or
+ * cut by hand), cannot take the line: the index is derived, so its head goes and the next command
+ * rebuilds it from the track files.
  */
 async function applyAppend(paths: StorePaths, append: FileAppend): Promise<void> {
   let handle;
@@ -176,21 +177,22 @@ async function applyAppend(paths: StorePaths, append: FileAppend): Promise<void>
   try {
     const { size } = await handle.stat();
     const data = Buffer.from(append.data);
+    if (size < append.offset) {
+      await unlink(paths.registryFile).catch(ignoreMissing);
+      return;
+    }
     if (size > append.offset) {
-      const present = Buffer.alloc(Math.min(size - append.offset, data.length));
-      await handle.read(present, 0, present.length, append.offset);
-      if (present.length === data.length && present.equals(data)) {
+      const tail = Buffer.alloc(size - append.offset);
+      await handle.read(tail, 0, tail.length, append.offset);
+      if (tail.length >= data.length && tail.subarray(0, data.length).equals(data)) {
         await handle.datasync();
         return;
       }
-      if (!present.equals(data.subarray(0, present.length)) || size > append.offset + data.length) {
+      if (tail.includes(10)) {
         await unlink(paths.registryFile).catch(ignoreMissing);
         return;
       }
       await handle.truncate(append.offset);
-    } else if (size < append.offset) {
-      await unlink(paths.registryFile).catch(ignoreMissing);
-      return;
     }
     await handle.write(data, 0, data.length, append.offset);
     await handle.datasync();
@@ -198,6 +200,7 @@ async function applyAppend(paths: StorePaths, append: FileAppend): Promise<void>
     await handle.close();
   }
 }
+
 /** Creates missing folders; returns the parents whose entries changed so they get fsynced. */
 async function ensureParentDirs(targets: string[]): Promise<string[]> {
   const changed: string[] = [];
