@@ -44,8 +44,9 @@ interface LoadedState {
   /** Bytes of the log up to the end of its last complete line: where the next line goes. */
   logBytes: number;
   activeTrack: string | null;
-  tracks: Record<string, TrackSummaryEntry>;
-  runs: Record<string, RunSummaryEntry>;
+  /** The entries as read, to write only what changed; absent for a reader's view (extendFromLog). */
+  tracks?: Record<string, TrackSummaryEntry>;
+  runs?: Record<string, RunSummaryEntry>;
 }
 const loadedStates = new WeakMap<Registry, LoadedState>();
 
@@ -254,12 +255,12 @@ export async function extendFromLog(paths: StorePaths, previous: Registry): Prom
     tracks,
     runs,
   };
+  // A reader's view: no copy of the entries to diff against (a write reads the index afresh).
   loadedStates.set(registry, {
-    ...state,
+    generation: state.generation,
+    baseBytes: state.baseBytes,
     logBytes: state.logBytes + log.consumed,
     activeTrack: registry.active_track,
-    tracks: { ...tracks },
-    runs: { ...runs },
   });
   return registry;
 }
@@ -333,7 +334,7 @@ export function wholeIndexFiles(paths: StorePaths, registry: Registry, generatio
  */
 export function indexWriteFor(paths: StorePaths, registry: Registry, previousGeneration = 0): IndexWrite {
   const state = loadedStates.get(registry);
-  if (!state) return { files: wholeIndexFiles(paths, registry, previousGeneration + 1), appends: [] };
+  if (!state?.tracks || !state.runs) return { files: wholeIndexFiles(paths, registry, previousGeneration + 1), appends: [] };
   const t: Record<string, TrackSummaryEntry | null> = {};
   const r: Record<string, RunSummaryEntry | null> = {};
   for (const [id, entry] of Object.entries(registry.tracks)) if (state.tracks[id] !== entry) t[id] = entry;
@@ -353,7 +354,7 @@ export function indexWriteFor(paths: StorePaths, registry: Registry, previousGen
 
 /** Whether this registry was read from a split index (a write then appends to its log). */
 export function isReadFromSplitIndex(registry: Registry): boolean {
-  return loadedStates.has(registry);
+  return loadedStates.get(registry)?.tracks !== undefined;
 }
 
 /** The generation a registry was read at (0 when it was not read from a split index). */
