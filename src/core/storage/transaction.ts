@@ -174,8 +174,7 @@ export async function mutate<T>(ctx: StoreContext, command: string, work: (tx: T
     const result = await work(tx);
     await stageHeartbeat(tx);
     if (tx.registryChanged) tx.registry.updated_at = now;
-    // Machine-only and the largest file: written without indentation, after the track files so it
-    // can record their identity.
+    // The index's change is worked out once the track files are written, so it records their identity.
     await commitFiles(ctx.paths, lock, tx.files, tx.registryChanged ? tx.indexChange : undefined);
     for (const action of tx.afterCommit) await action();
     return result;
