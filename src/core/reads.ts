@@ -97,6 +97,9 @@ async function extendCachedView(ctx: StoreContext, cached: CachedView, parts: Om
   if (cached.base !== parts.base || cached.logIno !== parts.logIno) return null;
   const registry = await extendFromLog(ctx.paths, cached.view.registry);
   if (!registry) return null;
+  // A head rewritten without a new log line (a rebuild, an older Track Manager's single-file
+  // registry) is read whole; every log line carries its write's time.
+  if (cached.head !== parts.head && registry.updated_at === cached.view.registry.updated_at) return null;
   if (cached.dir !== parts.dir && !(await foldersMatchIndex(ctx, registry, dirLinks))) return null;
   if (changedTrackFiles(ctx.paths, registry, saidActive(registry)).length > 0) return null;
   return { registry, problems: [] };

@@ -168,6 +168,17 @@ describe('index format 2: the head, the base and the log', function () {
     assert.deepEqual(ws.ok(['doctor']).problems, []);
   });
 
+  it('a warm reader reads a single-file registry written over the head (an older Track Manager) instead of its cached view', async () => {
+    const store = new TrackStore({ root: ws.dir });
+    const a = (await store.createTrack({ name: 'Warm Reader', type: 'feature', goal: 'g' })).track_id;
+    await store.createTrack({ name: 'Other Warm', type: 'feature', goal: 'g' });
+    assert.equal((await store.listTracks()).tracks.find((t) => t.track_id === a)?.priority, 'P2');
+    const whole = ws.readIndex();
+    whole.tracks[a].priority = 'P0';
+    ws.writeJson(ws.registryFile, whole);
+    assert.equal((await store.listTracks()).tracks.find((t) => t.track_id === a)?.priority, 'P0');
+  });
+
   it('an old single-file registry is read, and replaced by format 2 on the first write', () => {
     const a = ws.create('Old Format').track_id;
     const b = ws.create('Old Format Two').track_id;
