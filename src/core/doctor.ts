@@ -7,6 +7,7 @@ import { isFolder, isSymbolicLink, pathExists } from './storage/file-info';
 import { copyFileTo } from './storage/standalone-files';
 import { findLeftovers, holdsNoData, removeEmptyTree, removeLeftover } from './storage/store-cleanup';
 import { commitFiles, rollForwardJournal } from './storage/journal';
+import { loadedGeneration, wholeIndexFiles } from './storage/index-files';
 import { setAsideJournal } from './storage/journal-repair';
 import { inspectLock, withStoreLock } from './storage/lock';
 import { withLockScope } from './storage/lock-scope';
@@ -233,7 +234,7 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
     if (current) keepDamagedEntries(paths, current, rebuilt);
     const trackFilesExist = Object.keys(rebuilt.registry.tracks).length > 0 || current !== null;
     if (trackFilesExist && (!current || compareRegistries(current, rebuilt.registry).length > 0)) {
-      await commitFiles(paths, lock, new Map([[paths.registryFile, `${JSON.stringify(rebuilt.registry)}\n`]]));
+      await commitFiles(paths, lock, wholeIndexFiles(paths, rebuilt.registry, (current ? loadedGeneration(current) : 0) + 1));
       repaired.push(`Rebuilt the registry from ${Object.keys(rebuilt.registry.tracks).length} track folder(s).`);
     }
   }));

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { readIndexAsOneDocument } from './index-files';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const CLI = path.join(PROJECT_ROOT, 'dist', 'cli.js');
@@ -47,6 +48,11 @@ export class Workspace {
 
   create(name: string, extra: string[] = []): any {
     return this.ok(['create', '--name', name, '--type', 'feature', '--goal', `Goal of ${name}`, '--priority', 'P2', ...extra]);
+  }
+
+  /** The index as one registry document (see readIndexAsOneDocument); written back, a format-1 registry. */
+  readIndex(): any {
+    return readIndexAsOneDocument(this.tracksDir);
   }
 
   readJson(file: string): any {

@@ -65,7 +65,7 @@ describe('doctor', function () {
   });
 
   it('finds registry drift (a hand edit, a teammate\'s pull) and --repair rebuilds the index', () => {
-    const registry = ws.readJson(ws.registryFile);
+    const registry = ws.readIndex();
     registry.tracks[b].status = 'completed';
     registry.active_track = null;
     ws.writeJson(ws.registryFile, registry);
@@ -74,8 +74,8 @@ describe('doctor', function () {
     assert.deepEqual([...new Set(codes(report.json))], ['REGISTRY_DRIFT']);
     const repaired = ws.cli(['doctor', '--repair']);
     assert.equal(repaired.code, 0);
-    assert.equal(ws.readJson(ws.registryFile).tracks[b].status, 'draft');
-    assert.equal(ws.readJson(ws.registryFile).active_track, a);
+    assert.equal(ws.readIndex().tracks[b].status, 'draft');
+    assert.equal(ws.readIndex().active_track, a);
   });
 
   it('finishes a write interrupted after its commit point (journal), and removes old temp files', () => {

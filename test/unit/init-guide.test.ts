@@ -182,7 +182,7 @@ class GuideWorkspace extends Workspace {
     const at = new Date(Date.now() - minutes * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const track = this.readJson(this.trackFile(trackId));
     this.writeJson(this.trackFile(trackId), { ...track, updated_at: at });
-    const registry = this.readJson(this.registryFile);
+    const registry = this.readIndex();
     registry.tracks[trackId].updated_at = at;
     for (const [runId, run] of Object.entries<any>(registry.runs ?? {})) {
       if (run.track_id !== trackId) continue;

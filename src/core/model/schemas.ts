@@ -233,6 +233,8 @@ export const journalSchema = z.looseObject({
   ...versioned,
   created_at: timestamp,
   entries: z.array(z.looseObject({ target: z.string(), temp: z.string() })),
+  /** Bytes appended at an offset (the index's change log): rolled forward by truncating there and writing again. */
+  appends: z.optional(z.array(z.looseObject({ target: z.string(), offset: count, data: z.string() }))),
 });
 export type Journal = z.infer<typeof journalSchema>;
 

@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * The index as one registry document, whatever its format on disk (format 2: head + base + log).
+ * Written back as track-registry.json it is a format-1 registry, which Track Manager still reads:
+ * tests use that to hand-edit the index.
+ */
+export function readIndexAsOneDocument(tracksDir: string): any {
+  const head = JSON.parse(readFileSync(path.join(tracksDir, 'track-registry.json'), 'utf8'));
+  if (!head.index || Object.keys(head.tracks).length > 0 || Object.keys(head.runs).length > 0) return head;
+  const base = JSON.parse(readFileSync(path.join(tracksDir, 'track-index.json'), 'utf8'));
+  const tracks = { ...base.tracks };
+  const runs = { ...base.runs };
+  let active = head.active_track;
+  for (const line of readFileSync(path.join(tracksDir, 'track-index.log'), 'utf8').split('\n').slice(1)) {
+    if (!line) continue;
+    const change = JSON.parse(line.slice(17));
+    for (const [id, entry] of Object.entries(change.t)) if (entry === null) delete tracks[id]; else tracks[id] = entry;
+    for (const [id, entry] of Object.entries(change.r)) if (entry === null) delete runs[id]; else runs[id] = entry;
+    active = change.a;
+  }
+  const { index: _index, ...rest } = head;
+  return { ...rest, active_track: active, tracks, runs };
+}
