@@ -1,6 +1,5 @@
 import { stat } from 'node:fs/promises';
 import * as checkpoints from './checkpoints';
-import { toTrackError } from './model/errors';
 import * as damage from './damage';
 import { createContext, type StoreContext, type StoreOptions } from './storage/context';
 import { runDoctor } from './doctor';
@@ -12,6 +11,7 @@ import * as queries from './queries';
 import * as recovery from './recovery';
 import * as runs from './runs';
 import * as snapshots from './snapshots';
+import { surface } from './surface';
 import * as gitSetup from './git-setup';
 import type { Track } from './model/schemas';
 import * as time from './time';
@@ -108,18 +108,5 @@ export class TrackStore {
   forgetCaches() {
     forgetCachedIndex(this.ctx);
     damage.forgetTrackFileVerdicts();
-  }
-}
-
-/**
- * Every error out of the library is a TrackError with a code: a raw Node error (a file vanishing
- * between a listing and a read, a folder where a file should be) becomes E_IO, anything else
- * E_INTERNAL. Also catches what is thrown synchronously (validation of arguments).
- */
-async function surface<T>(call: () => Promise<T> | T): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw toTrackError(error);
   }
 }
