@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import * as z from 'zod/mini';
+import { lazySchema } from './model/lazy-schema';
 import type { StoreContext } from './storage/context';
 import { isTrackError } from './model/errors';
 import { corruptFileError, parseDocument } from './storage/files';
@@ -20,14 +21,14 @@ const SNAPSHOT_FILE = /^(snap-[a-z0-9]+(?:-[a-z0-9]+)*)\.json(\.gz)?$/;
 /** A gzipped snapshot may not inflate beyond this (a hostile file must not exhaust memory). */
 const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 
-const originSnapshotSchema = z.looseObject({
+const originSnapshotSchema = lazySchema(() => z.looseObject({
   snapshot_id: z.string().check(z.regex(SNAPSHOT_ID_PATTERN)),
   type: z.string(),
   created_at: z.iso.datetime({ offset: true }),
   description: z.optional(z.string()),
   trigger: z.optional(z.looseObject({})),
   state: z.optional(z.looseObject({})),
-});
+}));
 export type OriginSnapshot = z.infer<typeof originSnapshotSchema>;
 
 export interface OriginSnapshotRecord {
