@@ -1,7 +1,16 @@
+import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { StoreService } from './storeService';
 
 export const DEBOUNCE_MS = 25;
+/**
+ * A writer holding the store's lock has not finished its commit: its first files' events arrive
+ * before its last ones, and a read now would miss the change and cost a second read right after
+ * (at 10 000 tracks, each a few hundred ms). Look again this often, at most this many times (a lock
+ * left by a crashed writer must not stop the view from refreshing).
+ */
+const WRITER_POLL_MS = 20;
+const MAX_WRITER_POLLS = 25;
 
 /**
  * One file-system watcher per workspace folder on its conductor directory: any write (the CLI in
@@ -49,16 +58,24 @@ export class StoreWatcher implements vscode.Disposable {
     this.pending.set(key, seen);
   }
 
-  private schedule(folder: vscode.WorkspaceFolder): void {
+  private schedule(folder: vscode.WorkspaceFolder, polls = 0): void {
     const key = folder.uri.toString();
     clearTimeout(this.timers.get(key));
     this.timers.set(key, setTimeout(() => {
       this.timers.delete(key);
+      if (polls < MAX_WRITER_POLLS && this.writeInProgress(folder)) {
+        this.schedule(folder, polls + 1);
+        return;
+      }
       const seen = this.pending.get(key);
       this.pending.delete(key);
       if (seen?.trackFiles && !seen.index) this.stores.storeFor(folder).forgetCaches();
       this.changed.fire(folder);
-    }, DEBOUNCE_MS));
+    }, polls === 0 ? DEBOUNCE_MS : WRITER_POLL_MS));
+  }
+
+  private writeInProgress(folder: vscode.WorkspaceFolder): boolean {
+    return existsSync(this.stores.storeFor(folder).paths.lockDir);
   }
 
   dispose(): void {
