@@ -5,9 +5,9 @@ import { surface } from './surface';
 import * as time from './time';
 
 /**
- * The read half of TrackStore on its own, with the same behaviour (same calls, same errors), for
- * code that only reads: the CLI's read commands load this and none of the write operations, so
- * `track get-active` starts as fast as a process can. TrackStore has every method here too.
+ * The read half of TrackStore on its own (TrackStore extends it), for code that only reads: the
+ * CLI's read commands load this and none of the write operations, so `track get-active` starts as
+ * fast as a process can.
  */
 export class TrackReader {
   readonly ctx: StoreContext;
@@ -27,5 +27,5 @@ export class TrackReader {
   trackTime(track: Track, staleMs?: number) { return time.trackTime(this.ctx, track, staleMs); }
 }
 
-/** What the read commands use; TrackStore and TrackReader both have it. */
+/** What the read commands use (a TrackReader, or the TrackStore the whole CLI opens). */
 export type StoreReads = Pick<TrackReader, 'ctx' | 'paths' | 'listTracks' | 'getStats' | 'getTrack' | 'getTrackDetails' | 'getActiveTrack' | 'timeReport' | 'trackTime'>;

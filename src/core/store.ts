@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
 import * as checkpoints from './checkpoints';
 import * as damage from './damage';
-import { createContext, type StoreContext, type StoreOptions } from './storage/context';
 import { runDoctor } from './doctor';
 import { updateTrack } from './editing';
 import * as lifecycle from './lifecycle';
@@ -11,29 +10,24 @@ import * as queries from './queries';
 import * as recovery from './recovery';
 import * as runs from './runs';
 import * as snapshots from './snapshots';
+import { TrackReader } from './reader';
 import { surface } from './surface';
 import * as gitSetup from './git-setup';
-import type { Track } from './model/schemas';
 import * as time from './time';
 import * as trackCheckout from './track-checkout';
 import * as trackContext from './track-context';
 
 /**
  * The store of one workspace: every operation of the CLI and the extension goes through here.
- * It holds no state of its own beyond where the store is; each call reads what it needs.
+ * It holds no state of its own beyond where the store is; each call reads what it needs. The reads
+ * (list, stats, a track, the active track, time worked) are TrackReader's, which the CLI's read
+ * commands load alone.
  */
-export class TrackStore {
-  readonly ctx: StoreContext;
-
-  constructor(options: StoreOptions = {}) {
-    this.ctx = createContext(options);
-  }
-
+export class TrackStore extends TrackReader {
   get conductorDir(): string { return this.ctx.paths.conductorDir; }
   get workspaceRoot(): string { return this.ctx.paths.workspaceRoot; }
   /** Whether this workspace has a store yet (its conductor folder exists). */
   exists(): Promise<boolean> { return stat(this.ctx.paths.conductorDir).then((info) => info.isDirectory(), () => false); }
-  get paths() { return this.ctx.paths; }
 
   // Lifecycle
   createTrack(input: lifecycle.CreateTrackInput) { return surface(() => lifecycle.createTrack(this.ctx, input)); }
@@ -55,17 +49,10 @@ export class TrackStore {
   resumeWithCheckout(trackId: string, options?: lifecycle.ResumeOptions & trackCheckout.CheckoutOptions) { return trackCheckout.resumeWithCheckout(this.ctx, trackId, options); }
   switchWithCheckout(toTrackId: string, options?: lifecycle.SwitchOptions & trackCheckout.CheckoutOptions) { return trackCheckout.switchWithCheckout(this.ctx, toTrackId, options); }
   recordHeartbeat(trackId?: string) { return time.recordHeartbeat(this.ctx, trackId); }
-  timeReport(options?: { since?: string; staleMs?: number }) { return time.timeReport(this.ctx, options); }
-  trackTime(track: Track, staleMs?: number) { return time.trackTime(this.ctx, track, staleMs); }
   setUpGitMerge(options: { driverCommand: string; dryRun?: boolean }) { return gitSetup.setUpGitMerge(this.ctx, options); }
   checkoutCheckpointBranch(branch: string, head: string | null) { return trackCheckout.checkoutCheckpointBranch(this.ctx, branch, head); }
 
-  // Registry queries
-  listTracks(filter?: queries.TrackFilter) { return surface(() => queries.listTracks(this.ctx, filter)); }
-  getStats() { return surface(() => queries.getStats(this.ctx)); }
-  getTrack(trackId: string) { return surface(() => queries.getTrack(this.ctx, trackId)); }
-  getTrackDetails(trackId: string, options?: queries.TrackDetailsOptions) { return surface(() => queries.getTrackDetails(this.ctx, trackId, options)); }
-  getActiveTrack() { return surface(() => queries.getActiveTrack(this.ctx)); }
+  // Registry queries (listTracks, getStats, getTrack, getTrackDetails, getActiveTrack): see TrackReader.
 
   // Track context
   addDecision(trackId: string, input: trackContext.ContextEntryInput) { return surface(() => trackContext.addDecision(this.ctx, trackId, input)); }
