@@ -4,7 +4,7 @@
  * lives in the temp folder, keyed by the bundle and the Node version; any failure just compiles.
  * It loads no module a command may not need (node:crypto alone costs more than reading the cache).
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
@@ -30,7 +30,9 @@ if (command === '--version' || command === '-v') {
 function runWithCodeCache(): void {
   const source = readFileSync(bundle, 'utf8');
   const info = statSync(bundle);
-  const key = `${path.basename(bundle, '.js')}-${fnv1a(`${process.version}:${process.arch}:${info.size}:${info.mtimeMs}:${bundle}`)}`;
+  // One cache per installed bundle: a new build (or Node) replaces that bundle's older cache.
+  const family = `${path.basename(bundle, '.js')}-${fnv1a(bundle)}-`;
+  const key = `${family}${fnv1a(`${process.version}:${process.arch}:${info.size}:${info.mtimeMs}`)}`;
   const cacheDir = path.join(tmpdir(), `track-manager-v8-cache-${safeUser()}`);
   const cacheFile = path.join(cacheDir, `${key}.bin`);
   let cachedData: Buffer | undefined;
@@ -48,6 +50,9 @@ function runWithCodeCache(): void {
         const temp = `${cacheFile}.${process.pid}.tmp`;
         writeFileSync(temp, script.createCachedData());
         renameSync(temp, cacheFile);
+        for (const name of readdirSync(cacheDir)) {
+          if (name.startsWith(family) && name.endsWith('.bin') && name !== `${key}.bin`) unlinkSync(path.join(cacheDir, name));
+        }
       } catch {
         // A cache is an optimisation only.
       }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as z from 'zod/mini';
@@ -101,6 +101,29 @@ describe('CLI start-up: the read bundle and lazy loading', function () {
     for (const marker of ['record_run_step', 'pre-compact', 'gunzip']) {
       assert.ok(main.includes(marker), `the marker ${marker} is in the main bundle`);
       assert.ok(!read.includes(marker), `${marker} stays out of the read bundle`);
+    }
+  });
+
+  it('keeps one V8 code cache per installed bundle: a rebuilt bundle replaces its old cache', () => {
+    const install = mkdtempSync(path.join(tmpdir(), 'track-startup-install-'));
+    const temp = mkdtempSync(path.join(tmpdir(), 'track-startup-tmp-'));
+    try {
+      for (const file of ['cli.js', 'cli-read.js']) copyFileSync(path.join(DIST, file), path.join(install, file));
+      const listHelp = () => spawnSync(process.execPath, [path.join(install, 'cli.js'), 'list', '--help'], { cwd: ws.dir, encoding: 'utf8', env: { ...process.env, TMPDIR: temp } });
+      const caches = () => readdirSync(temp).flatMap((dir) => readdirSync(path.join(temp, dir)));
+      assert.equal(listHelp().status, 0);
+      const first = caches();
+      assert.equal(first.length, 1, 'the first run writes the cache');
+      assert.match(first[0], /^cli-read-[0-9a-f]{8}-[0-9a-f]{8}\.bin$/);
+      const later = new Date(Date.now() + 60_000);
+      utimesSync(path.join(install, 'cli-read.js'), later, later);
+      assert.equal(listHelp().status, 0);
+      const second = caches();
+      assert.equal(second.length, 1, 'the rebuilt bundle\'s cache replaced the old one');
+      assert.notEqual(second[0], first[0]);
+    } finally {
+      rmSync(install, { recursive: true, force: true });
+      rmSync(temp, { recursive: true, force: true });
     }
   });
 
