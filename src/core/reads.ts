@@ -9,7 +9,7 @@ import type { Registry } from './model/schemas';
 import { mutate } from './storage/transaction';
 import { changedTrackFiles, refreshEntries, saidActive } from './storage/index-freshness';
 import { holdsStoreLock } from './storage/lock-scope';
-import { extendFromLog, isSplitHead } from './storage/index-files';
+import { extendFromLog, isSplitHead, viewChangeOf } from './storage/index-files';
 import { indexFromTrackFiles, isOriginalFormatRegistry, knownOriginalRegistry, rememberOriginalRegistry } from './storage/origin-index';
 
 export interface RegistryView {
@@ -57,7 +57,7 @@ export async function readIndex(ctx: StoreContext): Promise<RegistryView> {
     ? `${identity(registryStat)}:${identity(baseStat)}:${identity(logStat)}:${dirStat.ino}:${dirStat.mtimeMs}`
     : null;
   const cached = cache.get(paths.registryFile);
-  if (key && cached?.key === key && changedTrackFiles(paths, cached.view.registry, saidActive(cached.view.registry)).length === 0) {
+  if (key && cached?.key === key && changedTrackFiles(paths, cached.view.registry, activeIdsOf(cached.view.registry)).length === 0) {
     return cached.view;
   }
   const parts = { head: identity(registryStat), base: identity(baseStat), logIno: logStat?.ino ?? null, dir: `${dirStat.ino}:${dirStat.mtimeMs}` };
@@ -101,8 +101,49 @@ async function extendCachedView(ctx: StoreContext, cached: CachedView, parts: Om
   // registry) is read whole; every log line carries its write's time.
   if (cached.head !== parts.head && registry.updated_at === cached.view.registry.updated_at) return null;
   if (cached.dir !== parts.dir && !(await foldersMatchIndex(ctx, registry, dirLinks))) return null;
-  if (changedTrackFiles(ctx.paths, registry, saidActive(registry)).length > 0) return null;
+  if (changedTrackFiles(ctx.paths, registry, activeIdsOf(registry)).length > 0) return null;
   return { registry, problems: [] };
+}
+
+const activeIds = new WeakMap<Registry, string[]>();
+const trackCounts = new WeakMap<Registry, number>();
+
+/** The number of indexed tracks, kept per view like activeIdsOf (counting 10 000 keys costs a few ms). */
+function trackCountOf(registry: Registry): number {
+  let count = trackCounts.get(registry);
+  if (count !== undefined) return count;
+  const change = viewChangeOf(registry);
+  const previous = change?.previous.deref();
+  const before = previous ? trackCounts.get(previous) : undefined;
+  if (change && previous && before !== undefined) {
+    count = before;
+    for (const id of change.touchedTracks) count += Number(Object.hasOwn(registry.tracks, id)) - Number(Object.hasOwn(previous.tracks, id));
+  } else {
+    count = Object.keys(registry.tracks).length;
+  }
+  trackCounts.set(registry, count);
+  return count;
+}
+
+/**
+ * saidActive for a cached view, kept per view: a warm reader checks these tracks on every call,
+ * and a view extended from the log updates its previous view's list for the touched tracks only.
+ */
+function activeIdsOf(registry: Registry): string[] {
+  let ids = activeIds.get(registry);
+  if (ids) return ids;
+  const change = viewChangeOf(registry);
+  const previous = change?.previous.deref();
+  const before = previous ? activeIds.get(previous) : undefined;
+  if (change && before) {
+    const candidates = new Set([...before, ...change.touchedTracks]);
+    if (registry.active_track) candidates.add(registry.active_track);
+    ids = [...candidates].filter((id) => id === registry.active_track || registry.tracks[id]?.status === 'active');
+  } else {
+    ids = saidActive(registry);
+  }
+  activeIds.set(registry, ids);
+  return ids;
 }
 
 /**
@@ -200,7 +241,7 @@ function cannotWrite(error: unknown): boolean {
 async function foldersMatchIndex(ctx: StoreContext, registry: Registry, dirLinks: number): Promise<boolean> {
   if (dirLinks < 2) return false;
   const lockHeld = (await pathExists(ctx.paths.lockDir)) ? 1 : 0;
-  return dirLinks - 2 === Object.keys(registry.tracks).length + lockHeld;
+  return dirLinks - 2 === trackCountOf(registry) + lockHeld;
 }
 
 export function forgetCachedIndex(ctx: StoreContext): void {
