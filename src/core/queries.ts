@@ -63,9 +63,9 @@ export async function listTracks(ctx: StoreContext, filter: TrackFilter = {}): P
   const unfiltered = !filter.status && !filter.type && !filter.priority;
   const chosen = unfiltered
     ? rows
-    : rows.filter((row) => (!filter.status || row.status === filter.status)
-      && (!filter.type || row.type === filter.type)
-      && (!filter.priority || row.priority === filter.priority));
+    : rows.filter((row) => (!filter.status || row.status === filter.status) &&
+      (!filter.type || row.type === filter.type) &&
+      (!filter.priority || row.priority === filter.priority));
   // Fresh objects: the derived rows are shared by every later read of the same view.
   return { tracks: chosen.map((row) => ({ ...row })), problems };
 }
