@@ -4,6 +4,7 @@ import { readContextFiles, type TrackContextFiles } from './context-files';
 import { TrackError } from './model/errors';
 import { assertId, compareText } from './model/ids';
 import { activeTrackFromHead, readIndex } from './reads';
+import { derivedIndexOf, type TrackSummary } from './index-views';
 import { readTrackFile, trackNotFound, type Problem } from './storage/registry';
 import {
   PRIORITIES, TRACK_STATUSES, TRACK_TYPES,
@@ -12,16 +13,7 @@ import {
 import { listArtifacts } from './track-context';
 import { readRunSnapshots, validateRunFilter, type RunFilter } from './runs';
 
-export interface TrackSummary {
-  track_id: string;
-  name: string;
-  type: TrackType;
-  status: TrackStatus;
-  priority: Priority;
-  progress_percentage: number;
-  created_at: string;
-  updated_at: string;
-}
+export type { TrackSummary };
 
 export interface TrackFilter {
   status?: TrackStatus;
@@ -67,47 +59,35 @@ export function validateTrackFilter(filter: TrackFilter): TrackFilter {
 export async function listTracks(ctx: StoreContext, filter: TrackFilter = {}): Promise<{ tracks: TrackSummary[]; problems: Problem[] }> {
   validateTrackFilter(filter);
   const { registry, problems } = await readIndex(ctx);
-  const tracks: TrackSummary[] = [];
-  for (const [trackId, entry] of Object.entries(registry.tracks)) {
-    if (filter.status && entry.status !== filter.status) continue;
-    if (filter.type && entry.type !== filter.type) continue;
-    if (filter.priority && entry.priority !== filter.priority) continue;
-    tracks.push({
-      track_id: trackId,
-      name: entry.name,
-      type: entry.type,
-      status: entry.status,
-      priority: entry.priority,
-      progress_percentage: entry.progress_percentage,
-      created_at: entry.created_at,
-      updated_at: entry.updated_at,
-    });
-  }
-  tracks.sort((a, b) => compareText(a.created_at, b.created_at) || compareText(a.track_id, b.track_id));
-  return { tracks, problems };
+  const { rows } = derivedIndexOf(registry);
+  const unfiltered = !filter.status && !filter.type && !filter.priority;
+  const chosen = unfiltered
+    ? rows
+    : rows.filter((row) => (!filter.status || row.status === filter.status) &&
+      (!filter.type || row.type === filter.type) &&
+      (!filter.priority || row.priority === filter.priority));
+  // Fresh objects: the derived rows are shared by every later read of the same view.
+  return { tracks: chosen.map((row) => ({ ...row })), problems };
 }
 
 export async function getStats(ctx: StoreContext): Promise<RegistryStats> {
   const { registry } = await readIndex(ctx);
-  const byStatus = Object.fromEntries(TRACK_STATUSES.map((status) => [status, 0])) as Record<TrackStatus, number>;
+  const { rows, byStatus, byType: typeCounts, byPriority: priorityCounts } = derivedIndexOf(registry);
+  const count = (status: TrackStatus) => byStatus.get(status) ?? 0;
   const byType: Partial<Record<TrackType, number>> = {};
+  for (const [type, n] of typeCounts) if (n > 0) byType[type] = n;
   const byPriority: Partial<Record<Priority, number>> = {};
-  const entries = Object.values(registry.tracks);
-  for (const entry of entries) {
-    byStatus[entry.status] += 1;
-    byType[entry.type] = (byType[entry.type] ?? 0) + 1;
-    byPriority[entry.priority] = (byPriority[entry.priority] ?? 0) + 1;
-  }
+  for (const [priority, n] of priorityCounts) if (n > 0) byPriority[priority] = n;
   return {
-    total_tracks: entries.length,
-    active_count: byStatus.active,
-    paused_count: byStatus.paused,
-    completed_count: byStatus.completed,
-    failed_count: byStatus.failed,
-    draft_count: byStatus.draft,
-    ready_count: byStatus.ready,
-    cancelled_count: byStatus.cancelled,
-    archived_count: byStatus.archived,
+    total_tracks: rows.length,
+    active_count: count('active'),
+    paused_count: count('paused'),
+    completed_count: count('completed'),
+    failed_count: count('failed'),
+    draft_count: count('draft'),
+    ready_count: count('ready'),
+    cancelled_count: count('cancelled'),
+    archived_count: count('archived'),
     by_type: byType,
     by_priority: sortKeys(byPriority),
     active_track: registry.active_track,

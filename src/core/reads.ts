@@ -10,7 +10,7 @@ import type { Registry } from './model/schemas';
 import { mutate } from './storage/transaction';
 import { changedTrackFiles, refreshEntries, saidActive } from './storage/index-freshness';
 import { holdsStoreLock } from './storage/lock-scope';
-import { extendFromLog, isSplitHead } from './storage/index-files';
+import { extendFromLog, isSplitHead, viewChangeOf } from './storage/index-files';
 import { indexFromTrackFiles, isOriginalFormatRegistry, knownOriginalRegistry, rememberOriginalRegistry } from './storage/origin-index';
 
 export interface RegistryView {
@@ -109,6 +109,47 @@ async function extendCachedView(ctx: StoreContext, cached: CachedView, parts: Om
   return { registry, problems: [] };
 }
 
+const activeIds = new WeakMap<Registry, string[]>();
+const trackCounts = new WeakMap<Registry, number>();
+
+/** The number of indexed tracks, kept per view like activeIdsOf (counting 10 000 keys costs a few ms). */
+function trackCountOf(registry: Registry): number {
+  let count = trackCounts.get(registry);
+  if (count !== undefined) return count;
+  const change = viewChangeOf(registry);
+  const previous = change?.previous.deref();
+  const before = previous ? trackCounts.get(previous) : undefined;
+  if (change && previous && before !== undefined) {
+    count = before;
+    for (const id of change.touchedTracks) count += Number(Object.hasOwn(registry.tracks, id)) - Number(Object.hasOwn(previous.tracks, id));
+  } else {
+    count = Object.keys(registry.tracks).length;
+  }
+  trackCounts.set(registry, count);
+  return count;
+}
+
+/**
+ * saidActive for a cached view, kept per view: a warm reader checks these tracks on every call,
+ * and a view extended from the log updates its previous view's list for the touched tracks only.
+ */
+function activeIdsOf(registry: Registry): string[] {
+  let ids = activeIds.get(registry);
+  if (ids) return ids;
+  const change = viewChangeOf(registry);
+  const previous = change?.previous.deref();
+  const before = previous ? activeIds.get(previous) : undefined;
+  if (change && before) {
+    const candidates = new Set([...before, ...change.touchedTracks]);
+    if (registry.active_track) candidates.add(registry.active_track);
+    ids = [...candidates].filter((id) => id === registry.active_track || registry.tracks[id]?.status === 'active');
+  } else {
+    ids = saidActive(registry);
+  }
+  activeIds.set(registry, ids);
+  return ids;
+}
+
 /**
  * The id the index's head names as active, without reading the index: null when none, undefined
  * when the head cannot tell (no head, format 1 or the original's — read the whole index then).
@@ -204,7 +245,7 @@ function cannotWrite(error: unknown): boolean {
 async function foldersMatchIndex(ctx: StoreContext, registry: Registry, dirLinks: number): Promise<boolean> {
   if (dirLinks < 2) return false;
   const lockHeld = (await pathExists(ctx.paths.lockDir)) ? 1 : 0;
-  return dirLinks - 2 === Object.keys(registry.tracks).length + lockHeld;
+  return dirLinks - 2 === trackCountOf(registry) + lockHeld;
 }
 
 export function forgetCachedIndex(ctx: StoreContext): void {
@@ -227,5 +268,5 @@ export function recheckTracks(ctx: StoreContext, trackIds: Iterable<string>): vo
 
 function idsToCheck(paths: StorePaths, registry: Registry): string[] {
   const extra = suspects.get(paths.registryFile);
-  return extra ? [...new Set([...saidActive(registry), ...extra])] : saidActive(registry);
+  return extra ? [...new Set([...activeIdsOf(registry), ...extra])] : activeIdsOf(registry);
 }

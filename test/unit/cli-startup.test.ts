@@ -141,7 +141,7 @@ describe('CLI start-up: the read bundle and lazy loading', function () {
     assert.equal(builds, 1);
     const failed = entry.safeParse({ name: 'ab', tags: ['ok!', 'x'], kept: true });
     assert.equal(failed.success, false);
-    assert.deepEqual(failed.error!.issues.map((issue) => issue.path), [['name'], ['tags', 1]]);
+    assert.deepEqual(failed.error.issues.map((issue) => issue.path), [['name'], ['tags', 1]]);
     assert.deepEqual(entry.parse({ name: 'abc', tags: [], kept: true }), { name: 'abc', tags: [], kept: true }, 'loose objects keep unknown keys');
     assert.equal(builds, 1);
   });

@@ -171,6 +171,22 @@ interface LogOutcome {
   consumed: number;
   activeTrack?: string | null;
   updatedAt?: string;
+  /** The track ids the applied lines set or removed. */
+  touchedTracks?: Set<string>;
+}
+
+/** How a reader's view was derived from the one before it (extendFromLog), so derived data can be updated, not rebuilt. */
+export interface ViewChange {
+  /** Weak: a chain of views must not keep every earlier index in memory. */
+  previous: WeakRef<Registry>;
+  /** Track ids whose entry was set (possibly to an equal value) or removed. */
+  touchedTracks: ReadonlySet<string>;
+}
+const viewChanges = new WeakMap<Registry, ViewChange>();
+
+/** The change a reader's view was made of (null for a view read whole). Views are never mutated once returned. */
+export function viewChangeOf(registry: Registry): ViewChange | null {
+  return viewChanges.get(registry) ?? null;
 }
 
 /** Applies the log's complete lines to the base's entries; a torn last line (a write under way) is left out. */
@@ -262,6 +278,7 @@ export async function extendFromLog(paths: StorePaths, previous: Registry): Prom
     logBytes: state.logBytes + log.consumed,
     activeTrack: registry.active_track,
   });
+  viewChanges.set(registry, { previous: new WeakRef(previous), touchedTracks: log.touchedTracks ?? new Set() });
   return registry;
 }
 
@@ -286,6 +303,7 @@ function applyLine(
     for (const [id, value] of Object.entries(given as Record<string, unknown>)) {
       const name: string = id;
       if (!isValidId(kind, id)) throw fail(`${kind}s.${name}`, `"${name}" is not a valid ${kind} id`);
+      if (kind === 'track') (outcome.touchedTracks ??= new Set()).add(id);
       if (value === null) {
         delete (target as Record<string, unknown>)[id];
         continue;
