@@ -56,13 +56,53 @@ export default tseslint.config(
     },
   },
   {
-    // Tests read the CLI's JSON output and the store's files loosely (Workspace.ok/cli/readJson return
-    // `any`), including documents they broke on purpose; their assertions are the shape check.
-    // Typing those helpers per command is follow-up work; src has no such exception.
-    files: ['test/**/*.ts'],
+    // NOT YET TYPED (issue 11 follow-up): these tests still read CLI output, tool results or store
+    // documents as `any`. Every other test is type-checked like src; remove a file from this list once
+    // it is typed (Workspace.ok/cli are typed per command, readJson/parseJson take the document's type).
+    files: [
+      'test/e2e/2-lifecycle.test.ts',
+      'test/e2e/3-details.test.ts',
+      'test/e2e/4-multiroot.test.ts',
+      'test/e2e/helpers.ts',
+      'test/e2e/ux-3-damaged-interrupted.test.ts',
+      'test/helpers/concurrency-worker.ts',
+      'test/helpers/paused-writer.ts',
+      'test/helpers/store-files.ts',
+      'test/integration/1-view.test.ts',
+      'test/integration/2-commands.test.ts',
+      'test/integration/3-live.test.ts',
+      'test/integration/4-agent-tools.test.ts',
+      'test/integration/4-context.test.ts',
+      'test/integration/4-details.test.ts',
+      'test/integration/4-setup.test.ts',
+      'test/integration/5-pickers-filter.test.ts',
+      'test/integration/helpers.ts',
+      'test/integration/index.ts',
+      'test/integration/multi-root.multiroot.ts',
+      'test/integration/ux-1-recovery-damage.test.ts',
+      'test/unit/agents.test.ts',
+      'test/unit/cli.test.ts',
+      'test/unit/concurrency.test.ts',
+      'test/unit/corruption.test.ts',
+      'test/unit/doctor.test.ts',
+      'test/unit/extension-manifest.test.ts',
+      'test/unit/git-merge.test.ts',
+      'test/unit/hostile-ids.test.ts',
+      'test/unit/init-guide.test.ts',
+      'test/unit/init.test.ts',
+      'test/unit/lock-takeover.test.ts',
+      'test/unit/lock.test.ts',
+      'test/unit/mcp.test.ts',
+      'test/unit/merge.test.ts',
+      'test/unit/original-format.test.ts',
+      'test/unit/runs-recovery.test.ts',
+      'test/unit/soak-bounded.test.ts',
+      'test/unit/store-hardening.test.ts',
+      'test/unit/time.test.ts',
+      'test/unit/tool-catalogue.test.ts',
+      'test/unit/ux-core.test.ts',
+    ],
     rules: {
-      // Test doubles (prompters, lock and write callbacks) implement Promise-returning interfaces with
-      // async functions that answer at once.
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',

@@ -72,7 +72,7 @@ describe('track init --agents', function () {
     write('.claude/settings.json', USER_SETTINGS);
     write('AGENTS.md', USER_AGENTS_MD);
     const first = ws.ok(['init', '--agents', 'claude,copilot,gemini,cursor,codex', '--json']);
-    const actions = Object.fromEntries(first.agents.files.map((entry: any) => [entry.file, entry.action]));
+    const actions = Object.fromEntries(first.agents!.files.map((entry) => [entry.file, entry.action]));
     assert.deepEqual(actions, {
       '.mcp.json': 'update',
       '.claude/settings.json': 'update',
@@ -113,7 +113,7 @@ describe('track init --agents', function () {
 
     const snapshot = ['.mcp.json', '.claude/settings.json', '.vscode/mcp.json', '.gemini/settings.json', '.cursor/mcp.json', '.codex/config.toml', 'AGENTS.md'].map(read);
     const second = ws.ok(['init', '--agents', 'claude,copilot,gemini,cursor,codex', '--json']);
-    assert.ok(second.agents.files.every((entry: any) => entry.action === 'unchanged'));
+    assert.ok(second.agents!.files.every((entry) => entry.action === 'unchanged'));
     assert.deepEqual(['.mcp.json', '.claude/settings.json', '.vscode/mcp.json', '.gemini/settings.json', '.cursor/mcp.json', '.codex/config.toml', 'AGENTS.md'].map(read), snapshot);
   });
 

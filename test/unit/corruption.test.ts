@@ -56,8 +56,8 @@ describe('corruption: damaged files give clear errors and are never overwritten'
         assert.equal(readFileSync(ws.trackFile(victim), 'utf8'), bytes, 'never overwritten');
       }
       const listed = ws.ok(['list']);
-      assert.ok(listed.some((t: any) => t.track_id === healthy));
-      assert.equal(ws.ok(['get-active']).track_id, healthy);
+      assert.ok(listed.some((t) => t.track_id === healthy));
+      assert.equal(ws.ok(['get-active'])?.track_id, healthy);
       assert.equal(ws.cli(['pause', '--track-id', healthy, '--reason', 'still works']).code, 0);
       assert.equal(ws.cli(['resume', '--track-id', healthy]).code, 0);
     });
@@ -101,7 +101,7 @@ describe('corruption: damaged files give clear errors and are never overwritten'
     writeFileSync(ws.trackFile(victim), '{"truncated": ');
     const result = ws.cli(['list']);
     assert.equal(result.code, 0);
-    assert.deepEqual(result.json.map((t: any) => t.track_id), [healthy]);
+    assert.deepEqual(result.json.map((t) => t.track_id), [healthy]);
     assert.match(result.stderr, /warning: .*track\.json is corrupt/);
     writeFileSync(ws.trackFile(victim), original);
     assert.equal(ws.ok(['list']).length, 2, 'indexed again once repaired');
@@ -126,7 +126,7 @@ describe('corruption: damaged files give clear errors and are never overwritten'
     const first = await readRegistry(paths);
     assert.equal(first!.tracks[healthy].status, 'active');
     const registry = ws.readJson(ws.registryFile);
-    registry.tracks[healthy].status = 'banana';
+    (registry.tracks[healthy] as { status: string }).status = 'banana'; // a value the schema refuses
     ws.writeJson(ws.registryFile, registry);
     await assert.rejects(readRegistry(paths), (error: any) => error.code === 'E_CORRUPT_FILE' && error.details.field === `tracks.${healthy}.status`);
     registry.tracks[healthy].status = 'active';
@@ -150,7 +150,7 @@ describe('corruption: damaged files give clear errors and are never overwritten'
         assert.equal(readFileSync(ws.registryFile, 'utf8'), bytes, 'not overwritten by a write');
         const doctor = ws.cli(['doctor']);
         assert.equal(doctor.code, 15);
-        assert.ok(doctor.json.problems.some((p: any) => p.code === 'REGISTRY_CORRUPT' && p.repairable));
+        assert.ok(doctor.json.problems.some((p) => p.code === 'REGISTRY_CORRUPT' && p.repairable));
         const repair = ws.cli(['doctor', '--repair']);
         assert.equal(repair.code, 0, repair.stdout);
         assert.ok(repair.json.repaired.some((r: string) => /Rebuilt the registry/.test(r)));

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { TrackStore } from '../../src/core/store';
 import { runNode, Workspace } from '../helpers/workspace';
+import type { Run } from '../../src/core/model/schemas';
+import type { CliOutput } from '../helpers/cli-output';
 
 /**
  * The usage guide's command lines, copied from seed/track-manager-usage.md character for character,
@@ -170,8 +172,11 @@ class GuideWorkspace extends Workspace {
     return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, json };
   }
 
-  ok(line: string | string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): any {
-    if (Array.isArray(line)) return super.ok(line, options);
+  override ok<const A extends readonly string[]>(args: A, options?: { cwd?: string; env?: NodeJS.ProcessEnv }): CliOutput<A>;
+  /** A guide's shell line: its JSON is read loosely (this file is not yet typed). */
+  override ok(line: string, options?: { cwd?: string; env?: NodeJS.ProcessEnv }): any;
+  override ok(line: string | readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): unknown {
+    if (typeof line !== 'string') return super.ok(line, options);
     const result = this.sh(line, options);
     if (result.code !== 0) throw new Error(`${line} exited ${result.code}: ${result.stderr}`);
     return result.json;
@@ -188,7 +193,7 @@ class GuideWorkspace extends Workspace {
       if (run.track_id !== trackId) continue;
       run.updated_at = at;
       const runFile = path.join(this.tracksDir, trackId, 'workflows', runId, 'run.json');
-      this.writeJson(runFile, { ...this.readJson(runFile), updated_at: at, heartbeat_at: at });
+      this.writeJson(runFile, { ...this.readJson<Run>(runFile), updated_at: at, heartbeat_at: at });
     }
     this.writeJson(this.registryFile, registry);
     return at;
@@ -333,7 +338,7 @@ describe("the usage guide's command lines, verbatim, after track init", function
     assert.equal(first.code, 0, first.stderr);
     const id = expectOutput(first.stdout, 1);
     const onDisk = ws.readJson(ws.trackFile(id));
-    assert.equal(onDisk.outcomes.summary, 'User dashboard completed with 5 analytics widgets. Performance optimized.');
+    assert.equal(onDisk.outcomes?.summary, 'User dashboard completed with 5 analytics widgets. Performance optimized.');
     assert.deepEqual(onDisk.context.success_criteria.length, 3);
 
     // From any other working directory (even one with its own store) the store is the scripts' workspace.

@@ -34,7 +34,7 @@ describe('track init', function () {
   it('writes the store, the guide\'s scripts at the guide\'s paths, the runtime and SKILL.md', () => {
     const result = ws.cli(['init', '--json']);
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(result.json.files.map((f: any) => [f.path, f.action]), [
+    assert.deepEqual(result.json.files.map((f) => [f.path, f.action]), [
       ['.claude/conductor/tracks/track-registry.json', 'create'],
       ...AGENT_SCRIPT_FILES.map((f) => [f.path, 'create']),
     ]);
@@ -55,7 +55,7 @@ describe('track init', function () {
     const before = snapshot(ws.dir);
     const again = ws.cli(['init', '--json']);
     assert.equal(again.code, 0, again.stderr);
-    assert.ok(again.json.files.every((f: any) => f.action === 'unchanged'), JSON.stringify(again.json.files));
+    assert.ok(again.json.files.every((f) => f.action === 'unchanged'), JSON.stringify(again.json.files));
     assert.deepEqual(snapshot(ws.dir), before);
   });
 
@@ -101,19 +101,19 @@ describe('track init', function () {
     assert.equal(readFileSync(file(MANAGER), 'utf8'), original);
     const forced = ws.cli(['init', '--force', '--json']);
     assert.equal(forced.code, 0, forced.stderr);
-    const entry = forced.json.files.find((f: any) => f.path === MANAGER);
-    assert.equal(entry.action, 'move-aside');
-    assert.equal(entry.moved_to, `${MANAGER}.orig`);
+    const entry = forced.json.files.find((f) => f.path === MANAGER);
+    assert.equal(entry?.action, 'move-aside');
+    assert.equal(entry?.moved_to, `${MANAGER}.orig`);
     assert.equal(readFileSync(file(`${MANAGER}.orig`), 'utf8'), original);
     assert.equal(ownershipOf(readFileSync(file(MANAGER), 'utf8')).kind, 'ours');
     const again = ws.cli(['init', '--force', '--json']);
     assert.equal(again.code, 0);
-    assert.ok(again.json.files.every((f: any) => f.action === 'unchanged'));
+    assert.ok(again.json.files.every((f) => f.action === 'unchanged'));
     assert.ok(!existsSync(file(`${MANAGER}.orig.2`)));
     // And back: the original is one rename away.
     writeFileSync(file(MANAGER), 'edited again');
     const third = ws.cli(['init', '--force', '--json']);
-    assert.equal(third.json.files.find((f: any) => f.path === MANAGER).moved_to, `${MANAGER}.orig.2`, 'an earlier copy is never overwritten');
+    assert.equal(third.json.files.find((f) => f.path === MANAGER)?.moved_to, `${MANAGER}.orig.2`, 'an earlier copy is never overwritten');
     assert.equal(readFileSync(file(`${MANAGER}.orig`), 'utf8'), original);
   });
 
@@ -126,7 +126,7 @@ describe('track init', function () {
     assert.equal(plan.entries.find((e) => e.path === MANAGER)!.action, 'upgrade');
     const result = ws.cli(['init', '--json']);
     assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.json.files.find((f: any) => f.path === MANAGER).action, 'upgrade');
+    assert.equal(result.json.files.find((f) => f.path === MANAGER)?.action, 'upgrade');
     assert.doesNotMatch(readFileSync(file(MANAGER), 'utf8'), /older Track Manager/);
   });
 
@@ -206,7 +206,7 @@ describe('track init', function () {
       const runs = await Promise.all([1, 2, 3].map(() => runNode([CLI, 'init', '--json'], { cwd: fresh.dir, env: { TRACK_MANAGER_ROOT: '' } })));
       for (const run of runs) assert.equal(run.code, 0, run.stderr);
       const again = fresh.cli(['init', '--json']);
-      assert.ok(again.json.files.every((f: any) => f.action === 'unchanged'), JSON.stringify(again.json.files));
+      assert.ok(again.json.files.every((f) => f.action === 'unchanged'), JSON.stringify(again.json.files));
       assert.equal(fresh.readJson(fresh.registryFile).schema_version, 1);
     } finally {
       fresh.cleanup();

@@ -7,6 +7,7 @@ import { TrackStore } from '../../src/core/store';
 import { commitFiles, rollForwardJournal } from '../../src/core/storage/journal';
 import { withStoreLock } from '../../src/core/storage/lock';
 import { CLI, runNode, Workspace } from '../helpers/workspace';
+import type { ContextEntry } from '../../src/core/model/schemas';
 
 const helper = (name: string) => path.join(__dirname, '..', 'helpers', name);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -120,7 +121,7 @@ describe('the store lock under attack: takeovers, pauses, clocks (issue 7)', fun
       expectedDecisions += reports.reduce((sum, r) => sum + r.decisions, 0);
       createdCount += reports.reduce((sum, r) => sum + r.creates.length, 0);
     }
-    const decisions = ws.readJson(path.join(ws.tracksDir, shared.track_id, 'context', 'decisions.json')).decisions;
+    const decisions = ws.readJson<{ decisions: ContextEntry[] }>(path.join(ws.tracksDir, shared.track_id, 'context', 'decisions.json')).decisions;
     assert.equal(decisions.length, expectedDecisions, 'no decision lost');
     assert.equal((await store.listTracks()).tracks.length, createdCount + 2, 'no create lost');
     const report = await store.doctor();
@@ -162,7 +163,7 @@ describe('the store lock under attack: takeovers, pauses, clocks (issue 7)', fun
     utimesSync(lockDir, future, future);
     await sleep(2_200);
     const report = ws.cli(['doctor']).json;
-    const stale = report.problems.find((p: any) => p.code === 'STALE_LOCK');
+    const stale = report.problems.find((p) => p.code === 'STALE_LOCK');
     assert.ok(stale, JSON.stringify(report.problems));
     assert.doesNotMatch(stale.message, /-\d/);
     const repaired = ws.cli(['doctor', '--repair']).json;

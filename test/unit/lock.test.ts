@@ -10,6 +10,7 @@ import { TrackStore } from '../../src/core/store';
 import { mutate } from '../../src/core/storage/transaction';
 import { recordLockOwner } from '../helpers/lock-owner';
 import { Workspace } from '../helpers/workspace';
+import type { ContextEntry } from '../../src/core/model/schemas';
 
 /** Records this (live) test process as the lock's owner, as a holder does: a file named by its token inside the lock. */
 function holdLock(root: string): Promise<ChildProcess> {
@@ -57,7 +58,7 @@ describe('the store lock (proper-lockfile)', function () {
       await release(holder);
     }
     assert.equal(update('free').code, 0);
-    assert.equal(ws.readJson(ws.trackFile(id)).metadata.notes, 'free');
+    assert.equal(ws.readJson(ws.trackFile(id)).metadata?.notes, 'free');
   });
 
   it('a backdated lock (not refreshed for over 30 s) is stale and taken over', () => {
@@ -109,7 +110,7 @@ describe('the store lock (proper-lockfile)', function () {
     const old = (Date.now() - 120_000) / 1000;
     utimesSync(lockDir, old, old);
     const report = ws.cli(['doctor']).json;
-    assert.ok(report.problems.some((p: any) => p.code === 'STALE_LOCK' && p.repairable));
+    assert.ok(report.problems.some((p) => p.code === 'STALE_LOCK' && p.repairable));
     const repaired = ws.cli(['doctor', '--repair']).json;
     assert.equal(repaired.healthy, true);
     assert.ok(repaired.repaired.some((r: string) => /stale lock/.test(r)));
@@ -159,7 +160,7 @@ describe('the store lock (proper-lockfile)', function () {
     const store = new TrackStore({ root: ws.dir, lockTimeoutMs: 1_000 });
     const writes = Array.from({ length: 30 }, (_, i) => store.addDecision(id, { text: `decision ${i}` }));
     await Promise.all(writes);
-    assert.equal(ws.readJson(path.join(ws.tracksDir, id, 'context', 'decisions.json')).decisions.length, 30);
+    assert.equal(ws.readJson<{ decisions: ContextEntry[] }>(path.join(ws.tracksDir, id, 'context', 'decisions.json')).decisions.length, 30);
     await withStoreLock(createContext({ root: ws.dir }).paths, {}, async () => undefined);
   });
 
