@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   process.stdout.write(JSON.stringify(done));
 }
 
-main().catch((error) => {
-  process.stderr.write(`${error?.code ?? ''} ${error?.stack ?? error}\n`);
+main().catch((error: NodeJS.ErrnoException) => {
+  process.stderr.write(`${error?.code ?? ''} ${error?.stack ?? String(error)}\n`);
   process.exit(1);
 });

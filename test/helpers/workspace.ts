@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import type { ErrorCode } from '../../src/core/model/errors';
 import type { Registry, Track } from '../../src/core/model/schemas';
 import type { CliOutput } from './cli-output';
 
@@ -73,6 +74,21 @@ export class Workspace {
   cleanup(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** What a failed command prints on stderr with --json (`TrackError.toJSON()` under `error`). */
+export interface CliErrorOutput<Details = Record<string, unknown>> {
+  error: { code: ErrorCode; message: string; details?: Details };
+}
+
+/**
+ * The error a failed command printed on stderr (with --json); throws when stderr holds none.
+ * `Details` is what the test knows this error's details hold (they differ per error).
+ */
+export function cliError<Details = Record<string, unknown>>(stderr: string): CliErrorOutput<Details>['error'] {
+  const printed = parseJson<CliErrorOutput<Details>>(stderr);
+  if (!printed?.error) throw new Error(`no JSON error on stderr: ${stderr}`);
+  return printed.error;
 }
 
 /** `text` parsed as JSON, or undefined; `T` is what the caller knows the text holds. */

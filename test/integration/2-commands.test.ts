@@ -31,6 +31,7 @@ describe('every command, with and without a selection', () => {
     await vscode.commands.executeCommand('trackManager.markReady', node);
     assert.equal(statusOf(node.track.track_id), 'ready');
     const active = cli(['get-active']);
+    assert.ok(active, 'a track is active');
     ui.askAnswers.push('Switch');
     await vscode.commands.executeCommand('trackManager.activate', await trackNode(api, 'Command Palette Track'));
     await waitFor(() => ui.asks.length > 0, 'the question');
@@ -51,7 +52,7 @@ describe('every command, with and without a selection', () => {
     assert.match(ui.picks[0].placeHolder!, /Pause which track/);
     assert.deepEqual(ui.picks[0].labels, ['Active', '$(target) Command Palette Track']);
     assert.equal(statusOf(id), 'paused');
-    assert.equal(cli(['show', '--track-id', id]).status_history.at(-1).reason, 'Waiting for review');
+    assert.equal(cli(['show', '--track-id', id]).status_history.at(-1)?.reason, 'Waiting for review');
   });
 
   it('Resume on a row, then Switch Track from the palette: a quick pick grouped by status, the active one marked', async () => {
@@ -75,7 +76,7 @@ describe('every command, with and without a selection', () => {
     await vscode.commands.executeCommand('trackManager.complete', node);
     const done = cli(['show', '--track-id', node.track.track_id]);
     assert.equal(done.status, 'completed');
-    assert.equal(done.outcomes.summary, 'All commands proven');
+    assert.equal(done.outcomes?.summary, 'All commands proven');
     await vscode.commands.executeCommand('trackManager.archive', await trackNode(api, 'Command Palette Track'));
     assert.equal(statusOf(node.track.track_id), 'archived');
     ui.pickAnswers.push('Command Palette Track');

@@ -61,7 +61,7 @@ describe('live refresh, recovery and a corrupt store', () => {
 
     ui.messageAnswers.push('Resume');
     ui.pickAnswers.push((items) => items.find((item) => item.label.includes('Switched By CLI')));
-    const checkpoint = cli(['checkpoint', 'create', '--track-id', cli(['get-active']).track_id]);
+    const checkpoint = cli(['checkpoint', 'create', '--track-id', cli(['get-active'])!.track_id]);
     await vscode.commands.executeCommand('trackManager.detectInterrupted');
     await waitFor(() => ui.statuses.some((text) => text.includes('Resumed Switched By CLI')), 'the resume to finish');
     assert.ok(checkpoint.snapshot_id);

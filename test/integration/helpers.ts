@@ -4,6 +4,7 @@ import type { TrackManagerApi } from '../../src/extension/extension';
 import type { PickItem, PickManyOptions, Prompter } from '../../src/extension/prompter';
 import type { TreeNode } from '../../src/extension/tracksTree';
 import type { CreateTrackInput } from '../../src/core/lifecycle';
+import type { CliOutput } from '../helpers/cli-output';
 
 export const EXTENSION_ID = 'track-manager.track-manager';
 
@@ -27,12 +28,12 @@ export function folders(): readonly vscode.WorkspaceFolder[] {
 }
 
 /** The real CLI as a child process, as an agent in a terminal would call it. */
-export function cli(args: string[], cwd = folders()[0].uri.fsPath): any {
+export function cli<const A extends readonly string[]>(args: A, cwd = folders()[0].uri.fsPath): CliOutput<A> {
   const result = spawnSync(process.execPath, [process.env.TRACK_TEST_CLI!, ...args], {
     cwd, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' },
   });
   if (result.status !== 0) throw new Error(`track ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return JSON.parse(result.stdout);
+  return JSON.parse(result.stdout) as CliOutput<A>;
 }
 
 export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
@@ -68,7 +69,8 @@ export class ScriptedPrompter implements Prompter {
   readonly picks: Array<{ placeHolder?: string; labels: string[]; items: Array<PickItem<unknown>> }> = [];
   readonly inputs: Array<vscode.InputBoxOptions> = [];
   readonly messages: Array<{ kind: string; text: string; buttons: string[] }> = [];
-  pickAnswers: Array<Answer<any>> = [];
+  /** Answers to lists of any item type: each is matched by label, or a function of the items shown. */
+  pickAnswers: Array<Answer<unknown>> = [];
   inputAnswers: Array<string | undefined> = [];
   messageAnswers: Array<string | undefined> = [];
   confirmAnswers: boolean[] = [];
@@ -79,13 +81,14 @@ export class ScriptedPrompter implements Prompter {
   readonly statuses: string[] = [];
   createAnswers: Array<CreateTrackInput | undefined> = [];
   /** Each plays the user on a tick-many list: it may type (options.onDidChange) and returns what is accepted. */
-  manyAnswers: Array<(items: Array<PickItem<any>>, options: PickManyOptions<any>) => Promise<{ items: Array<PickItem<any>>; value: string } | undefined>> = [];
+  manyAnswers: Array<(items: Array<PickItem<unknown>>, options: PickManyOptions<unknown>) => Promise<{ items: Array<PickItem<unknown>>; value: string } | undefined>> = [];
 
   async pick<T>(items: Array<PickItem<T>>, options: vscode.QuickPickOptions): Promise<PickItem<T> | undefined> {
     this.picks.push({ placeHolder: options.placeHolder, labels: items.map((i) => i.label), items });
     if (this.pickAnswers.length === 0) throw new Error(`unexpected quick pick: ${options.placeHolder}`);
     const answer = this.pickAnswers.shift()!;
-    if (typeof answer === 'function') return answer(items);
+    // The answer was written for this list, so what it picks is one of these items.
+    if (typeof answer === 'function') return answer(items) as PickItem<T> | undefined;
     const found = items.find((item) => item.kind !== vscode.QuickPickItemKind.Separator && item.label.includes(answer));
     if (!found) throw new Error(`no item "${answer}" in ${items.map((i) => i.label).join(', ')}`);
     return found;
@@ -130,7 +133,8 @@ export class ScriptedPrompter implements Prompter {
     this.picks.push({ placeHolder: options.placeHolder, labels: items.map((i) => i.label), items });
     const answer = this.manyAnswers.shift();
     if (!answer) throw new Error(`unexpected list: ${options.placeHolder}`);
-    return answer(items, options);
+    // As in pick: the answer picks among these items.
+    return answer(items, options as PickManyOptions<unknown>) as Promise<{ items: Array<PickItem<T>>; value: string } | undefined>;
   }
 
   lastMessage(): { kind: string; text: string; buttons: string[] } | undefined {

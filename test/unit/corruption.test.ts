@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument } from '../../src/core/storage/files';
 import { trackSchema } from '../../src/core/model/schemas';
-import { Workspace } from '../helpers/workspace';
+import { cliError, Workspace } from '../helpers/workspace';
 
 describe('corruption: damaged files give clear errors and are never overwritten', function () {
   this.timeout(120_000);
@@ -50,7 +50,7 @@ describe('corruption: damaged files give clear errors and are never overwritten'
       for (const args of [['show', '--track-id', victim], ['activate', '--track-id', victim], ['update', '--track-id', victim, '--field', 'priority', '--value', 'P0'], ['switch', '--to', victim]]) {
         const result = ws.cli([...args, '--json']);
         assert.equal(result.code, 9, `${args[0]}: ${result.stderr}`);
-        const error = JSON.parse(result.stderr).error;
+        const error = cliError(result.stderr);
         assert.equal(error.code, 'E_CORRUPT_FILE');
         assert.ok(error.message.includes(path.join('.claude', 'conductor', 'tracks', victim, 'track.json')), error.message);
         assert.equal(readFileSync(ws.trackFile(victim), 'utf8'), bytes, 'never overwritten');
@@ -80,8 +80,8 @@ describe('corruption: damaged files give clear errors and are never overwritten'
 
   it('names the invalid field', () => {
     writeFileSync(ws.trackFile(victim), original.replace('"status": "draft"', '"status": "banana"'));
-    const error = JSON.parse(ws.cli(['show', '--track-id', victim, '--json']).stderr).error;
-    assert.equal(error.details.field, 'status');
+    const error = cliError(ws.cli(['show', '--track-id', victim, '--json']).stderr);
+    assert.equal(error.details?.field, 'status');
     assert.match(error.message, /at field "status"/);
   });
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AGENT_SCRIPT_FILES, applyInitPlan, detectOriginalSetup, ownershipOf, planWorkspaceSetup, stamp } from '../../src/core/init';
-import { CLI, PROJECT_ROOT, runNode, Workspace } from '../helpers/workspace';
+import { CLI, cliError, PROJECT_ROOT, runNode, Workspace } from '../helpers/workspace';
 
 const MANAGER = '.claude/skills/track-manager/manager.mjs';
 const SKILL = '.claude/skills/track-manager/SKILL.md';
@@ -88,7 +88,7 @@ describe('track init', function () {
     assert.ok(existsSync(file('.claude/tools/snapshot-manager.mjs')));
     const json = ws.cli(['init', '--json']);
     assert.equal(json.code, 19);
-    assert.deepEqual(JSON.parse(json.stderr).error.details.files, [MANAGER, '.claude/tools/run-manager.mjs']);
+    assert.deepEqual(cliError(json.stderr).details?.files, [MANAGER, '.claude/tools/run-manager.mjs']);
     assert.deepEqual(json.json.left, [MANAGER, '.claude/tools/run-manager.mjs']);
   });
 

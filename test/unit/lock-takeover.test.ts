@@ -6,7 +6,7 @@ import { createContext } from '../../src/core/storage/context';
 import { TrackStore } from '../../src/core/store';
 import { commitFiles, rollForwardJournal } from '../../src/core/storage/journal';
 import { withStoreLock } from '../../src/core/storage/lock';
-import { CLI, runNode, Workspace } from '../helpers/workspace';
+import { CLI, cliError, runNode, Workspace } from '../helpers/workspace';
 import type { ContextEntry } from '../../src/core/model/schemas';
 
 const helper = (name: string) => path.join(__dirname, '..', 'helpers', name);
@@ -147,11 +147,11 @@ describe('the store lock under attack: takeovers, pauses, clocks (issue 7)', fun
     utimesSync(lockDir, future, future);
     const blocked = update('blocked', { TRACK_MANAGER_LOCK_TIMEOUT_MS: '300' });
     if (blocked.code !== 0) {
-      const error = JSON.parse(blocked.stderr).error;
+      const error = cliError<{ refreshed_ms_ago: number }>(blocked.stderr);
       assert.equal(error.code, 'E_LOCK_TIMEOUT');
       assert.doesNotMatch(error.message, /-\d/, error.message);
       assert.match(error.message, /last refreshed \d+\.\d s ago/);
-      assert.ok(error.details.refreshed_ms_ago >= 0);
+      assert.ok((error.details?.refreshed_ms_ago ?? -1) >= 0);
     }
     assert.equal(update('after future', { TRACK_MANAGER_LOCK_TIMEOUT_MS: '6000' }).code, 0);
     assert.equal(notes(), 'after future');
@@ -189,7 +189,7 @@ describe('the store lock under attack: takeovers, pauses, clocks (issue 7)', fun
         const result = update('contested', { TRACK_MANAGER_LOCK_TIMEOUT_MS: '1000' });
         if (offsetMs > 0) {
           assert.equal(result.code, 7, 'a future date is not a licence to take a live holder\'s lock');
-          assert.doesNotMatch(JSON.parse(result.stderr).error.message, /-\d/);
+          assert.doesNotMatch(cliError(result.stderr).message, /-\d/);
         } else {
           assert.equal(result.code, 0, 'a lock not refreshed for 60 s is stale even if its holder runs');
         }

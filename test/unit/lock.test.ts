@@ -9,7 +9,7 @@ import { withStoreLock } from '../../src/core/storage/lock';
 import { TrackStore } from '../../src/core/store';
 import { mutate } from '../../src/core/storage/transaction';
 import { recordLockOwner } from '../helpers/lock-owner';
-import { Workspace } from '../helpers/workspace';
+import { cliError, Workspace } from '../helpers/workspace';
 import type { ContextEntry } from '../../src/core/model/schemas';
 
 /** Records this (live) test process as the lock's owner, as a holder does: a file named by its token inside the lock. */
@@ -48,11 +48,11 @@ describe('the store lock (proper-lockfile)', function () {
     try {
       const result = update('blocked');
       assert.equal(result.code, 7);
-      const error = JSON.parse(result.stderr).error;
+      const error = cliError<{ holder: { pid: number } }>(result.stderr);
       assert.equal(error.code, 'E_LOCK_TIMEOUT');
       assert.match(error.message, new RegExp(`held by pid ${holder.pid} on ${hostname()} \\(track lock-holder test\\) for \\d+\\.\\d s`));
       assert.match(error.message, /Wait a few seconds and retry/);
-      assert.equal(error.details.holder.pid, holder.pid);
+      assert.equal(error.details?.holder.pid, holder.pid);
       assert.equal(ws.readJson(ws.trackFile(id)).metadata, undefined, 'nothing written');
     } finally {
       await release(holder);
