@@ -16,9 +16,19 @@ const random = () => {
 };
 const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
 
+/** What a worker prints when it is done. */
+export interface WorkerReport {
+  creates: string[];
+  decisions: number;
+  switches: number;
+  pauses: number;
+  updates: number;
+  refused: Record<string, number>;
+}
+
 async function main(): Promise<void> {
   const store = new TrackStore({ root, lockTimeoutMs: 30_000 });
-  const done = { creates: [] as string[], decisions: 0, switches: 0, pauses: 0, updates: 0, refused: {} as Record<string, number> };
+  const done: WorkerReport = { creates: [], decisions: 0, switches: 0, pauses: 0, updates: 0, refused: {} };
   for (let i = 0; i < Number(countText); i += 1) {
     const op = i < 3 ? 'create' : pick(['create', 'switch', 'switch', 'pause', 'update', 'decision']);
     try {

@@ -137,12 +137,12 @@ describe('every command, with and without a selection', () => {
   });
 
   it('Filter by type and text, shown in the view and clearable', async () => {
-    ui.manyAnswers.push(async (items) => ({ items: items.filter((i) => i.label.endsWith(' bugfix')), value: '' }));
+    ui.manyAnswers.push((items) => Promise.resolve({ items: items.filter((i) => i.label.endsWith(' bugfix')), value: '' }));
     await vscode.commands.executeCommand('trackManager.filter');
     await waitFor(() => api.view.description?.startsWith('filter: bugfix — '), `the description (is "${api.view.description}")`);
     let names = (await allNodes(api)).filter((n) => n.kind === 'track' && n.track.status !== 'active').map((n) => (n.kind === 'track' ? n.track.name : ''));
     assert.deepEqual(names, ['Login Timeout Fix']);
-    ui.manyAnswers.push(async () => ({ items: [], value: 'nothing-matches-this' }));
+    ui.manyAnswers.push(() => Promise.resolve({ items: [], value: 'nothing-matches-this' }));
     await vscode.commands.executeCommand('trackManager.filter');
     const left = (await allNodes(api)).filter((n) => n.kind === 'track');
     assert.ok(left.every((n) => n.kind === 'track' && n.track.status === 'active'), 'only the pinned active track');
@@ -171,7 +171,7 @@ describe('every command, with and without a selection', () => {
 
   it('every contributed command is registered', async () => {
     const registered = new Set(await vscode.commands.getCommands(true));
-    const manifest = vscode.extensions.getExtension('track-manager.track-manager')!.packageJSON;
+    const manifest = vscode.extensions.getExtension('track-manager.track-manager')!.packageJSON as { contributes: { commands: Array<{ command: string }> } };
     for (const command of manifest.contributes.commands) assert.ok(registered.has(command.command), command.command);
   });
 });

@@ -29,7 +29,7 @@ describe(`pickers, filter and small touches in VS Code ${vscode.version}`, () =>
   });
 
   it('Switch Track: ordered like the tree, opens on the most recently paused track, ids only when typed', async () => {
-    let items: Array<PickItem<any>> = [];
+    let items: Array<PickItem<unknown>> = [];
     ui.pickAnswers.push((offered) => {
       items = offered;
       return offered.find((item) => item.preselect);

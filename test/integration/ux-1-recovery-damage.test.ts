@@ -7,6 +7,7 @@ import type { TrackManagerApi } from '../../src/extension/extension';
 import { vscodePrompter } from '../../src/extension/prompter';
 import type { TreeNode } from '../../src/extension/tracksTree';
 import { activateExtension, allNodes, cli, folders, ScriptedPrompter, itemText, trackNode, waitFor } from './helpers';
+import type { Registry } from '../../src/core/model/schemas';
 
 const conductor = () => path.join(folders()[0].uri.fsPath, '.claude', 'conductor');
 
@@ -167,7 +168,7 @@ describe('live recovery, damaged files, editor wording, confirmed restores, runs
     const file = path.join(conductor(), 'tracks', created.track_id, 'track.json');
     const good = readFileSync(file, 'utf8');
     const registryFile = path.join(conductor(), 'tracks', 'track-registry.json');
-    const index = JSON.parse(readFileSync(registryFile, 'utf8'));
+    const index = JSON.parse(readFileSync(registryFile, 'utf8')) as Registry;
     delete index.tracks[created.track_id];
     writeFileSync(registryFile, JSON.stringify(index));
     writeFileSync(file, '{\n  "broken": ');

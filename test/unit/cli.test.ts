@@ -75,10 +75,9 @@ describe('the track CLI', function () {
     const error = cliError(result.stderr);
     assert.equal(error.code, 'E_TRACK_NOT_FOUND');
     assert.equal(typeof error.message, 'string');
-    const usage = JSON.parse(ws.cli(['nope', '--json']).stderr);
-    assert.equal(usage.error.code, 'E_USAGE');
+    assert.equal(cliError(ws.cli(['nope', '--json']).stderr).code, 'E_USAGE');
     const detect = ws.cli(['recover', 'detect', '--json']);
-    assert.equal(JSON.parse(detect.stdout).count, 0);
+    assert.equal(detect.json.count, 0);
   });
 
   it('bad values are E_INVALID_INPUT (3) with a next step', () => {

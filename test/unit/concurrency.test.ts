@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { TrackStore } from '../../src/core/store';
 import { runNode, Workspace } from '../helpers/workspace';
 import type { ContextEntry } from '../../src/core/model/schemas';
+import type { WorkerReport } from '../helpers/concurrency-worker';
 
 const WORKERS = 8;
 const MUTATIONS = 50;
@@ -22,7 +23,7 @@ describe('concurrency: 8 processes × 50 mutations on one store', function () {
       Array.from({ length: WORKERS }, (_, i) => runNode([worker, ws.dir, String(i + 1), String(MUTATIONS), shared.track_id])),
     );
     for (const result of results) assert.equal(result.code, 0, result.stderr);
-    const reports = results.map((result) => JSON.parse(result.stdout));
+    const reports = results.map((result) => JSON.parse(result.stdout) as WorkerReport);
 
     // No lost update: every create and every appended decision is there.
     const created = reports.flatMap((r) => r.creates);

@@ -2,8 +2,9 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument } from '../../src/core/storage/files';
-import { trackSchema } from '../../src/core/model/schemas';
+import { trackSchema, type Track } from '../../src/core/model/schemas';
 import { cliError, Workspace } from '../helpers/workspace';
+import { isTrackError } from '../../src/core/model/errors';
 
 describe('corruption: damaged files give clear errors and are never overwritten', function () {
   this.timeout(120_000);
@@ -108,7 +109,8 @@ describe('corruption: damaged files give clear errors and are never overwritten'
   });
 
   it('fields written by a newer version survive a rewrite by this one (loose schemas)', () => {
-    const extended = JSON.parse(original);
+    // A newer version's fields, at the top and inside a nested object.
+    const extended = JSON.parse(original) as Track & { future_field?: unknown; context: { future_context?: unknown } };
     extended.future_field = { keep: 'me' };
     extended.context.future_context = [1, 2, 3];
     writeFileSync(ws.trackFile(victim), JSON.stringify(extended));
@@ -128,7 +130,7 @@ describe('corruption: damaged files give clear errors and are never overwritten'
     const registry = ws.readJson(ws.registryFile);
     (registry.tracks[healthy] as { status: string }).status = 'banana'; // a value the schema refuses
     ws.writeJson(ws.registryFile, registry);
-    await assert.rejects(readRegistry(paths), (error: any) => error.code === 'E_CORRUPT_FILE' && error.details.field === `tracks.${healthy}.status`);
+    await assert.rejects(readRegistry(paths), (error) => isTrackError(error, 'E_CORRUPT_FILE') && error.details.field === `tracks.${healthy}.status`);
     registry.tracks[healthy].status = 'active';
     registry.tracks[healthy].extra = { nested: true };
     ws.writeJson(ws.registryFile, registry);

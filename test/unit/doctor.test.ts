@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Workspace } from '../helpers/workspace';
 import type { Track } from '../../src/core/model/schemas';
+import type { DoctorReport } from '../../src/core/doctor';
 
 describe('doctor', function () {
   this.timeout(60_000);
@@ -17,7 +18,7 @@ describe('doctor', function () {
   });
   afterEach(() => ws.cleanup());
 
-  const codes = (report: any) => report.problems.map((p: any) => p.code).sort();
+  const codes = (report: DoctorReport) => report.problems.map((p) => p.code).sort();
 
   /** A committed-but-unapplied write of track b, as a process killed after its commit point leaves it. */
   function pendingJournal(change: Record<string, unknown>, tag: string): string {

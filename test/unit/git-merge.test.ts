@@ -154,7 +154,7 @@ describe('the git merge driver on two clones', function () {
       }
       ids.forEach((id, index) => {
         const merged = clones.a.readJson<Track>(path.join(clones.a.dir, '.claude/conductor/tracks', id, 'track.json'));
-        const conflicts: any[] = merged.merge_conflicts ?? [];
+        const conflicts = merged.merge_conflicts ?? [];
         for (const side of before) {
           const version = side[index];
           for (const entry of version.status_history) {

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import * as path from 'node:path';
 import { AGENT_SCRIPT_FILES, applyInitPlan, detectOriginalSetup, ownershipOf, planWorkspaceSetup, stamp } from '../../src/core/init';
 import { CLI, cliError, PROJECT_ROOT, runNode, Workspace } from '../helpers/workspace';
+import { isTrackError } from '../../src/core/model/errors';
 
 const MANAGER = '.claude/skills/track-manager/manager.mjs';
 const SKILL = '.claude/skills/track-manager/SKILL.md';
@@ -134,7 +135,7 @@ describe('track init', function () {
     const plan = await planWorkspaceSetup({ workspaceRoot: ws.dir, version: '0.1.0', assetsDir: ASSETS });
     mkdirSync(path.dirname(file(MANAGER)), { recursive: true });
     writeFileSync(file(MANAGER), '// written while the preview was open\n');
-    await assert.rejects(applyInitPlan(plan), (error: any) => error.code === 'E_INIT_CONFLICT' && /manager\.mjs changed after the set-up plan/.test(error.message));
+    await assert.rejects(applyInitPlan(plan), (error) => isTrackError(error, 'E_INIT_CONFLICT') && /manager\.mjs changed after the set-up plan/.test(error.message));
     assert.equal(readFileSync(file(MANAGER), 'utf8'), '// written while the preview was open\n');
   });
 
@@ -214,8 +215,8 @@ describe('track init', function () {
   });
 
   it('the npm package and the .vsix carry the runtime and the templates beside the CLI', () => {
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
-    const files = new Set<string>(packed[0].files.map((f: { path: string }) => f.path));
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as Array<{ files: Array<{ path: string }> }>;
+    const files = new Set<string>(packed[0].files.map((f) => f.path));
     for (const name of ['track-manager-runtime.cjs', 'manager.mjs', 'registry.mjs', 'session-recovery.mjs', 'snapshot-manager.mjs', 'run-manager.mjs', 'SKILL.md']) {
       assert.ok(files.has(`dist/init/${name}`), name);
     }

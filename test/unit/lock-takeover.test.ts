@@ -8,6 +8,8 @@ import { commitFiles, rollForwardJournal } from '../../src/core/storage/journal'
 import { withStoreLock } from '../../src/core/storage/lock';
 import { CLI, cliError, runNode, Workspace } from '../helpers/workspace';
 import type { ContextEntry } from '../../src/core/model/schemas';
+import type { WorkerReport } from '../helpers/concurrency-worker';
+import type { DoctorReport } from '../../src/core/doctor';
 
 const helper = (name: string) => path.join(__dirname, '..', 'helpers', name);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -39,7 +41,7 @@ async function letGo(writer: { child: ChildProcess; output: () => string }): Pro
   writer.child.stdin!.write('go\n');
   await exited(writer.child);
   const last = writer.output().trim().split('\n').pop()!;
-  return JSON.parse(last);
+  return JSON.parse(last) as { ok?: boolean; code?: string };
 }
 
 function leftovers(dir: string): string[] {
@@ -117,7 +119,7 @@ describe('the store lock under attack: takeovers, pauses, clocks (issue 7)', fun
         Array.from({ length: 8 }, (_, i) => runNode([helper('concurrency-worker.js'), ws.dir, String(round * 10 + i + 1), '3', shared.track_id])),
       );
       for (const result of results) assert.equal(result.code, 0, `a writer failed: ${result.stderr}`);
-      const reports = results.map((result) => JSON.parse(result.stdout));
+      const reports = results.map((result) => JSON.parse(result.stdout) as WorkerReport);
       expectedDecisions += reports.reduce((sum, r) => sum + r.decisions, 0);
       createdCount += reports.reduce((sum, r) => sum + r.creates.length, 0);
     }
@@ -224,7 +226,7 @@ describe('the store lock under attack: takeovers, pauses, clocks (issue 7)', fun
       assert.match(outcome, /REFUSED/);
       const names = listing.split('\n').filter(Boolean);
       assert.deepEqual(names.filter((name) => /lock-owner|track-registry\.lock|\.tmp$/.test(name)), [], names.join(' '));
-      assert.deepEqual(JSON.parse(doctor).problems.filter((p: any) => p.code === 'LEFTOVER_TEMP' || p.code === 'STALE_LOCK'), []);
+      assert.deepEqual((JSON.parse(doctor) as DoctorReport).problems.filter((p) => p.code === 'LEFTOVER_TEMP' || p.code === 'STALE_LOCK'), []);
     } finally {
       scratch.cleanup();
     }

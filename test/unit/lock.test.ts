@@ -161,7 +161,7 @@ describe('the store lock (proper-lockfile)', function () {
     const writes = Array.from({ length: 30 }, (_, i) => store.addDecision(id, { text: `decision ${i}` }));
     await Promise.all(writes);
     assert.equal(ws.readJson<{ decisions: ContextEntry[] }>(path.join(ws.tracksDir, id, 'context', 'decisions.json')).decisions.length, 30);
-    await withStoreLock(createContext({ root: ws.dir }).paths, {}, async () => undefined);
+    await withStoreLock(createContext({ root: ws.dir }).paths, {}, () => Promise.resolve(undefined));
   });
 
   it('temp file names are unique per process and per call', () => {

@@ -138,7 +138,7 @@ describe('workflow runs, checkpoints, snapshots and recovery', function () {
     assert.deepEqual(report.interrupted.map((i) => [i.kind, i.reason]), [['run', 'owner-dead']]);
     assert.match(ws.cli(['recover', 'detect', '--stale-after', '40']).stdout, new RegExp(`Owner: pid ${dead} on .* is no longer running`));
     const live = ws.ok(['run', 'start', '--track-id', id, '--workflow', 'w2', '--owner-pid', String(process.pid)]);
-    assert.ok(!ws.ok(['recover', 'detect', '--stale-after', '40', '--json']).interrupted.some((i: any) => i.run_id === live.run_id));
+    assert.ok(!ws.ok(['recover', 'detect', '--stale-after', '40', '--json']).interrupted.some((i) => 'run_id' in i && i.run_id === live.run_id));
     assert.ok(run.run_id);
   });
 

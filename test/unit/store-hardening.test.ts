@@ -108,7 +108,7 @@ describe('store hardening (issue 7)', function () {
       assert.deepEqual(listed.tracks.map((t) => t.track_id), [a]);
     });
 
-    it('a read while another process holds the lock and the index is stale answers without waiting for it', async () => {
+    it('a read while another process holds the lock and the index is stale answers without waiting for it', () => {
       const a = ws.create('Held Elsewhere').track_id;
       unlinkSync(ws.registryFile);
       // A live holder (this process), recorded inside the lock as a holder does: never taken over.
@@ -124,7 +124,7 @@ describe('store hardening (issue 7)', function () {
       const { mutate } = await import('../../src/core/storage/transaction');
       const store = new TrackStore({ root: ws.dir, lockTimeoutMs: 1_000 });
       await assert.rejects(
-        mutate(store.ctx, 'outer', () => mutate(store.ctx, 'inner', async () => 1)),
+        mutate(store.ctx, 'outer', () => mutate(store.ctx, 'inner', () => Promise.resolve(1))),
         (error: unknown) => isTrackError(error, 'E_INTERNAL') && /re-entr/i.test((error as Error).message),
       );
     });

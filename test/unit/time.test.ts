@@ -3,10 +3,10 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { activeIntervals, addBeat, parseSince, presenceRuns, workedIntervals } from '../../src/core/time';
 import { Workspace } from '../helpers/workspace';
-import type { Activity } from '../../src/core/model/schemas';
+import type { Activity, TrackStatus } from '../../src/core/model/schemas';
 
 const T = (hhmm: string, day = '01') => `2026-03-${day}T${hhmm}:00.000Z`;
-const change = (from: string | null, to: string, at: string) => ({ from, to, at }) as any;
+const change = (from: TrackStatus | null, to: TrackStatus, at: string) => ({ from, to, at });
 const MIN = 60_000;
 
 describe('time per track', function () {
