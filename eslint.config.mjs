@@ -61,18 +61,10 @@ export default tseslint.config(
     // it is typed (Workspace.ok/cli are typed per command, readJson/parseJson take the document's type).
     files: [
       'test/e2e/ux-3-damaged-interrupted.test.ts',
-      'test/integration/4-agent-tools.test.ts',
-      'test/integration/5-pickers-filter.test.ts',
       'test/integration/helpers.ts',
-      'test/integration/index.ts',
-      'test/unit/agents.test.ts',
-      'test/unit/extension-manifest.test.ts',
       'test/unit/init-guide.test.ts',
-      'test/unit/lock-takeover.test.ts',
       'test/unit/mcp.test.ts',
       'test/unit/merge.test.ts',
-      'test/unit/original-format.test.ts',
-      'test/unit/soak-bounded.test.ts',
     ],
     rules: {
       '@typescript-eslint/require-await': 'off',

@@ -71,9 +71,9 @@ describe(`pickers, filter and small touches in VS Code ${vscode.version}`, () =>
     const shown = 1 + pausedP0;
     await waitFor(() => api.view.description === `filter: P0 · paused — ${shown} of ${all.length}`, `the view description (is "${api.view.description}")`);
     // Escape restores the filter the list started from.
-    ui.manyAnswers.push(async (_items, options) => {
+    ui.manyAnswers.push((_items, options) => {
       options.onDidChange!('zzz-nothing', []);
-      return undefined;
+      return Promise.resolve(undefined);
     });
     await vscode.commands.executeCommand('trackManager.filter');
     assert.deepEqual(api.tree.filter, { priorities: ['P0'], statuses: ['paused'] });

@@ -143,7 +143,7 @@ describe('the store lock under attack: takeovers, pauses, clocks (issue 7)', fun
     assert.equal(existsSync(journalFile), false);
   });
 
-  it('an ownerless lock dated 20 s in the future: waiters never see a negative age, and it is taken over after the short grace', async () => {
+  it('an ownerless lock dated 20 s in the future: waiters never see a negative age, and it is taken over after the short grace', () => {
     mkdirSync(lockDir);
     const future = (Date.now() + 20_000) / 1000;
     utimesSync(lockDir, future, future);

@@ -9,7 +9,8 @@ import { PROJECT_ROOT, runNode, Workspace } from '../helpers/workspace';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const library = () => require(path.join(PROJECT_ROOT, 'dist', 'index.js')) as typeof import('../../src/core/index');
 const originConductor = path.join(ORIGIN_STORE, '.claude', 'conductor');
-const originJson = (relative: string) => JSON.parse(readFileSync(path.join(originConductor, relative), 'utf8'));
+/** A document of the original store; `T` is what the test knows it holds. */
+const originJson = <T = Record<string, unknown>>(relative: string) => JSON.parse(readFileSync(path.join(originConductor, relative), 'utf8')) as T;
 const trackRel = (id: string, file = 'track.json') => path.join('tracks', id, file);
 
 describe('stores written by the original track-manager', function () {
@@ -153,10 +154,10 @@ describe('stores written by the original track-manager', function () {
       }
     }
     const registry = ws.readJson(ws.registryFile);
-    const originalRegistry = originJson(path.join('tracks', 'track-registry.json'));
+    const originalRegistry = originJson<{ version: unknown; metadata: unknown; tracks: Record<string, Record<string, unknown>> }>(path.join('tracks', 'track-registry.json'));
     assert.equal(registry.version, originalRegistry.version);
     assert.deepEqual(registry.metadata, originalRegistry.metadata);
-    for (const [id, entry] of Object.entries<any>(originalRegistry.tracks)) {
+    for (const [id, entry] of Object.entries(originalRegistry.tracks)) {
       // Each entry is derived from its track.json, which holds the same fields (the registry's stale copies stay in the backup).
       const track = ws.readJson(ws.trackFile(id));
       for (const field of ['track_id', 'name', 'type', 'created_at', 'progress', 'completed_at']) {
@@ -187,7 +188,7 @@ describe('stores written by the original track-manager', function () {
     assert.match(detect.stdout, /Track: Refactor Payments/);
 
     const runFile = path.join(ws.dir, '.claude', 'context', 'runtime', 'runs', ORIGIN_RUN, 'run.json');
-    const originalRun = JSON.parse(readFileSync(runFile, 'utf8'));
+    const originalRun = JSON.parse(readFileSync(runFile, 'utf8')) as Record<string, unknown>;
     const resumed = ws.ok(['recover', 'resume', '--run-id', ORIGIN_RUN]);
     assert.equal(resumed.success, true);
     assert.equal(resumed.run_id, ORIGIN_RUN);
@@ -195,7 +196,7 @@ describe('stores written by the original track-manager', function () {
     assert.equal(resumed.snapshot_used, 'snap-auto-1795654446987-p2mkcc');
     assert.equal(resumed.snapshot_created_at, '2026-11-26T00:54:06.987Z');
     assert.deepEqual((resumed.state as { workflows: { active_runs: string[] } }).workflows.active_runs, [ORIGIN_RUN]);
-    const run = JSON.parse(readFileSync(runFile, 'utf8'));
+    const run = JSON.parse(readFileSync(runFile, 'utf8')) as Record<string, unknown>;
     assert.equal(run.status, 'in_progress');
     assert.deepEqual(missingFields({ ...originalRun, status: run.status, updated_at: run.updated_at }, run), []);
     const saved = ws.ok(['snapshot', 'list', '--run-id', ORIGIN_RUN]).find((s) => s.snapshot_id === resumed.snapshot_saved);
@@ -311,7 +312,7 @@ describe('stores written by the original track-manager', function () {
     for (const id of Object.values(ORIGIN_TRACKS)) {
       const track = ws.readJson(ws.trackFile(id));
       assert.equal(track.schema_version, SCHEMA_VERSION, `${id} upgraded`);
-      assert.deepEqual(missingFields({ ...originJson(trackRel(id)), updated_at: track.updated_at }, track), [], id);
+      assert.deepEqual(missingFields({ ...originJson<Record<string, unknown>>(trackRel(id)), updated_at: track.updated_at }, track), [], id);
       const doc = ws.readJson<{ schema_version: number; decisions: ContextEntry[] }>(path.join(ws.tracksDir, id, 'context', 'decisions.json'));
       assert.equal(doc.schema_version, SCHEMA_VERSION);
       decisions += doc.decisions.length;
@@ -338,7 +339,7 @@ describe('format upgrade steps', () => {
     const upgraded = upgradeDocument('decisions', [
       { decision: 'Use PKCE', rationale: 'public client', timestamp: '2026-01-15T10:30:00Z', by: 'architect' },
       'Plain text decision',
-    ]) as any;
+    ]) as { schema_version: number; decisions: Array<Record<string, unknown>> };
     assert.equal(upgraded.schema_version, SCHEMA_VERSION);
     assert.deepEqual(upgraded.decisions[0], {
       decision: 'Use PKCE', rationale: 'public client', timestamp: '2026-01-15T10:30:00Z', by: 'architect',
