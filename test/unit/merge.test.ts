@@ -1,10 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { mergeDocuments } from '../../src/core/merge';
 import { planGitSetup } from '../../src/core/git-setup';
+import type { Activity, ContextEntry, Track } from '../../src/core/model/schemas';
 
 const NOW = '2026-01-10T00:00:00.000Z';
 
-function track(overrides: Record<string, unknown> = {}): any {
+/** A valid track document; `overrides` may make it invalid on purpose. */
+function track(overrides: Record<string, unknown> = {}): Track {
   return {
     schema_version: 1,
     track_id: 'track-x-1',
@@ -32,7 +34,7 @@ describe('three-way merge of store documents', () => {
     const result = mergeDocuments('track', base, ours, theirs, NOW);
     assert.equal(result.invalid, null);
     assert.deepEqual(result.conflicts, []);
-    const merged = result.merged as any;
+    const merged = result.merged as Track;
     assert.equal(merged.status, 'active');
     assert.equal(merged.priority, 'P1');
     assert.equal(merged.updated_at, '2026-01-03T00:00:00.000Z');
@@ -44,12 +46,12 @@ describe('three-way merge of store documents', () => {
     const base = track();
     const ours = track({ priority: 'P0', updated_at: '2026-01-05T00:00:00.000Z' });
     const theirs = track({ priority: 'P3', updated_at: '2026-01-04T00:00:00.000Z' });
-    const merged = mergeDocuments('track', base, ours, theirs, NOW).merged as any;
+    const merged = mergeDocuments('track', base, ours, theirs, NOW).merged as Track;
     assert.equal(merged.priority, 'P0');
     assert.deepEqual(merged.merge_conflicts, [{ field: 'priority', kept: 'P0', discarded: 'P3', at: NOW }]);
-    const flipped = mergeDocuments('track', base, { ...ours, updated_at: '2026-01-03T00:00:00.000Z' }, theirs, NOW).merged as any;
+    const flipped = mergeDocuments('track', base, { ...ours, updated_at: '2026-01-03T00:00:00.000Z' }, theirs, NOW).merged as Track;
     assert.equal(flipped.priority, 'P3');
-    assert.deepEqual(flipped.merge_conflicts[0].discarded, 'P0');
+    assert.deepEqual(flipped.merge_conflicts?.[0].discarded, 'P0');
   });
 
   it('unions status histories by time, adds both sides\' counters, and moves a status with its timestamps', () => {
@@ -65,10 +67,10 @@ describe('three-way merge of store documents', () => {
       metrics: { active_duration_ms: 50, pause_count: 0, snapshots_created: 2 },
     });
     const result = mergeDocuments('track', base, ours, theirs, NOW);
-    const merged = result.merged as any;
+    const merged = result.merged as Track;
     assert.equal(merged.status, 'completed');
     assert.equal(merged.completed_at, '2026-01-03T00:00:00.000Z');
-    assert.deepEqual(merged.status_history.map((h: any) => h.to), ['draft', 'paused', 'completed']);
+    assert.deepEqual(merged.status_history.map((h) => h.to), ['draft', 'paused', 'completed']);
     assert.deepEqual(merged.metrics, { active_duration_ms: 150, pause_count: 1, snapshots_created: 3 });
     assert.deepEqual(result.conflicts.map((c) => c.field), ['status']);
   });
@@ -78,15 +80,15 @@ describe('three-way merge of store documents', () => {
     const base = { schema_version: 1, decisions: [entry('d1', '2026-01-01T00:00:00.000Z')] };
     const ours = { schema_version: 1, decisions: [entry('d1', '2026-01-01T00:00:00.000Z', 'ours'), entry('d3', '2026-01-03T00:00:00.000Z')] };
     const theirs = { schema_version: 1, decisions: [entry('d1', '2026-01-01T00:00:00.000Z', 'theirs'), entry('d2', '2026-01-02T00:00:00.000Z')] };
-    const merged = mergeDocuments('decisions', base, ours, theirs, NOW).merged as any;
-    assert.deepEqual(merged.decisions.map((d: any) => `${d.id}:${d.text}`), ['d1:ours', 'd1-merged:theirs', 'd2:d2', 'd3:d3']);
+    const merged = mergeDocuments('decisions', base, ours, theirs, NOW).merged as { decisions: ContextEntry[] };
+    assert.deepEqual(merged.decisions.map((d) => `${d.id}:${d.text}`), ['d1:ours', 'd1-merged:theirs', 'd2:d2', 'd3:d3']);
   });
 
   it('tags: additions from both sides, removals from either', () => {
     const base = track({ metadata: { tags: ['a', 'b'] } });
     const ours = track({ metadata: { tags: ['a', 'b', 'c'] }, updated_at: '2026-01-02T00:00:00.000Z' });
     const theirs = track({ metadata: { tags: ['b', 'd'] }, updated_at: '2026-01-03T00:00:00.000Z' });
-    assert.deepEqual((mergeDocuments('track', base, ours, theirs, NOW).merged as any).metadata.tags, ['b', 'c', 'd']);
+    assert.deepEqual((mergeDocuments('track', base, ours, theirs, NOW).merged as Track).metadata?.tags, ['b', 'c', 'd']);
   });
 
   it('reports a result that would not validate instead of returning it as good', () => {
@@ -108,7 +110,7 @@ describe('three-way merge of store documents', () => {
     const base = { schema_version: 1, intervals: [] };
     const ours = { schema_version: 1, intervals: [{ start: '2026-01-01T10:00:00.000Z', end: '2026-01-01T11:00:00.000Z' }] };
     const theirs = { schema_version: 1, intervals: [{ start: '2026-01-01T10:30:00.000Z', end: '2026-01-01T12:00:00.000Z' }, { start: '2026-01-02T10:00:00.000Z', end: '2026-01-02T10:05:00.000Z' }] };
-    assert.deepEqual((mergeDocuments('activity', base, ours, theirs, NOW).merged as any).intervals, [
+    assert.deepEqual((mergeDocuments('activity', base, ours, theirs, NOW).merged as Activity).intervals, [
       { start: '2026-01-01T10:00:00.000Z', end: '2026-01-01T12:00:00.000Z' },
       { start: '2026-01-02T10:00:00.000Z', end: '2026-01-02T10:05:00.000Z' },
     ]);
