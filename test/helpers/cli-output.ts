@@ -1,9 +1,10 @@
 // What each `track` command prints with --json, in the core's own types, keyed by the command's
 // words (`src/cli/commands.ts` builds these objects). Tests get typed output from `Workspace.ok`
 // without naming a type at the call site; a command not listed here prints `unknown`.
-import type { AgentName } from '../../src/core/agent-setup';
+import type { AgentName, CliInvocation } from '../../src/core/agent-setup';
 import type { InitResult } from '../../src/core/init';
 import type { SwitchResult } from '../../src/core/lifecycle';
+import type { MergeConflict } from '../../src/core/model/schemas';
 import type { TrackView } from '../../src/core/queries';
 import type { TrackStore } from '../../src/core/store';
 import type { CheckoutReport } from '../../src/core/track-checkout';
@@ -64,11 +65,11 @@ export interface CliOutputs {
   'recover damaged': Result<'recoverDamagedTrack'>;
   doctor: Result<'doctor'>;
   heartbeat: Result<'recordHeartbeat'>;
-  'merge-file': { merged: boolean; conflicts: number; message: string };
+  'merge-file': { merged: boolean; conflicts: MergeConflict[]; message: string };
   brief: { brief: string };
   'hook pre-compact': { checkpoint: string | null; track_id?: string; reason?: string };
   init: InitResult & {
-    agents?: { command: unknown; files: Array<{ file: string; agent: AgentName; action: string; note?: string }> };
+    agents?: { command: CliInvocation; files: Array<{ file: string; agent: AgentName; action: string; note?: string }> };
     git?: Result<'setUpGitMerge'>;
   };
 }
