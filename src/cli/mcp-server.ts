@@ -175,7 +175,7 @@ export async function serveMcp(store: TrackStore, core: McpCore): Promise<void> 
   // Node 20); a once-a-second stat of the few files behind the subscriptions catches those.
   let lastStamp = '';
   function stamp(): string {
-    const files = [store.paths.registryFile];
+    const files = [store.paths.registryFile, store.paths.indexLogFile];
     for (const uri of subscriptions) {
       const trackId = uri === ACTIVE_URI ? null : uri.slice('track://'.length);
       if (trackId && /^track-[a-z0-9-]+$/.test(trackId)) files.push(store.paths.trackFile(trackId), store.paths.decisionsFile(trackId));

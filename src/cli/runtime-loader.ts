@@ -52,3 +52,17 @@ function load(): unknown {
 }
 
 module.exports = load();
+
+// `node track-manager-runtime.cjs <command> …` runs the CLI itself: git's merge driver, registered
+// by the editor's "Set Up Git Merge for Tracks", runs it so (`… merge-file %O %A %B %P`).
+if (require.main === module) {
+  const runtime = module.exports as { runCli(argv: string[], io: { stdout(text: string): void; stderr(text: string): void; env: NodeJS.ProcessEnv; cwd: string }): Promise<number> };
+  void runtime.runCli(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+    cwd: process.cwd(),
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}

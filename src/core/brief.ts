@@ -11,6 +11,7 @@ import { DEFAULT_STALE_AFTER_MINUTES, findInterrupted, type IndexForDetection, t
 import { readTextIfExists } from './storage/file-reads';
 import { listFolder } from './storage/folders';
 import { locateStore, StorePaths, type LocateOptions } from './storage/paths';
+import { readIndexDocument } from './storage/index-document';
 
 type Json = Record<string, unknown>;
 
@@ -81,7 +82,7 @@ async function runLiveness(paths: StorePaths, trackId: string, runId: string): P
 
 async function lastCheckpoint(paths: StorePaths, trackId: string, nowMs: number): Promise<string | null> {
   const names = (await listFolder(paths.checkpointsDir(trackId)).catch(() => [] as string[]))
-    .filter((name) => /^checkpoint-\d+\.json$/.test(name))
+    .filter((name) => /^checkpoint-\d+(?:-[0-9a-f]{6})?\.json$/.test(name))
     .sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]));
   const newest = names.at(-1);
   if (!newest) return null;
@@ -121,7 +122,7 @@ export async function buildBrief(options: BriefOptions = {}): Promise<string> {
   const nowMs = (options.now ?? (() => new Date()))().getTime();
   try {
     const paths = new StorePaths(locateStore(options));
-    const registry = await readJson(paths.registryFile);
+    const registry = await readIndexDocument(paths);
     if (!registry) {
       const hasTracks = (await listFolder(paths.tracksDir).catch(() => [] as string[])).some((name) => isValidId('track', name));
       return hasTracks

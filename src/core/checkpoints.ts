@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { listFolder } from './storage/folders';
 import type { StoreContext } from './storage/context';
-import { assumptionsDocument, decisionsDocument, readContextFiles } from './context-files';
+import { assumptionsDocument, decisionsDocument, readContextConflicts, readContextFiles } from './context-files';
 import { isTrackError, toTrackError, TrackError } from './model/errors';
 import { readDocument } from './storage/files';
 import { readGitState } from './git';
@@ -10,7 +10,12 @@ import { listDirectory, problemFrom, readRunFile, type Problem } from './storage
 import { checkpointSchema, SCHEMA_VERSION, type Checkpoint, type Track } from './model/schemas';
 import { mutate, type Transaction } from './storage/transaction';
 
-const CHECKPOINT_FILE = /^checkpoint-(\d+)\.json$/;
+/**
+ * checkpoint-NNN.json (the guide's layout, and stores written before) or checkpoint-NNN-<hex>.json:
+ * new files carry their snapshot id's random suffix, so two clones that each take checkpoint 3 of a
+ * track write two files, not one name with two contents (a git add/add conflict that would lose one).
+ */
+export const CHECKPOINT_FILE = /^checkpoint-(\d+)(?:-[0-9a-f]{6})?\.json$/;
 
 export interface CheckpointRequest {
   /** What caused it: pause, switch, manual, pre-restore, … */
@@ -79,13 +84,19 @@ export async function stageCheckpoint(
     },
   };
   const number = await nextCheckpointNumber(tx, trackId);
-  tx.put(path.join(paths.checkpointsDir(trackId), `checkpoint-${String(number).padStart(3, '0')}.json`), checkpoint);
+  tx.put(path.join(paths.checkpointsDir(trackId), checkpointFileName(number, checkpoint.snapshot_id)), checkpoint);
   const updated: Track = {
     ...track,
     last_checkpoint: checkpoint.snapshot_id,
     metrics: { ...track.metrics, snapshots_created: track.metrics.snapshots_created + 1 },
   };
   return { checkpoint, track: updated, skipped_runs: skipped.sort((a, b) => compareText(a.run_id, b.run_id)) };
+}
+
+/** The number first, so names sort by it; then the snapshot id's random part. */
+export function checkpointFileName(number: number, snapshotId: string): string {
+  const unique = /-([0-9a-f]{6})$/.exec(snapshotId)?.[1];
+  return `checkpoint-${String(number).padStart(3, '0')}${unique ? `-${unique}` : ''}.json`;
 }
 
 /** A run a checkpoint could not capture (its run.json unreadable or corrupt). */
@@ -107,10 +118,12 @@ async function nextCheckpointNumber(tx: Transaction, trackId: string): Promise<n
 }
 
 /** Puts the work state of a checkpoint back: progress, steps, goal and criteria, decisions, assumptions. */
-export function stageRestore(tx: Transaction, track: Track, checkpoint: Checkpoint): Track {
+export async function stageRestore(tx: Transaction, track: Track, checkpoint: Checkpoint): Promise<Track> {
   const saved = checkpoint.state.track;
-  tx.put(tx.paths.decisionsFile(track.track_id), decisionsDocument(checkpoint.state.context.decisions));
-  tx.put(tx.paths.assumptionsFile(track.track_id), assumptionsDocument(checkpoint.state.context.assumptions));
+  // The notes git merges left in the context files are about the files' history, not their state: they stay.
+  const conflicts = await readContextConflicts(tx.paths, track.track_id).catch(() => ({ decisions: [], assumptions: [] }));
+  tx.put(tx.paths.decisionsFile(track.track_id), decisionsDocument(checkpoint.state.context.decisions, conflicts.decisions));
+  tx.put(tx.paths.assumptionsFile(track.track_id), assumptionsDocument(checkpoint.state.context.assumptions, conflicts.assumptions));
   return {
     ...track,
     ...(saved.description !== undefined ? { description: saved.description } : {}),
@@ -144,7 +157,7 @@ export async function stageRestoreWithBackup(
   checkpoint: Checkpoint,
 ): Promise<{ track: Track; saved: string }> {
   const before = await stageCheckpoint(tx, track, { event: 'pre-restore', type: 'recovery', reason: `Before restoring ${checkpointLabel(checkpoint)}` });
-  return { track: stageRestore(tx, before.track, checkpoint), saved: before.checkpoint.snapshot_id };
+  return { track: await stageRestore(tx, before.track, checkpoint), saved: before.checkpoint.snapshot_id };
 }
 
 /** How a checkpoint is named to people: its name, else what caused it, else when it was taken. */

@@ -1,6 +1,6 @@
 import { readDocument } from './storage/files';
 import type { StorePaths } from './storage/paths';
-import { assumptionsSchema, decisionsSchema, SCHEMA_VERSION, type ContextEntry } from './model/schemas';
+import { assumptionsSchema, decisionsSchema, SCHEMA_VERSION, type ContextEntry, type MergeConflict } from './model/schemas';
 
 /** A track's decisions and assumptions (context/decisions.json, context/assumptions.json). */
 export type TrackContextFiles = {
@@ -17,10 +17,24 @@ export async function readContextFiles(paths: StorePaths, trackId: string): Prom
   return { decisions: decisions?.decisions ?? [], assumptions: assumptions?.assumptions ?? [] };
 }
 
-export function decisionsDocument(decisions: ContextEntry[]) {
-  return { schema_version: SCHEMA_VERSION, decisions };
+/**
+ * What git merges recorded in the context files: an entry both sides rewrote, the version set
+ * aside (the merge driver writes one file, so they stay in that file, beside the entries).
+ */
+export async function readContextConflicts(paths: StorePaths, trackId: string): Promise<{ decisions: MergeConflict[]; assumptions: MergeConflict[] }> {
+  const display = (file: string) => paths.display(file);
+  const [decisions, assumptions] = await Promise.all([
+    readDocument(paths.decisionsFile(trackId), decisionsSchema, { kind: 'decisions', display }),
+    readDocument(paths.assumptionsFile(trackId), assumptionsSchema, { kind: 'assumptions', display }),
+  ]);
+  return { decisions: decisions?.merge_conflicts ?? [], assumptions: assumptions?.merge_conflicts ?? [] };
 }
 
-export function assumptionsDocument(assumptions: ContextEntry[]) {
-  return { schema_version: SCHEMA_VERSION, assumptions };
+/** The documents keep the merge conflicts recorded in them: adding an entry must not erase that note. */
+export function decisionsDocument(decisions: ContextEntry[], mergeConflicts: MergeConflict[] = []) {
+  return { schema_version: SCHEMA_VERSION, decisions, ...(mergeConflicts.length > 0 ? { merge_conflicts: mergeConflicts } : {}) };
+}
+
+export function assumptionsDocument(assumptions: ContextEntry[], mergeConflicts: MergeConflict[] = []) {
+  return { schema_version: SCHEMA_VERSION, assumptions, ...(mergeConflicts.length > 0 ? { merge_conflicts: mergeConflicts } : {}) };
 }

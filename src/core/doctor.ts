@@ -1,12 +1,13 @@
 import { readCheckpoints } from './checkpoints';
 import type { StoreContext } from './storage/context';
-import { readContextFiles } from './context-files';
+import { readContextConflicts, readContextFiles } from './context-files';
 import { isTrackError, toTrackError } from './model/errors';
 import { serialize } from './storage/files';
 import { isFolder, isSymbolicLink, pathExists } from './storage/file-info';
 import { copyFileTo } from './storage/standalone-files';
 import { findLeftovers, holdsNoData, removeEmptyTree, removeLeftover } from './storage/store-cleanup';
 import { commitFiles, rollForwardJournal } from './storage/journal';
+import { loadedGeneration, wholeIndexFiles } from './storage/index-files';
 import { setAsideJournal } from './storage/journal-repair';
 import { inspectLock, withStoreLock } from './storage/lock';
 import { withLockScope } from './storage/lock-scope';
@@ -114,6 +115,12 @@ async function diagnose(ctx: StoreContext, tempGraceMs: number): Promise<Omit<Do
     const track = await readTrackFile(paths, trackId).catch(() => null);
     for (const conflict of track?.merge_conflicts ?? []) {
       add('MERGE_CONFLICT', paths.trackFile(trackId), `A git merge changed "${conflict.field}" on both sides: kept ${JSON.stringify(conflict.kept)}, set aside ${JSON.stringify(conflict.discarded)} (${conflict.at}). Change it with \`track update\` if needed; the note stays in merge_conflicts until removed.`, false, 'warning');
+    }
+    const context = await readContextConflicts(paths, trackId).catch(() => ({ decisions: [], assumptions: [] }));
+    for (const [file, conflicts] of [[paths.decisionsFile(trackId), context.decisions], [paths.assumptionsFile(trackId), context.assumptions]] as const) {
+      for (const conflict of conflicts) {
+        add('MERGE_CONFLICT', file, `A git merge found ${conflict.field} rewritten on both sides: kept ${JSON.stringify(conflict.kept)}, set aside ${JSON.stringify(conflict.discarded)} (${conflict.at}). Add it again with \`track context\` if it still holds; the note stays in merge_conflicts until removed.`, false, 'warning');
+      }
     }
   }
   const original = await diagnoseOriginalFormat(ctx);
@@ -227,7 +234,7 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
     if (current) keepDamagedEntries(paths, current, rebuilt);
     const trackFilesExist = Object.keys(rebuilt.registry.tracks).length > 0 || current !== null;
     if (trackFilesExist && (!current || compareRegistries(current, rebuilt.registry).length > 0)) {
-      await commitFiles(paths, lock, new Map([[paths.registryFile, `${JSON.stringify(rebuilt.registry)}\n`]]));
+      await commitFiles(paths, lock, wholeIndexFiles(paths, rebuilt.registry, (current ? loadedGeneration(current) : 0) + 1));
       repaired.push(`Rebuilt the registry from ${Object.keys(rebuilt.registry.tracks).length} track folder(s).`);
     }
   }));

@@ -1,9 +1,11 @@
 import * as path from 'node:path';
 import { readText } from './storage/file-reads';
+import { pathExists } from './storage/file-info';
 import type { StoreContext } from './storage/context';
 import { TrackError } from './model/errors';
 import { writeFileAtomic } from './storage/files';
 import { git, repositoryRoot, runGit } from './git-process';
+import { RUNTIME_FILE } from './init/agent-scripts';
 
 /**
  * `track init --git`: makes the store merge cleanly in git. A pure plan (what .gitattributes and
@@ -50,10 +52,43 @@ export function planGitSetup(input: GitSetupInput): GitSetupPlan {
 
 export interface GitSetupResult {
   repository: string;
+  /** The line .gitattributes holds (or will hold). */
+  attributes_line: string;
   gitattributes_file: string;
   gitattributes_changed: boolean;
   config_set: Array<{ key: string; value: string }>;
   driver_command: string;
+}
+
+export interface WorkspaceMergeDriver {
+  /** The repository's root, or null when the workspace is not in a git repository. */
+  repository: string | null;
+  /** The workspace runtime (written by the workspace set-up); git runs it to merge. */
+  runtimeFile: string;
+  runtimePresent: boolean;
+  /** `node <runtime, relative to the repository root> merge-file %O %A %B %P`. */
+  driverCommand: string | null;
+}
+
+/**
+ * The driver the editor registers: the runtime the workspace set-up writes (and the team commits),
+ * named by its path in the repository — git runs drivers from the top of the working tree — so
+ * every clone runs the same file whatever is installed, and no `track` is needed on PATH.
+ */
+export async function workspaceMergeDriver(ctx: StoreContext): Promise<WorkspaceMergeDriver> {
+  const runtimeFile = path.join(ctx.paths.workspaceRoot, ...RUNTIME_FILE.split('/'));
+  const [root, runtimePresent] = await Promise.all([repositoryRoot(ctx.paths.workspaceRoot), pathExists(runtimeFile)]);
+  const relative = root ? path.relative(root, runtimeFile).split(path.sep).join('/') : null;
+  return {
+    repository: root,
+    runtimeFile,
+    runtimePresent,
+    driverCommand: relative && !relative.startsWith('..') ? `node ${shellWord(relative)} merge-file %O %A %B %P` : null,
+  };
+}
+
+function shellWord(text: string): string {
+  return /^[\w./@:+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 export async function setUpGitMerge(ctx: StoreContext, options: { driverCommand: string; dryRun?: boolean }): Promise<GitSetupResult> {
@@ -81,6 +116,7 @@ export async function setUpGitMerge(ctx: StoreContext, options: { driverCommand:
   }
   return {
     repository: root,
+    attributes_line: plan.attributesLine,
     gitattributes_file: attributesFile,
     gitattributes_changed: plan.gitattributes !== null,
     config_set: plan.config.map(({ key, value }) => ({ key, value })),

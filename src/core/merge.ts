@@ -22,7 +22,7 @@ export function mergeKindOf(file: string): MergeKind {
   if (name === 'assumptions.json') return 'assumptions';
   if (name === 'activity.json') return 'activity';
   if (name === 'run.json') return 'run';
-  if (/^checkpoint-\d+\.json$/.test(name)) return 'checkpoint';
+  if (/^checkpoint-\d+(?:-[0-9a-f]{6})?\.json$/.test(name)) return 'checkpoint';
   if (/\/snapshots\/[^/]+\.json$/.test(file.split(path.sep).join('/'))) return 'run-snapshot';
   return 'json';
 }
@@ -69,9 +69,9 @@ export function mergeDocuments(kind: MergeKind, base: Json, ours: Json, theirs: 
     state.conflicts.push({ field: 'snapshot_id', kept: (merged as Record<string, Json>).snapshot_id, discarded: (setAside as Record<string, Json>).snapshot_id, at: now });
   } else merged = mergeValue(base, ours, theirs, '', state);
   if (kind === 'decisions' || kind === 'assumptions') {
-    // Entries have no updated_at: when both sides rewrote one entry, both versions are kept.
+    // Entries are resolved whole (below), not field by field.
     state.conflicts = [];
-    merged = keepBothEntries(base, ours, theirs, merged, kind);
+    merged = resolveEntries(base, ours, theirs, merged, kind, state);
   }
   const schema = SCHEMAS[kind];
   let invalid: string | null = null;
@@ -235,26 +235,78 @@ function mergeList(base: Json[], ours: Json[], theirs: Json[], at: string, state
     .map(({ item }) => item);
 }
 
-/** decisions/assumptions: an entry both sides rewrote differently is kept twice, never dropped. */
-function keepBothEntries(base: Json, ours: Json, theirs: Json, merged: Json, kind: 'decisions' | 'assumptions'): Json {
+/**
+ * decisions/assumptions: entries are told apart by id. An id both sides added (absent from the
+ * base, e.g. two clones each adding their fourth decision) names two different entries: both are
+ * kept, the later renumbered. An entry both sides rewrote differently is one entry: the later
+ * rewrite (its `updated_at`, else `at`; ours on a tie) is kept and the other is recorded in the
+ * document's `merge_conflicts`, which `doctor` and the tree report with the track's own.
+ */
+function resolveEntries(base: Json, ours: Json, theirs: Json, merged: Json, kind: 'decisions' | 'assumptions', state: MergeState): Json {
   if (!isObject(merged) || !isObject(ours) || !isObject(theirs)) return merged;
   const list = asArray(merged[kind]);
   const baseList = isObject(base) ? asArray(base[kind]) : [];
   const byId = (items: Json[]) => new Map(items.filter(isObject).map((item) => [String(item.id), item]));
   const [b, o, t] = [byId(baseList), byId(asArray(ours[kind])), byId(asArray(theirs[kind]))];
-  const extra: Json[] = [];
-  const result = list.map((item) => {
-    if (!isObject(item)) return item;
+  const taken = new Set(list.filter(isObject).map((item) => String(item.id)));
+  const conflicts = state.conflicts;
+  const result: Json[] = [];
+  for (const item of list) {
+    if (!isObject(item)) {
+      result.push(item);
+      continue;
+    }
     const id = String(item.id);
     const [oi, ti, bi] = [o.get(id), t.get(id), b.get(id)];
-    if (oi && ti && !isDeepStrictEqual(oi, ti) && !isDeepStrictEqual(oi, bi) && !isDeepStrictEqual(ti, bi)) {
-      extra.push({ ...ti, id: `${id}-merged` });
-      return oi;
+    if (!oi || !ti || isDeepStrictEqual(oi, ti) || isDeepStrictEqual(oi, bi) || isDeepStrictEqual(ti, bi)) {
+      result.push(item);
+      continue;
     }
-    return item;
-  });
-  const all = [...result, ...extra].sort((x, y) => (timeOf(x) < timeOf(y) ? -1 : timeOf(x) > timeOf(y) ? 1 : 0));
-  return { ...merged, [kind]: all };
+    if (!bi) {
+      // Two additions that happen to share an id: both stay, the later one under a fresh id.
+      const theirsLater = changedAt(ti) > changedAt(oi);
+      const [first, second] = theirsLater ? [oi, ti] : [ti, oi];
+      const fresh = freshId(id, taken);
+      taken.add(fresh);
+      result.push(first, { ...second, id: fresh });
+      continue;
+    }
+    const theirsWins = changedAt(ti) !== changedAt(oi) ? changedAt(ti) > changedAt(oi) : state.winner === 'theirs';
+    const [kept, discarded] = theirsWins ? [ti, oi] : [oi, ti];
+    conflicts.push({ field: `${kind}[${id}]`, kept: kept.text ?? null, discarded, at: state.now });
+    result.push(kept);
+  }
+  const ordered = result
+    .map((item, position) => ({ item, position }))
+    .sort((x, y) => compareTimes(timeOf(x.item), timeOf(y.item)) || x.position - y.position)
+    .map(({ item }) => item);
+  const earlier = asArray(merged.merge_conflicts);
+  return { ...merged, [kind]: ordered, ...(earlier.length + conflicts.length > 0 ? { merge_conflicts: [...earlier, ...conflicts] } : {}) };
+}
+
+function changedAt(entry: Record<string, Json>): string {
+  return typeof entry.updated_at === 'string' ? entry.updated_at : typeof entry.at === 'string' ? entry.at : '';
+}
+
+function compareTimes(x: string, y: string): number {
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** `decision-004` → the next free `decision-NNN`; another id gets a numbered suffix. */
+function freshId(id: string, taken: Set<string>): string {
+  const numbered = /^(.*-)(\d+)$/.exec(id);
+  if (numbered) {
+    const width = numbered[2].length;
+    let highest = 0;
+    for (const other of taken) {
+      const match = /^(.*-)(\d+)$/.exec(other);
+      if (match && match[1] === numbered[1]) highest = Math.max(highest, Number(match[2]));
+    }
+    return `${numbered[1]}${String(highest + 1).padStart(width, '0')}`;
+  }
+  let suffix = 2;
+  while (taken.has(`${id}-${suffix}`)) suffix += 1;
+  return `${id}-${suffix}`;
 }
 
 function isObject(value: Json): value is Record<string, Json> {

@@ -3,7 +3,7 @@ import type { StoreContext } from './storage/context';
 import { readContextFiles, type TrackContextFiles } from './context-files';
 import { TrackError } from './model/errors';
 import { assertId, compareText } from './model/ids';
-import { readIndex } from './reads';
+import { activeTrackFromHead, readIndex } from './reads';
 import { readTrackFile, trackNotFound, type Problem } from './storage/registry';
 import {
   PRIORITIES, TRACK_STATUSES, TRACK_TYPES,
@@ -125,7 +125,17 @@ export async function getTrack(ctx: StoreContext, trackId: string): Promise<Trac
   return track;
 }
 
+/**
+ * The head names the active track (format 2): that one track is read, and when it says `active`
+ * that is the answer. When the head names none (a track edited to `active` by hand or by a pull
+ * must still be found), cannot tell, or its track is not active any more, the whole index decides.
+ */
 export async function getActiveTrack(ctx: StoreContext): Promise<Track | null> {
+  const named = await activeTrackFromHead(ctx);
+  if (named) {
+    const track = await readTrackFile(ctx.paths, named).catch(() => null);
+    if (track?.status === 'active' && track.track_id === named) return track;
+  }
   const { registry } = await readIndex(ctx);
   if (!registry.active_track) return null;
   const track = await readTrackFile(ctx.paths, registry.active_track);

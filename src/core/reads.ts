@@ -2,13 +2,14 @@ import { pathExists, statIfExists } from './storage/file-info';
 import type { StoreContext } from './storage/context';
 import { isTrackError } from './model/errors';
 import {
-  emptyRegistry, listTrackFolders, problemFrom, readRegistry, readTrackFile, rebuildRegistry, reconcileFolders,
+  emptyRegistry, listTrackFolders, problemFrom, readRegistry, readRegistryHead, readTrackFile, rebuildRegistry, reconcileFolders,
   type Problem,
 } from './storage/registry';
 import type { Registry } from './model/schemas';
 import { mutate } from './storage/transaction';
 import { changedTrackFiles, refreshEntries, saidActive } from './storage/index-freshness';
 import { holdsStoreLock } from './storage/lock-scope';
+import { extendFromLog, isSplitHead } from './storage/index-files';
 import { indexFromTrackFiles, isOriginalFormatRegistry, knownOriginalRegistry, rememberOriginalRegistry } from './storage/origin-index';
 
 export interface RegistryView {
@@ -19,7 +20,16 @@ export interface RegistryView {
   originalFormat?: boolean;
 }
 
-const cache = new Map<string, { key: string; view: RegistryView }>();
+interface CachedView {
+  key: string;
+  /** The identities the key is made of, to tell an append to the log from any other change. */
+  head: string;
+  base: string;
+  logIno: number | null;
+  dir: string;
+  view: RegistryView;
+}
+const cache = new Map<string, CachedView>();
 
 /**
  * The registry as readers see it, outside the lock. Cached on the identity of the registry file
@@ -35,17 +45,28 @@ const cache = new Map<string, { key: string; view: RegistryView }>();
  */
 export async function readIndex(ctx: StoreContext): Promise<RegistryView> {
   const { paths } = ctx;
-  const [registryStat, dirStat] = await Promise.all([
+  const [registryStat, dirStat, baseStat, logStat] = await Promise.all([
     statIfExists(paths.registryFile),
     statIfExists(paths.tracksDir),
+    statIfExists(paths.indexBaseFile),
+    statIfExists(paths.indexLogFile),
   ]);
   if (!dirStat) return { registry: emptyRegistry(ctx.now().toISOString()), problems: [] };
+  const identity = (info: { ino: number; size: number; mtimeMs: number } | null) => (info ? `${info.ino}:${info.size}:${info.mtimeMs}` : '-');
   const key = registryStat
-    ? `${registryStat.ino}:${registryStat.size}:${registryStat.mtimeMs}:${dirStat.ino}:${dirStat.mtimeMs}`
+    ? `${identity(registryStat)}:${identity(baseStat)}:${identity(logStat)}:${dirStat.ino}:${dirStat.mtimeMs}`
     : null;
   const cached = cache.get(paths.registryFile);
   if (key && cached?.key === key && changedTrackFiles(paths, cached.view.registry, saidActive(cached.view.registry)).length === 0) {
     return cached.view;
+  }
+  const parts = { head: identity(registryStat), base: identity(baseStat), logIno: logStat?.ino ?? null, dir: `${dirStat.ino}:${dirStat.mtimeMs}` };
+  if (key && cached && logStat) {
+    const extended = await extendCachedView(ctx, cached, parts, dirStat.nlink);
+    if (extended) {
+      cache.set(paths.registryFile, { key, ...parts, view: extended });
+      return extended;
+    }
   }
   const original = knownOriginalRegistry(paths.registryFile, key);
   if (original) return { ...(await indexFromTrackFiles(paths, original)), originalFormat: true };
@@ -61,8 +82,41 @@ export async function readIndex(ctx: StoreContext): Promise<RegistryView> {
   }
   // A view with problems is not cached: fixing a track.json by hand changes neither key, and the
   // problem must go away on the next read.
-  if (key && !view.originalFormat && view.problems.length === 0) cache.set(paths.registryFile, { key, view });
+  if (key && !view.originalFormat && view.problems.length === 0) cache.set(paths.registryFile, { key, ...parts, view });
   return view;
+}
+
+/**
+ * After a write by another process only the log grew (and the head changed with the active
+ * track): the cached view takes the new lines, read and validated alone, instead of a full read.
+ * The same freshness as a cached view: the tracks it says are active are checked by identity; a
+ * new or removed track folder (a pull) is noticed by the folder's link count.
+ */
+async function extendCachedView(ctx: StoreContext, cached: CachedView, parts: Omit<CachedView, 'key' | 'view'>, dirLinks: number): Promise<RegistryView | null> {
+  if (cached.view.originalFormat || cached.view.problems.length > 0) return null;
+  if (cached.base !== parts.base || cached.logIno !== parts.logIno) return null;
+  const registry = await extendFromLog(ctx.paths, cached.view.registry);
+  if (!registry) return null;
+  // A head rewritten without a new log line (a rebuild, an older Track Manager's single-file
+  // registry) is read whole; every log line carries its write's time.
+  if (cached.head !== parts.head && registry.updated_at === cached.view.registry.updated_at) return null;
+  if (cached.dir !== parts.dir && !(await foldersMatchIndex(ctx, registry, dirLinks))) return null;
+  if (changedTrackFiles(ctx.paths, registry, saidActive(registry)).length > 0) return null;
+  return { registry, problems: [] };
+}
+
+/**
+ * The id the index's head names as active, without reading the index: null when none, undefined
+ * when the head cannot tell (no head, format 1 or the original's — read the whole index then).
+ */
+export async function activeTrackFromHead(ctx: StoreContext): Promise<string | null | undefined> {
+  let head;
+  try {
+    head = await readRegistryHead(ctx.paths);
+  } catch {
+    return undefined;
+  }
+  return head && isSplitHead(head) ? head.active_track : undefined;
 }
 
 async function loadAndReconcile(ctx: StoreContext, registryExists: boolean, dirLinks: number, key: string | null): Promise<RegistryView> {

@@ -13,9 +13,11 @@ import * as recovery from './recovery';
 import * as runs from './runs';
 import * as snapshots from './snapshots';
 import * as gitSetup from './git-setup';
-import type { Track } from './model/schemas';
+import type { MergeConflict, Track } from './model/schemas';
+import { readContextConflicts } from './context-files';
 import * as time from './time';
 import * as trackCheckout from './track-checkout';
+import type { StashEntry } from './git-process';
 import * as trackContext from './track-context';
 
 /**
@@ -57,7 +59,18 @@ export class TrackStore {
   recordHeartbeat(trackId?: string) { return time.recordHeartbeat(this.ctx, trackId); }
   timeReport(options?: { since?: string; staleMs?: number }) { return time.timeReport(this.ctx, options); }
   trackTime(track: Track, staleMs?: number) { return time.trackTime(this.ctx, track, staleMs); }
+  /** A track's merge conflicts: its own and those recorded in its decisions and assumptions. */
+  async mergeConflicts(track: Track): Promise<MergeConflict[]> {
+    const context = await readContextConflicts(this.ctx.paths, track.track_id).catch(() => ({ decisions: [], assumptions: [] }));
+    return [...(track.merge_conflicts ?? []), ...context.decisions, ...context.assumptions];
+  }
+
   setUpGitMerge(options: { driverCommand: string; dryRun?: boolean }) { return gitSetup.setUpGitMerge(this.ctx, options); }
+  workspaceMergeDriver() { return gitSetup.workspaceMergeDriver(this.ctx); }
+  stashLocalChanges(targetTrackId: string) { return trackCheckout.stashLocalChanges(this.ctx, targetTrackId); }
+  popStash(stash: StashEntry) { return trackCheckout.popStash(this.ctx, stash); }
+  findTrackStash(trackId: string) { return trackCheckout.findTrackStash(this.ctx.paths.workspaceRoot, trackId); }
+  popTrackStash(trackId: string) { return trackCheckout.popTrackStash(this.ctx, trackId); }
   checkoutCheckpointBranch(branch: string, head: string | null) { return trackCheckout.checkoutCheckpointBranch(this.ctx, branch, head); }
 
   // Registry queries

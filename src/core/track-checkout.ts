@@ -104,6 +104,33 @@ async function aroundCheckout<T>(
   return { result, git: report };
 }
 
+/**
+ * For the editor, which checks out through VS Code's git extension and stashes only when the user
+ * says so: stashes local changes (never the store's files) under the name of the track they belong
+ * to — the active track being left, else the track whose branch HEAD is on. Null stash: nothing to stash.
+ */
+export async function stashLocalChanges(ctx: StoreContext, targetTrackId: string): Promise<{ stash: StashEntry | null; owner: Track | null }> {
+  const cwd = ctx.paths.workspaceRoot;
+  const root = await repositoryRoot(cwd);
+  if (!root) throw new TrackError('E_GIT', `The workspace ${cwd} is not in a git repository.`, { workspace: cwd });
+  const branch = await currentBranch(cwd);
+  const active = await getActiveTrack(ctx);
+  const owner = active && active.track_id !== targetTrackId ? active : await trackOnBranch(ctx, branch, targetTrackId);
+  return { stash: await stashOutsideStore(ctx, root, stashMessage(owner, branch, targetTrackId)), owner };
+}
+
+/** Puts a stash back (after a checkout that failed even so); git's words on failure. */
+export async function popStash(ctx: StoreContext, stash: StashEntry): Promise<void> {
+  await git(ctx.paths.workspaceRoot, ['stash', 'pop', '--index', stash.ref]);
+}
+
+/** Pops the stash saved when `trackId` was left; null when there is none. */
+export async function popTrackStash(ctx: StoreContext, trackId: string): Promise<StashEntry | null> {
+  const stash = await findTrackStash(ctx.paths.workspaceRoot, trackId);
+  if (stash) await git(ctx.paths.workspaceRoot, ['stash', 'pop', stash.ref]);
+  return stash;
+}
+
 async function trackOnBranch(ctx: StoreContext, branch: string | null, exceptId: string): Promise<Track | null> {
   if (!branch) return null;
   const { tracks } = await listTracks(ctx);

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { statIfExists } from './storage/file-info';
 import { readBytes } from './storage/file-reads';
 import type { StoreContext } from './storage/context';
-import { assumptionsDocument, decisionsDocument, readContextFiles } from './context-files';
+import { assumptionsDocument, decisionsDocument, readContextConflicts, readContextFiles } from './context-files';
 import { TrackError } from './model/errors';
 import { assertId } from './model/ids';
 import { blockText, parseInput, requiredBlockText } from './model/input';
@@ -35,7 +35,7 @@ async function addEntry(
   const valid = parseInput(entryInputSchema, input, kind);
   return mutate(ctx, `context add-${kind}`, async (tx) => {
     const track = await tx.track(trackId);
-    const files = await readContextFiles(tx.paths, trackId);
+    const [files, conflicts] = await Promise.all([readContextFiles(tx.paths, trackId), readContextConflicts(tx.paths, trackId)]);
     const list = kind === 'decision' ? files.decisions : files.assumptions;
     const entry: ContextEntry = {
       id: `${kind}-${String(list.length + 1).padStart(3, '0')}`,
@@ -43,8 +43,8 @@ async function addEntry(
       ...(valid.rationale ? { rationale: valid.rationale } : {}),
       at: tx.now,
     };
-    if (kind === 'decision') tx.put(tx.paths.decisionsFile(trackId), decisionsDocument([...list, entry]));
-    else tx.put(tx.paths.assumptionsFile(trackId), assumptionsDocument([...list, entry]));
+    if (kind === 'decision') tx.put(tx.paths.decisionsFile(trackId), decisionsDocument([...list, entry], conflicts.decisions));
+    else tx.put(tx.paths.assumptionsFile(trackId), assumptionsDocument([...list, entry], conflicts.assumptions));
     tx.putTrack({ ...track, updated_at: tx.now });
     return { track_id: trackId, ...entry };
   });

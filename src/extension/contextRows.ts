@@ -23,26 +23,37 @@ export async function contextRows(stores: StoreService, folder: vscode.Workspace
     });
   }
   if (track.branch) rows.push({ key: 'branch', label: `Branch: ${track.branch}`, icon: 'git-branch', tooltip: 'The git branch of this track' });
-  (track.merge_conflicts ?? []).forEach((conflict, index) => {
+  const conflicts = await stores.storeFor(folder).mergeConflicts(track).catch(() => track.merge_conflicts ?? []);
+  conflicts.forEach((conflict, index) => {
     rows.push({
       key: `merge-conflict-${index}`,
-      label: `Merge conflict: ${conflict.field} kept ${JSON.stringify(conflict.kept)}`,
+      label: `Merge conflict: ${conflictSubject(conflict.field)} kept ${JSON.stringify(conflict.kept)}`,
       icon: 'warning',
-      tooltip: `A git merge changed ${conflict.field} on both sides; the later change was kept and ${JSON.stringify(conflict.discarded)} was set aside`,
+      tooltip: `A git merge changed ${conflictSubject(conflict.field)} on both sides; the later change was kept and ${JSON.stringify(conflict.discarded)} was set aside`,
     });
   });
   return rows;
 }
 
-/** The worked-time line of a track's tooltip (one small read), or null when it cannot be read. */
-export async function workedTimeLine(stores: StoreService, folder: vscode.WorkspaceFolder, track: Track): Promise<string | null> {
-  const time = await stores.storeFor(folder).trackTime(track).catch(() => null);
-  return time ? `Worked: ${formatDuration(time.worked_ms)} (idle stretches not counted)` : null;
+/** A decision or assumption is named by what it is, not by its id. */
+function conflictSubject(field: string): string {
+  const entry = /^(decisions|assumptions)\[/.exec(field);
+  return entry ? (entry[1] === 'decisions' ? 'a decision' : 'an assumption') : field;
 }
 
-/** Adds the worked time to a track's Markdown tooltip (tree row). */
-export async function appendWorkedTime(stores: StoreService, folder: vscode.WorkspaceFolder, track: Track, tooltip: vscode.MarkdownString): Promise<vscode.MarkdownString> {
-  const line = await workedTimeLine(stores, folder, track);
-  if (line) tooltip.appendMarkdown(`\n\n${line}`);
-  return tooltip;
+/**
+ * A track's worked time (one small read), or null when it cannot be read. The editor shows only
+ * this figure: time counts while the track is active and someone is seen working on it.
+ */
+export async function workedTime(stores: StoreService, folder: vscode.WorkspaceFolder, track: Track): Promise<string | null> {
+  const time = await stores.storeFor(folder).trackTime(track).catch(() => null);
+  return time ? formatDuration(time.worked_ms) : null;
+}
+
+export const IDLE_NOT_COUNTED = 'idle stretches not counted';
+
+/** The worked-time line of the status bar's tooltip. */
+export async function workedTimeLine(stores: StoreService, folder: vscode.WorkspaceFolder, track: Track): Promise<string | null> {
+  const worked = await workedTime(stores, folder, track);
+  return worked ? `Worked: ${worked} (${IDLE_NOT_COUNTED})` : null;
 }

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { TrackDetails } from '../core/queries';
 import type { TrackStatus } from '../core/model/schemas';
-import { ago, durationText, localTime, STATUS_LABEL } from './presentation';
+import { ago, localTime, STATUS_LABEL } from './presentation';
 import type { StoreService } from './storeService';
 import { checkpointLabel, lastCheckpointText, reasonFor, runStatusText, stepText, workflowName } from './trackText';
-import { activeMs, type TrackNode } from './tracksTree';
+import type { TrackNode } from './tracksTree';
+import { IDLE_NOT_COUNTED, workedTime } from './contextRows';
 
 /** A lifecycle step the page offers: the command it runs and the statuses that allow it. */
 interface PageAction {
@@ -149,7 +150,7 @@ export class TrackDetailsPanels implements vscode.Disposable {
       track: { track_id: track.track_id, name: track.name, type: track.type, status: track.status, priority: track.priority, progress_percentage: track.progress.percentage, created_at: track.created_at, updated_at: track.updated_at },
     };
     if (!entry.disposed) entry.panel.title = track.name;
-    return renderDetails(details);
+    return renderDetails(details, Date.now(), await workedTime(this.stores, entry.folder, track));
   }
 
   private page(entry: OpenPanel, focus?: string): string {
@@ -177,7 +178,7 @@ export class TrackDetailsPanels implements vscode.Disposable {
   }
 }
 
-export function renderDetails(details: TrackDetails, now = Date.now()): string {
+export function renderDetails(details: TrackDetails, now = Date.now(), worked: string | null = null): string {
   const { track, context, checkpoints, runs, artifacts } = details;
   const parts: string[] = [];
   parts.push(`<header><h1>${html(track.name)}</h1><p class="meta"><span class="badge status-${track.status}">${STATUS_LABEL[track.status]}</span> ${html(track.type)} · ${html(track.priority)} · ${track.progress.percentage}% done</p></header>`);
@@ -201,7 +202,7 @@ export function renderDetails(details: TrackDetails, now = Date.now()): string {
   parts.push(section('facts', 'Facts', table([
     ['Created', `${localTime(track.created_at)} (${ago(track.created_at, now)})`],
     ['Updated', `${localTime(track.updated_at)} (${ago(track.updated_at, now)})`],
-    ['Time active', durationText(activeMs(track, now))],
+    ...(worked ? [['Time worked', `${worked} (${IDLE_NOT_COUNTED})`] as [string, string]] : []),
     ['Last checkpoint', lastCheckpointText(track, checkpoints, now)],
     ['Tags', track.metadata?.tags?.length ? track.metadata.tags.map((tag) => `<span class="tag">${html(tag)}</span>`).join(' ') : 'none', true],
   ])));

@@ -16,6 +16,7 @@ import { StoreWatcher } from './storeWatcher';
 import { registerContextCommands } from './contextCommands';
 import { TracksTreeProvider, type TrackFilter } from './tracksTree';
 import { WorkspaceSetup } from './workspaceSetup';
+import { GitMergeSetup } from './gitMergeSetup';
 import { WorkingContext } from './workingContext';
 
 /** What activate() returns: the integration tests look inside the running extension through it. */
@@ -28,6 +29,8 @@ export interface TrackManagerApi {
   actions: TrackActions;
   /** Set Up Workspace for Agents, and its one-time offer. */
   setup: WorkspaceSetup;
+  /** Set Up Git Merge for Tracks. */
+  gitMerge: GitMergeSetup;
   details: TrackDetailsPanels;
   workingContext: WorkingContext;
   /** Fired after the views were refreshed because the store changed on disk. */
@@ -76,6 +79,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
     if (node) await view.reveal(node, { select: true, focus: true, expand: false });
   });
   const setup = new WorkspaceSetup(stores, actions, ui, log, context.workspaceState, (context.extension.packageJSON as { version?: string }).version ?? 'dev', (folder) => void refresh(folder));
+  const gitMerge = new GitMergeSetup(stores, actions, ui, log, setup);
   const setFilter = (filter: TrackFilter) => {
     tree.setFilter(filter);
     view.description = describeFilter(filter);
@@ -117,6 +121,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
     ...registerCommands({ actions, recovery, stores, tree, log, ui, refresh: () => refresh(), refreshAll: () => refreshEverything({ stores, health, refresh }), setFilter, details }),
     ...registerRecoveryCommands({ actions, recovery, tree }),
     vscode.commands.registerCommand('trackManager.setUpWorkspace', (folder?: vscode.WorkspaceFolder) => setup.setUp(folder)),
+    vscode.commands.registerCommand('trackManager.setUpGitMerge', (folder?: vscode.WorkspaceFolder) => gitMerge.setUp(folder)),
     workingContext,
     ...registerContextCommands(stores, workingContext),
   );
@@ -143,7 +148,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   log.info(`Track Manager activated in ${activationMs.toFixed(1)} ms for ${stores.folders().map((f) => f.name).join(', ') || 'no folder'}`);
 
   return {
-    tree, view, statusBar, recovery, health, actions, setup, details, workingContext, activationMs,
+    tree, view, statusBar, recovery, health, actions, setup, gitMerge, details, workingContext, activationMs,
     agentTools: {
       tools: toolDisposables.length > 0 ? TOOLS.map((tool) => tool.name) : [],
       mcpServerProvider: mcpDisposables.length > 0,

@@ -1,9 +1,7 @@
 import * as vscode from 'vscode';
 import type { Track } from '../core/model/schemas';
 import { workedTimeLine } from './contextRows';
-import { durationText } from './presentation';
 import type { StoreService } from './storeService';
-import { activeMs } from './tracksTree';
 
 /**
  * `$(target) <active track> · P1 · 45%`; a click opens Switch Track. Hidden by a setting. In a
@@ -75,13 +73,13 @@ export class ActiveTrackStatusBar implements vscode.Disposable {
     }
     this.item.text = `$(target) ${active.name} · ${active.priority} · ${active.progress.percentage}%`;
     if (multiRoot) {
-      this.item.tooltip = this.listTooltip(`Active for ${durationText(activeMs(active))} · click to switch track`);
+      this.item.tooltip = this.listTooltip(`${shown.worked ? `${shown.worked} · ` : ''}click to switch track`);
     } else {
       const tooltip = new vscode.MarkdownString();
       tooltip.appendMarkdown(`**${escape(active.name)}**\n\n`);
       tooltip.appendText(active.context.goal);
-      tooltip.appendMarkdown(`\n\nActive for ${durationText(activeMs(active))} · click to switch track`);
-      if (shown.worked) tooltip.appendMarkdown(`\n\n${shown.worked}`);
+      // Only the worked time: the time since activation would count nights and closed windows.
+      tooltip.appendMarkdown(`\n\n${shown.worked ? `${shown.worked} · ` : ''}click to switch track`);
       this.item.tooltip = tooltip;
     }
     this.item.accessibilityInformation = {

@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
 import { isTrackError, toTrackError } from '../core/model/errors';
-import { appendWorkedTime, contextRows } from './contextRows';
+import { contextRows, IDLE_NOT_COUNTED, workedTime } from './contextRows';
 import { compareText } from '../core/model/ids';
 import type { CheckpointEntry } from '../core/checkpoints';
 import type { TrackSummary } from '../core/queries';
 import type { Problem } from '../core/storage/registry';
 import type { RunSummaryEntry, Track, TrackStatus } from '../core/model/schemas';
-import { ago, durationText, FINISHED, localTime, STATUS_LABEL, STATUS_ORDER, statusIcon, typeIcon } from './presentation';
+import { ago, FINISHED, localTime, STATUS_LABEL, STATUS_ORDER, statusIcon, typeIcon } from './presentation';
 import type { StoreService } from './storeService';
 import { editorMessage } from './messages';
 import { TreeMarks } from './treeMarks';
@@ -296,7 +296,7 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     if (node.kind !== 'track' || this.marks.damagedTrack(node.folder, node.track.track_id)) return item;
     try {
       const details = await this.detailsOf(node.folder, node.track.track_id);
-      item.tooltip = await appendWorkedTime(this.stores, node.folder, details.track, trackTooltip(details.track, details.checkpoints));
+      item.tooltip = trackTooltip(details.track, details.checkpoints, await workedTime(this.stores, node.folder, details.track));
     } catch (error) {
       item.tooltip = editorMessage(toTrackError(error));
     }
@@ -358,12 +358,8 @@ function byPriorityThenUpdate(a: TrackSummary, b: TrackSummary): number {
   return compareText(a.priority, b.priority) || compareText(b.updated_at, a.updated_at);
 }
 
-export function activeMs(track: Track, now = Date.now()): number {
-  const running = track.status === 'active' && track.last_activated_at ? now - Date.parse(track.last_activated_at) : 0;
-  return track.metrics.active_duration_ms + Math.max(0, running);
-}
-
-export function trackTooltip(track: Track, checkpoints: readonly CheckpointEntry[] = []): vscode.MarkdownString {
+/** `worked`: the track's worked time (the one time figure shown), or null when it cannot be read. */
+export function trackTooltip(track: Track, checkpoints: readonly CheckpointEntry[] = [], worked: string | null = null): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${escape(track.name)}** — ${STATUS_LABEL[track.status]}\n\n`);
   md.appendMarkdown(`${escape(track.context.goal)}\n\n`);
@@ -372,7 +368,7 @@ export function trackTooltip(track: Track, checkpoints: readonly CheckpointEntry
   md.appendMarkdown('| | |\n|---|---|\n');
   md.appendMarkdown(`| Type | ${track.type} |\n| Priority | ${track.priority} |\n| Progress | ${track.progress.percentage}% |\n`);
   md.appendMarkdown(`| Created | ${localTime(track.created_at)} |\n| Updated | ${localTime(track.updated_at)} |\n`);
-  md.appendMarkdown(`| Time active | ${durationText(activeMs(track))} |\n`);
+  if (worked) md.appendMarkdown(`| Time worked | ${worked} (${IDLE_NOT_COUNTED}) |\n`);
   md.appendMarkdown(`| Last checkpoint | ${escape(lastCheckpointText(track, checkpoints))} |\n\n`);
   md.appendMarkdown(`\`${track.track_id}\``);
   return md;

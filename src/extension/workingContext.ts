@@ -2,8 +2,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readGitState } from '../core/git';
 import type { EditorGroup, Track } from '../core/model/schemas';
-import { checkoutBranch, repositoryFor } from './gitApi';
-import type { Prompter } from './prompter';
+import { checkoutBranch, repositoryFor, type GitRepository } from './gitApi';
+import { showStatus, type Prompter } from './prompter';
 import type { StoreService } from './storeService';
 
 type Mode = 'ask' | 'always' | 'never';
@@ -84,6 +84,7 @@ export class WorkingContext implements vscode.Disposable {
 
   /** After the change: reopens the arrived track's editors and closes the unmodified ones left. */
   async afterArrive(folder: vscode.WorkspaceFolder, trackId: string, arrival: Arrival): Promise<void> {
+    await this.offerStashRestore(folder, trackId);
     const mode = this.setting<Mode>(folder, 'restoreEditors', 'ask');
     if (mode === 'never') return;
     const target = await this.stores.storeFor(folder).getTrack(trackId).catch(() => null);
@@ -131,10 +132,14 @@ export class WorkingContext implements vscode.Disposable {
       const answer = await this.ui().message('info', `"${track.name}" works on branch ${track.branch}. Check it out now?`, 'Check Out', 'Not Now');
       if (answer !== 'Check Out') return true;
     }
-    return this.checkout(folder, track.branch, track.name);
+    return this.checkout(folder, track.branch, track.name, track.track_id);
   }
 
-  private async checkout(folder: vscode.WorkspaceFolder, branch: string, trackName: string): Promise<boolean> {
+  /**
+   * `arrivingTrackId`: the checkout is part of arriving on that track, so local changes that would
+   * be overwritten may be stashed (under the name of the track they belong to) to let it proceed.
+   */
+  private async checkout(folder: vscode.WorkspaceFolder, branch: string, trackName: string, arrivingTrackId?: string): Promise<boolean> {
     const repository = await repositoryFor(folder);
     if (!repository) {
       await this.ui().message('warning', `Git is not available for ${folder.name}; check out ${branch} yourself.`);
@@ -146,8 +151,58 @@ export class WorkingContext implements vscode.Disposable {
       return true;
     } catch (error) {
       this.log.warn(`Checkout of ${branch} failed: ${(error as Error).message}`);
+      if (arrivingTrackId && wouldOverwriteLocalChanges(error)) return this.offerStash(folder, repository, branch, trackName, arrivingTrackId);
       await this.ui().message('warning', `Could not check out ${branch} for "${trackName}": local changes would be overwritten, or git refused (${(error as Error).message}). Commit or stash your changes, then try again. The track was not changed.`);
       return false;
+    }
+  }
+
+  /** A checkout refused because of local changes: stash them, switch without checking out, or stop. */
+  private async offerStash(folder: vscode.WorkspaceFolder, repository: GitRepository, branch: string, trackName: string, arrivingTrackId: string): Promise<boolean> {
+    const answer = await this.ui().message('warning',
+      `Checking out ${branch} for "${trackName}" would overwrite local changes. Stash them under the name of the track they belong to, then switch? Resuming that track offers them back.`,
+      'Stash Changes and Switch', 'Switch Without Checking Out', 'Cancel');
+    if (answer === 'Switch Without Checking Out') return true;
+    if (answer !== 'Stash Changes and Switch') return false;
+    const store = this.stores.storeFor(folder);
+    let stashed: Awaited<ReturnType<typeof store.stashLocalChanges>>;
+    try {
+      stashed = await store.stashLocalChanges(arrivingTrackId);
+    } catch (error) {
+      this.log.warn(`Stash before checking out ${branch} failed: ${(error as Error).message}`);
+      await this.ui().message('warning', `Could not stash the local changes (${gitWords(error)}). The track was not changed.`);
+      return false;
+    }
+    const owner = stashed.owner ? `"${stashed.owner.name}"` : 'no track';
+    this.log.info(`Stashed local changes${stashed.stash ? ` as ${stashed.stash.ref} (${stashed.stash.message})` : ' (none left to stash)'} for ${owner}`);
+    try {
+      const created = await checkoutBranch(repository, branch);
+      this.log.info(`${created ? 'Created and checked out' : 'Checked out'} ${branch} for "${trackName}"`);
+      if (stashed.stash) showStatus(this.ui(), `Local changes stashed for ${owner}; ${branch} checked out`);
+      return true;
+    } catch (error) {
+      this.log.warn(`Checkout of ${branch} failed after stashing: ${(error as Error).message}`);
+      if (stashed.stash) await store.popStash(stashed.stash).catch((popError: unknown) => this.log.error(`Could not put the stash back: ${(popError as Error).message}`));
+      await this.ui().message('warning', `Could not check out ${branch} for "${trackName}" even after stashing (${gitWords(error)}); your changes were put back. The track was not changed.`);
+      return false;
+    }
+  }
+
+  /** Arriving on a track whose uncommitted work was stashed when it was left: offer it back. */
+  private async offerStashRestore(folder: vscode.WorkspaceFolder, trackId: string): Promise<void> {
+    const store = this.stores.storeFor(folder);
+    const stash = await store.findTrackStash(trackId).catch(() => null);
+    if (!stash) return;
+    const track = await store.getTrack(trackId).catch(() => null);
+    const answer = await this.ui().message('info', `Local changes were stashed when you left "${track?.name ?? 'this track'}". Restore them now?`, 'Restore Stashed Changes', 'Not Now');
+    if (answer !== 'Restore Stashed Changes') return;
+    try {
+      await store.popTrackStash(trackId);
+      this.log.info(`Restored ${stash.ref} (${stash.message})`);
+      showStatus(this.ui(), `Stashed changes of "${track?.name ?? 'the track'}" restored`);
+    } catch (error) {
+      this.log.warn(`Could not pop ${stash.ref}: ${(error as Error).message}`);
+      await this.ui().message('warning', `Could not restore the stashed changes (${gitWords(error)}). They stay in git's stash list (Source Control view, Stashes).`);
     }
   }
 
@@ -201,4 +256,17 @@ export class WorkingContext implements vscode.Disposable {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     for (const disposable of this.disposables) disposable.dispose();
   }
+}
+
+/** The git extension reports "local changes would be overwritten" as DirtyWorkTree (stderr says it too). */
+function wouldOverwriteLocalChanges(error: unknown): boolean {
+  const details = error as { gitErrorCode?: unknown; stderr?: unknown; message?: unknown };
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  return details.gitErrorCode === 'DirtyWorkTree' || /would be overwritten/.test(`${text(details.stderr)} ${text(details.message)}`);
+}
+
+/** git's own reason, without the command line the core quotes. */
+function gitWords(error: unknown): string {
+  const message = (error as Error).message ?? String(error);
+  return message.replace(/^`git [^`]*` failed: /, '').split('\n')[0].slice(0, 300);
 }

@@ -26,7 +26,7 @@ export function storeDocuments(conductor: string): Array<{ file: string; schema:
           : entry.name === 'run.json' ? runSchema
           : entry.name === 'decisions.json' ? decisionsSchema
           : entry.name === 'assumptions.json' ? assumptionsSchema
-          : /^checkpoint-\d+\.json$/.test(entry.name) ? checkpointSchema
+          : /^checkpoint-\d+(?:-[0-9a-f]{6})?\.json$/.test(entry.name) ? checkpointSchema
           : /^snap-.*\.json$/.test(entry.name) ? runSnapshotSchema
           : null;
       if (schema && !full.includes(`${path.sep}artifacts${path.sep}`)) found.push({ file: full, schema });

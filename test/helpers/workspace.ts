@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { ErrorCode } from '../../src/core/model/errors';
 import type { Registry, Track } from '../../src/core/model/schemas';
 import type { CliOutput } from './cli-output';
+import { readIndexAsOneDocument } from './index-files';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const CLI = path.join(PROJECT_ROOT, 'dist', 'cli.js');
@@ -65,6 +66,11 @@ export class Workspace {
   /** The document at `file`: typed when the path says what it holds (`trackFile`, `registryFile`). */
   readJson<T = unknown>(file: DocumentPath<T>): T {
     return JSON.parse(readFileSync(file, 'utf8')) as T;
+  }
+
+  /** The index as one registry document (see readIndexAsOneDocument); written back, a format-1 registry. */
+  readIndex(): Registry {
+    return readIndexAsOneDocument(this.tracksDir);
   }
 
   writeJson(file: string, value: unknown): void {

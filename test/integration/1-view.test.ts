@@ -34,9 +34,11 @@ describe(`the Tracks view and status bar in VS Code ${vscode.version}`, () => {
     assert.equal(api.tree.getTreeItem(await trackNode(api, 'OAuth Authentication')).id, item.id, 'same id after a refresh');
     const resolved = await api.tree.resolveTreeItem(item, node);
     const tooltip = (resolved.tooltip as vscode.MarkdownString).value;
-    for (const expected of ['OAuth Authentication', 'Add OAuth 2\\.0 login', 'Priority | P1', 'Progress | 45%', 'Time active', 'Last checkpoint']) {
+    for (const expected of ['OAuth Authentication', 'Add OAuth 2\\.0 login', 'Priority | P1', 'Progress | 45%', 'Time worked', 'Last checkpoint']) {
       assert.ok(tooltip.includes(expected), `${expected} in ${tooltip}`);
     }
+    // One time figure, the worked time: the raw time since activation (nights, closed windows) is gone.
+    assert.doesNotMatch(tooltip, /Time active|Active for/);
     const bug = api.tree.getTreeItem(await trackNode(api, 'Login Timeout Fix'));
     assert.equal((bug.iconPath as vscode.ThemeIcon).id, 'bug');
     assert.equal(bug.description, 'P0 · 0%');
@@ -72,7 +74,9 @@ describe(`the Tracks view and status bar in VS Code ${vscode.version}`, () => {
     await api.statusBar.refresh();
     assert.equal(api.statusBar.item.text, '$(target) OAuth Authentication · P1 · 45%');
     assert.equal(api.statusBar.item.command, 'trackManager.switchTrack');
-    assert.match((api.statusBar.item.tooltip as vscode.MarkdownString).value, /Active for/);
+    const tooltip = (api.statusBar.item.tooltip as vscode.MarkdownString).value;
+    assert.match(tooltip, /Worked: \d+ (min|h)[^\n]*idle stretches not counted[^\n]*click to switch track/);
+    assert.doesNotMatch(tooltip, /Active for/);
   });
 
   it('hides the status bar item by a setting', async () => {

@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
 import { vscodePrompter } from '../../src/extension/prompter';
+import { readIndexAsOneDocument } from '../helpers/index-files';
 import { activateExtension, allNodes, cli, folders, ScriptedPrompter, itemText, waitFor } from './helpers';
-import type { Registry } from '../../src/core/model/schemas';
 
 describe('live refresh, recovery and a corrupt store', () => {
   let api: TrackManagerApi;
@@ -75,7 +75,7 @@ describe('live refresh, recovery and a corrupt store', () => {
     const victim = cli(['create', '--name', 'Soon Corrupt', '--type', 'custom', '--goal', 'g']);
     const file = path.join(folders()[0].uri.fsPath, '.claude', 'conductor', 'tracks', victim.track_id, 'track.json');
     const registry = path.join(folders()[0].uri.fsPath, '.claude', 'conductor', 'tracks', 'track-registry.json');
-    const index = JSON.parse(readFileSync(registry, 'utf8')) as Registry;
+    const index = readIndexAsOneDocument(path.dirname(registry));
     delete index.tracks[victim.track_id];
     writeFileSync(registry, JSON.stringify(index));
     writeFileSync(file, '{"truncated":');

@@ -124,6 +124,6 @@ describe('a track carries its working context (branch, editors, time)', function
     assert.ok(time && time.kind === 'detail' && /^Time: \d+ min$/.test(time.label), 'a Time row under the track');
     const node = await trackNode(api, 'Editors Alpha');
     const resolved = await api.tree.resolveTreeItem(api.tree.getTreeItem(node), node);
-    assert.match((resolved.tooltip as vscode.MarkdownString).value, /Worked: \d+ min/);
+    assert.match((resolved.tooltip as vscode.MarkdownString).value, /\| Time worked \| \d+ min \(idle stretches not counted\) \|/);
   });
 });

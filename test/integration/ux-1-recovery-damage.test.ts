@@ -6,8 +6,8 @@ import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
 import { vscodePrompter } from '../../src/extension/prompter';
 import type { TreeNode } from '../../src/extension/tracksTree';
+import { readIndexAsOneDocument } from '../helpers/index-files';
 import { activateExtension, allNodes, cli, folders, ScriptedPrompter, itemText, trackNode, waitFor } from './helpers';
-import type { Registry } from '../../src/core/model/schemas';
 
 const conductor = () => path.join(folders()[0].uri.fsPath, '.claude', 'conductor');
 
@@ -168,7 +168,7 @@ describe('live recovery, damaged files, editor wording, confirmed restores, runs
     const file = path.join(conductor(), 'tracks', created.track_id, 'track.json');
     const good = readFileSync(file, 'utf8');
     const registryFile = path.join(conductor(), 'tracks', 'track-registry.json');
-    const index = JSON.parse(readFileSync(registryFile, 'utf8')) as Registry;
+    const index = readIndexAsOneDocument(path.dirname(registryFile));
     delete index.tracks[created.track_id];
     writeFileSync(registryFile, JSON.stringify(index));
     writeFileSync(file, '{\n  "broken": ');

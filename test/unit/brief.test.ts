@@ -55,7 +55,7 @@ describe('track brief', function () {
 
     // Two hours without a write: the track is stale too.
     const twoHoursAgo = new Date(Date.now() - 2 * 3600_000).toISOString();
-    const registry = ws.readJson(ws.registryFile);
+    const registry = ws.readIndex();
     registry.tracks[id].updated_at = twoHoursAgo;
     registry.runs[run.run_id].updated_at = twoHoursAgo;
     ws.writeJson(ws.registryFile, registry);

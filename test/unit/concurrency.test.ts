@@ -30,7 +30,7 @@ describe('concurrency: 8 processes × 50 mutations on one store', function () {
     const tracks = (await store.listTracks()).tracks;
     assert.equal(tracks.length, created.length + 1);
     for (const id of created) assert.ok(tracks.some((t) => t.track_id === id), id);
-    const folders = readdirSync(ws.tracksDir).filter((name) => name.startsWith('track-') && !name.startsWith('track-registry'));
+    const folders = readdirSync(ws.tracksDir).filter((name) => name.startsWith('track-') && !name.startsWith('track-registry') && !name.startsWith('track-index'));
     assert.equal(folders.length, created.length + 1);
     const decisions = ws.readJson<{ decisions: ContextEntry[] }>(path.join(ws.tracksDir, shared.track_id, 'context', 'decisions.json')).decisions;
     assert.equal(decisions.length, reports.reduce((sum, r) => sum + r.decisions, 0));

@@ -96,7 +96,7 @@ describe('corruption: damaged files give clear errors and are never overwritten'
   });
 
   it('an unlisted track folder with a corrupt file is reported, the others list', () => {
-    const registry = ws.readJson(ws.registryFile);
+    const registry = ws.readIndex();
     delete registry.tracks[victim];
     ws.writeJson(ws.registryFile, registry);
     writeFileSync(ws.trackFile(victim), '{"truncated": ');
@@ -127,7 +127,7 @@ describe('corruption: damaged files give clear errors and are never overwritten'
     const paths = new StorePaths(locateStore({ root: ws.dir }));
     const first = await readRegistry(paths);
     assert.equal(first!.tracks[healthy].status, 'active');
-    const registry = ws.readJson(ws.registryFile);
+    const registry = ws.readIndex();
     (registry.tracks[healthy] as { status: string }).status = 'banana'; // a value the schema refuses
     ws.writeJson(ws.registryFile, registry);
     await assert.rejects(readRegistry(paths), (error) => isTrackError(error, 'E_CORRUPT_FILE') && error.details.field === `tracks.${healthy}.status`);

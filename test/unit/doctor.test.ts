@@ -4,6 +4,9 @@ import * as path from 'node:path';
 import { Workspace } from '../helpers/workspace';
 import type { Track } from '../../src/core/model/schemas';
 import type { DoctorReport } from '../../src/core/doctor';
+import type { ContextEntry, MergeConflict } from '../../src/core/model/schemas';
+
+type DecisionsDocument = { decisions: ContextEntry[]; merge_conflicts: MergeConflict[] };
 
 describe('doctor', function () {
   this.timeout(60_000);
@@ -32,6 +35,32 @@ describe('doctor', function () {
     return trackFile;
   }
 
+  it('reports a decision both sides of a git merge rewrote (kept in decisions.json), and adding a decision keeps that note', () => {
+    const decisionsFile = path.join(ws.tracksDir, a, 'context', 'decisions.json');
+    const at = '2026-01-01T00:00:00.000Z';
+    ws.writeJson(decisionsFile, {
+      schema_version: 1,
+      decisions: [{ id: 'decision-001', text: 'Use Postgres', at }],
+      merge_conflicts: [{ field: 'decisions[decision-001]', kept: 'Use Postgres', discarded: { id: 'decision-001', text: 'Use SQLite', at }, at }],
+    });
+    const report = ws.cli(['doctor']);
+    assert.equal(report.code, 0, 'a warning, not an error');
+    const [problem] = report.json.problems;
+    assert.equal(problem.code, 'MERGE_CONFLICT');
+    assert.equal(problem.file, path.join('.claude', 'conductor', 'tracks', a, 'context', 'decisions.json'));
+    assert.match(problem.message, /decisions\[decision-001\] rewritten on both sides: kept "Use Postgres", set aside .*Use SQLite/);
+    ws.ok(['context', 'add-decision', '--track-id', a, '--text', 'Cache sessions']);
+    const after = ws.readJson<DecisionsDocument>(decisionsFile);
+    assert.deepEqual(after.decisions.map((d) => d.text), ['Use Postgres', 'Cache sessions']);
+    assert.equal(after.merge_conflicts.length, 1, 'the merge note survives a later write');
+    const checkpoint = ws.ok(['checkpoint', 'create', '--track-id', a]).snapshot_id;
+    ws.ok(['context', 'add-decision', '--track-id', a, '--text', 'Drop the cache']);
+    ws.ok(['checkpoint', 'restore', '--track-id', a, '--checkpoint', checkpoint]);
+    const restored = ws.readJson<DecisionsDocument>(decisionsFile);
+    assert.deepEqual(restored.decisions.map((d) => d.text), ['Use Postgres', 'Cache sessions']);
+    assert.equal(restored.merge_conflicts.length, 1, 'and a checkpoint restore');
+  });
+
   it('a clean store is healthy (exit 0)', () => {
     const result = ws.cli(['doctor']);
     assert.equal(result.code, 0);
@@ -41,7 +70,7 @@ describe('doctor', function () {
   });
 
   it('finds registry drift (a hand edit, a teammate\'s pull) and --repair rebuilds the index', () => {
-    const registry = ws.readJson(ws.registryFile);
+    const registry = ws.readIndex();
     registry.tracks[b].status = 'completed';
     registry.active_track = null;
     ws.writeJson(ws.registryFile, registry);
@@ -50,8 +79,8 @@ describe('doctor', function () {
     assert.deepEqual([...new Set(codes(report.json))], ['REGISTRY_DRIFT']);
     const repaired = ws.cli(['doctor', '--repair']);
     assert.equal(repaired.code, 0);
-    assert.equal(ws.readJson(ws.registryFile).tracks[b].status, 'draft');
-    assert.equal(ws.readJson(ws.registryFile).active_track, a);
+    assert.equal(ws.readIndex().tracks[b].status, 'draft');
+    assert.equal(ws.readIndex().active_track, a);
   });
 
   it('finishes a write interrupted after its commit point (journal), and removes old temp files', () => {

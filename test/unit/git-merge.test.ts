@@ -71,6 +71,18 @@ function storeFiles(dir: string): string[] {
   return files;
 }
 
+/** The snapshot ids of a track's checkpoint files in a clone (read straight from the files). */
+function checkpointIds(ws: Workspace, trackId: string): string[] {
+  const dir = path.join(ws.dir, '.claude/conductor/tracks', trackId, 'checkpoints');
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((name) => name.endsWith('.json')).map((name) => (JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as { snapshot_id: string }).snapshot_id);
+}
+
 function assertNoMarkers(dir: string): void {
   for (const file of storeFiles(dir)) {
     const text = readFileSync(file, 'utf8');
@@ -125,11 +137,18 @@ describe('the git merge driver on two clones', function () {
     let base = readTracks(clones.a);
     let edits = 0;
     const repairs: string[] = [];
+    let checkpointCount = 0;
     for (let round = 0; round < 5; round += 1) {
-      for (let i = 0; i < 10; i += 1, edits += 1) {
+      // Each round opens with both clones checkpointing one track: the same next number on both sides.
+      for (const ws of [clones.a, clones.b]) {
+        ws.ok(['checkpoint', 'create', '--track-id', ids[round % ids.length], '--name', `round ${round} on ${ws === clones.a ? 'a' : 'b'}`]);
+        clones.commit(ws, `checkpoint in round ${round}`);
+        edits += 1;
+      }
+      for (let i = 2; i < 10; i += 1, edits += 1) {
         const ws = random() < 0.5 ? clones.a : clones.b;
         const id = pick(ids);
-        const op = pick(['priority', 'progress', 'notes', 'decision', 'assumption', 'tags', 'activate', 'complete'] as const);
+        const op = pick(['priority', 'progress', 'notes', 'decision', 'assumption', 'tags', 'activate', 'complete', 'pause', 'resume', 'switch', 'checkpoint'] as const);
         const text = `${op} ${edits} on ${ws === clones.a ? 'a' : 'b'}`;
         if (op === 'priority') ws.ok(['update', '--track-id', id, '--field', 'priority', '--value', pick(['P0', 'P1', 'P2', 'P3'])]);
         else if (op === 'progress') ws.ok(['update', '--track-id', id, '--field', 'progress', '--value', String(Math.floor(random() * 100))]);
@@ -141,11 +160,15 @@ describe('the git merge driver on two clones', function () {
         } else if (op === 'assumption') {
           ws.ok(['context', 'add-assumption', '--track-id', id, '--text', text]);
           decisions.add(text);
-        } else ws.cli([op, '--track-id', id]); // may be refused (not ready, another active): that is an edit attempt too
+        } else if (op === 'pause') ws.cli(['pause', '--track-id', id, '--reason', text]); // refused unless active: an attempt too
+        else if (op === 'switch') ws.cli(['switch', '--to', id]);
+        else if (op === 'checkpoint') ws.ok(['checkpoint', 'create', '--track-id', id, '--name', text]);
+        else ws.cli([op, '--track-id', id]); // may be refused (not ready, another active): that is an edit attempt too
         clones.commit(ws, text);
       }
       // What each side holds just before the merge, to check nothing is lost.
       const before = [clones.a, clones.b].map(readTracks);
+      const checkpointsBefore = [clones.a, clones.b].flatMap((ws) => ids.flatMap((id) => checkpointIds(ws, id).map((snapshot) => `${id}/${snapshot}`)));
       const pulled = clones.sync();
       assert.doesNotMatch(pulled, /CONFLICT/, pulled);
       for (const ws of [clones.a, clones.b]) {
@@ -170,6 +193,12 @@ describe('the git merge driver on two clones', function () {
           }
         }
       });
+      // Checkpoints taken on both sides (each clone's pause, switch or checkpoint N) are all kept.
+      for (const ws of [clones.a, clones.b]) {
+        const after = new Set(ids.flatMap((id) => checkpointIds(ws, id).map((snapshot) => `${id}/${snapshot}`)));
+        for (const snapshot of checkpointsBefore) assert.ok(after.has(snapshot), `checkpoint ${snapshot} kept after the merge`);
+      }
+      checkpointCount = checkpointsBefore.length;
       base = readTracks(clones.a);
     }
     // Every decision and assumption written on either side is in the merged store.
@@ -183,7 +212,9 @@ describe('the git merge driver on two clones', function () {
     for (const problem of doctor.json.problems) assert.equal(problem.code, 'MERGE_CONFLICT', JSON.stringify(problem));
     const conflictCount = ids.reduce((sum, id) => sum + (clones.a.ok(['show', '--track-id', id]).merge_conflicts ?? []).length, 0);
     assert.equal(doctor.json.problems.length, conflictCount);
-    console.log(`      ${edits} edits; ${conflictCount} scalar conflicts kept; ${repairs.length} second active track(s) paused by doctor --repair`);
+    console.log(`      ${edits} edits; ${conflictCount} scalar conflicts kept; ${repairs.length} second active track(s) paused by doctor --repair; ${checkpointCount} checkpoints`);
+    // Every checkpoint file is listed and readable by the CLI (no corrupt or shadowed file).
+    for (const id of ids) assert.equal(clones.a.ok(['checkpoint', 'list', '--track-id', id]).length, checkpointIds(clones.a, id).length);
     assert.ok(clones.a.ok(['list', '--status', 'active']).length <= 1);
   });
 });

@@ -203,7 +203,7 @@ class GuideWorkspace extends Workspace {
     const at = new Date(Date.now() - minutes * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const track = this.readJson(this.trackFile(trackId));
     this.writeJson(this.trackFile(trackId), { ...track, updated_at: at });
-    const registry = this.readJson(this.registryFile);
+    const registry = this.readIndex();
     registry.tracks[trackId].updated_at = at;
     for (const [runId, run] of Object.entries(registry.runs ?? {})) {
       if (run.track_id !== trackId) continue;
@@ -243,7 +243,7 @@ describe("the usage guide's command lines, verbatim, after track init", function
     const paused = ws.ok(GUIDE.ex1[2]);
     assert.equal(paused.status, 'paused');
     assert.match(paused.checkpoint, /^snap-checkpoint-\d{13}-[0-9a-f]{6}$/, 'Creates checkpoint automatically');
-    assert.ok(existsSync(path.join(ws.tracksDir, created.track_id, 'checkpoints', 'checkpoint-001.json')));
+    assert.ok(existsSync(path.join(ws.tracksDir, created.track_id, 'checkpoints', `checkpoint-001-${paused.checkpoint.slice(-6)}.json`)));
     assert.equal(ws.ok(GUIDE.ex1[3]).status, 'active');
     assert.equal(ws.ok(GUIDE.ex1[4]).status, 'completed');
     assert.equal(ws.readJson(ws.trackFile(created.track_id)).status, 'completed');

@@ -72,8 +72,8 @@ describe('lifecycle: every transition, allowed and refused', () => {
           assert.equal(after.status, to);
           assert.deepEqual(after.status_history.at(-1)?.from, from);
           assert.deepEqual(after.status_history.at(-1)?.to, to);
-          assert.equal(ws.readJson(ws.registryFile).tracks[id].status, to, 'registry follows');
-          assert.equal(ws.readJson(ws.registryFile).active_track, to === 'active' ? id : null);
+          assert.equal(ws.readIndex().tracks[id].status, to, 'registry follows');
+          assert.equal(ws.readIndex().active_track, to === 'active' ? id : null);
         } else {
           await assert.rejects(act(store, action, id), (error: TrackError) => {
             assert.equal(error.code, 'E_INVALID_TRANSITION');

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { mergeDocuments } from '../../src/core/merge';
 import { planGitSetup } from '../../src/core/git-setup';
-import type { Activity, ContextEntry, Track } from '../../src/core/model/schemas';
+import type { Activity, Track } from '../../src/core/model/schemas';
 
 const NOW = '2026-01-10T00:00:00.000Z';
 
@@ -75,13 +75,43 @@ describe('three-way merge of store documents', () => {
     assert.deepEqual(result.conflicts.map((c) => c.field), ['status']);
   });
 
-  it('merges decisions as a union ordered by time; an entry both rewrote is kept twice', () => {
-    const entry = (id: string, at: string, text = id) => ({ id, text, at });
+  it('merges decisions as a union ordered by time; an entry both rewrote keeps the later rewrite and records the other', () => {
+    const entry = (id: string, at: string, text = id, extra: Record<string, string> = {}) => ({ id, text, at, ...extra });
     const base = { schema_version: 1, decisions: [entry('d1', '2026-01-01T00:00:00.000Z')] };
-    const ours = { schema_version: 1, decisions: [entry('d1', '2026-01-01T00:00:00.000Z', 'ours'), entry('d3', '2026-01-03T00:00:00.000Z')] };
-    const theirs = { schema_version: 1, decisions: [entry('d1', '2026-01-01T00:00:00.000Z', 'theirs'), entry('d2', '2026-01-02T00:00:00.000Z')] };
-    const merged = mergeDocuments('decisions', base, ours, theirs, NOW).merged as { decisions: ContextEntry[] };
-    assert.deepEqual(merged.decisions.map((d) => `${d.id}:${d.text}`), ['d1:ours', 'd1-merged:theirs', 'd2:d2', 'd3:d3']);
+    const ours = { schema_version: 1, decisions: [entry('d1', '2026-01-01T00:00:00.000Z', 'ours', { updated_at: '2026-01-04T00:00:00.000Z' }), entry('d3', '2026-01-03T00:00:00.000Z')] };
+    const theirs = { schema_version: 1, decisions: [entry('d1', '2026-01-01T00:00:00.000Z', 'theirs', { updated_at: '2026-01-05T00:00:00.000Z' }), entry('d2', '2026-01-02T00:00:00.000Z')] };
+    const result = mergeDocuments('decisions', base, ours, theirs, NOW);
+    assert.equal(result.invalid, null);
+    const merged = result.merged as any;
+    assert.deepEqual(merged.decisions.map((d: any) => `${d.id}:${d.text}`), ['d1:theirs', 'd2:d2', 'd3:d3']);
+    assert.deepEqual(merged.merge_conflicts, [{ field: 'decisions[d1]', kept: 'theirs', discarded: ours.decisions[0], at: NOW }]);
+    assert.deepEqual(result.conflicts, merged.merge_conflicts);
+    // The other way round, ours is the later rewrite; a later merge keeps the earlier record.
+    const flipped = mergeDocuments('decisions', base, { ...ours, decisions: [entry('d1', '2026-01-01T00:00:00.000Z', 'ours', { updated_at: '2026-01-06T00:00:00.000Z' })] }, theirs, NOW).merged as any;
+    assert.deepEqual(flipped.decisions.map((d: any) => d.text), ['ours', 'd2']);
+    assert.equal(flipped.merge_conflicts[0].discarded.text, 'theirs');
+    const again = mergeDocuments('decisions', merged, { ...merged, decisions: [...merged.decisions, entry('d4', '2026-01-07T00:00:00.000Z')] }, merged, NOW).merged as any;
+    assert.equal(again.merge_conflicts.length, 1);
+  });
+
+  it('assumptions rewritten on both sides without updated_at: ours kept on a tie, theirs recorded', () => {
+    const entry = (text: string) => ({ id: 'assumption-001', text, at: '2026-01-01T00:00:00.000Z' });
+    const result = mergeDocuments('assumptions', { schema_version: 1, assumptions: [entry('base')] }, { schema_version: 1, assumptions: [entry('ours')] }, { schema_version: 1, assumptions: [entry('theirs')] }, NOW);
+    const merged = result.merged as any;
+    assert.deepEqual(merged.assumptions.map((a: any) => a.text), ['ours']);
+    assert.deepEqual(merged.merge_conflicts.map((c: any) => [c.field, c.kept, c.discarded.text]), [['assumptions[assumption-001]', 'ours', 'theirs']]);
+  });
+
+  it('two clones adding the same next id: both entries kept, the later renumbered, no conflict', () => {
+    const entry = (id: string, at: string, text: string) => ({ id, text, at });
+    const base = { schema_version: 1, decisions: [entry('decision-001', '2026-01-01T00:00:00.000Z', 'first')] };
+    const ours = { schema_version: 1, decisions: [...base.decisions, entry('decision-002', '2026-01-03T00:00:00.000Z', 'ours')] };
+    const theirs = { schema_version: 1, decisions: [...base.decisions, entry('decision-002', '2026-01-02T00:00:00.000Z', 'theirs')] };
+    const result = mergeDocuments('decisions', base, ours, theirs, NOW);
+    const merged = result.merged as any;
+    assert.deepEqual(merged.decisions.map((d: any) => `${d.id}:${d.text}`), ['decision-001:first', 'decision-002:theirs', 'decision-003:ours']);
+    assert.equal(merged.merge_conflicts, undefined);
+    assert.deepEqual(result.conflicts, []);
   });
 
   it('tags: additions from both sides, removals from either', () => {

@@ -28,7 +28,8 @@ describe('spec examples through the CLI', () => {
     const paused = ws.ok(['pause', '--track-id', id, '--reason', 'Waiting for security review']);
     assert.equal(paused.status, 'paused');
     assert.match(paused.checkpoint, /^snap-checkpoint-\d{13}-[0-9a-f]{6}$/);
-    const checkpointFile = path.join(ws.tracksDir, id, 'checkpoints', 'checkpoint-001.json');
+    // The guide's checkpoint-001.json, with the snapshot's random part added so clones never collide.
+    const checkpointFile = path.join(ws.tracksDir, id, 'checkpoints', `checkpoint-001-${paused.checkpoint.slice(-6)}.json`);
     const checkpoint = ws.readJson<Checkpoint>(checkpointFile);
     assert.equal(checkpoint.snapshot_id, paused.checkpoint);
     assert.equal(checkpoint.track_id, id, 'checkpoint is linked to its track');
@@ -246,7 +247,7 @@ void switchTrack;`;
     for (const run of listing('workflows')) {
       assert.deepEqual(listing(`workflows/${run}`), ['artifacts', 'reasoning', 'run.json', 'snapshots']);
     }
-    assert.deepEqual(listing('checkpoints'), ['checkpoint-001.json', 'checkpoint-002.json']);
+    assert.deepEqual(listing('checkpoints').map((name) => name.replace(/-[0-9a-f]{6}\.json$/, '.json')), ['checkpoint-001.json', 'checkpoint-002.json']);
   });
 
   it('Example 7: track context isolation', () => {

@@ -181,8 +181,9 @@ export const contextEntrySchema = z.looseObject({
 });
 export type ContextEntry = z.infer<typeof contextEntrySchema>;
 
-export const decisionsSchema = z.looseObject({ ...versioned, decisions: z.array(contextEntrySchema) });
-export const assumptionsSchema = z.looseObject({ ...versioned, assumptions: z.array(contextEntrySchema) });
+/** merge_conflicts: rewrites of one entry on both sides of a git merge, the one set aside. */
+export const decisionsSchema = z.looseObject({ ...versioned, decisions: z.array(contextEntrySchema), merge_conflicts: z.optional(z.array(mergeConflictSchema)) });
+export const assumptionsSchema = z.looseObject({ ...versioned, assumptions: z.array(contextEntrySchema), merge_conflicts: z.optional(z.array(mergeConflictSchema)) });
 
 const gitStateSchema = z.looseObject({ branch: z.nullable(z.string()), head: z.nullable(z.string()) });
 
@@ -232,6 +233,8 @@ export const journalSchema = z.looseObject({
   ...versioned,
   created_at: timestamp,
   entries: z.array(z.looseObject({ target: z.string(), temp: z.string() })),
+  /** Bytes appended at an offset (the index's change log): rolled forward by truncating there and writing again. */
+  appends: z.optional(z.array(z.looseObject({ target: z.string(), offset: count, data: z.string() }))),
 });
 export type Journal = z.infer<typeof journalSchema>;
 

@@ -1,7 +1,8 @@
-import { mkdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { TrackError } from '../model/errors';
-import { fsyncDirectory, readDocument, serialize, writeDurableTemp } from './files';
+import { fsyncDirectory, readDocument, serialize, tempPathFor } from './files';
+import type { FileAppend } from './index-files';
 import { isHeldBy, type HeldLock } from './lock';
 import type { StorePaths } from './paths';
 import { assertWritableTargets } from './write-safety';
@@ -23,17 +24,22 @@ export async function commitFiles(
   // Refused here, before the commit point, rather than leaving a journal nobody can apply.
   await assertWritableTargets(paths, files.keys());
   const createdDirs = await ensureParentDirs([...files.keys()]);
-  const staged: Array<{ target: string; temp: string }> = [];
+  const written: WrittenTemp[] = [];
+  const appends: FileAppend[] = [];
   let journalTemp: string | null = null;
   try {
-    await stageTemps(files, staged);
+    // Written, not yet flushed: the index records the identity of each staged track file, known
+    // once it is written; then the temps and the journal are flushed in one round.
+    await writeTemps(files, written);
     if (finish) {
-      const late = await finish(new Map(staged.map((entry) => [entry.target, entry.temp])));
-      await assertWritableTargets(paths, late.keys());
-      await stageTemps(late, staged);
+      const late = await finish(new Map(written.map((entry) => [entry.target, entry.temp])));
+      await assertWritableTargets(paths, [...late.files.keys(), ...late.appends.map((append) => append.target)]);
+      await writeTemps(late.files, written);
+      appends.push(...late.appends);
     }
-    if (staged.length === 0) return;
-    if (staged.length > 1) {
+    if (written.length === 0 && appends.length === 0) return;
+    const staged = written.map(({ target, temp }) => ({ target, temp }));
+    if (staged.length > 1 || appends.length > 0) {
       const journal = {
         schema_version: SCHEMA_VERSION,
         created_at: new Date().toISOString(),
@@ -43,23 +49,31 @@ export async function commitFiles(
           target: path.relative(paths.conductorDir, entry.target),
           temp: path.relative(paths.conductorDir, entry.temp),
         })),
+        appends: appends.map((append) => ({ ...append, target: path.relative(paths.conductorDir, append.target) })),
       };
-      journalTemp = await writeDurableTemp(paths.journalFile, serialize(journal));
+      const journalWritten: WrittenTemp[] = [];
+      await writeTemps(new Map([[paths.journalFile, serialize(journal)]]), journalWritten);
+      journalTemp = journalWritten[0].temp;
+      written.push(...journalWritten);
     }
+    await flushTemps(written);
     // The last ownership check, only a rename away from the commit point: everything slow
     // (writing and flushing) is done before it, so a pause can hardly fall in between.
     await lock.assertHeld();
     if (journalTemp) await rename(journalTemp, paths.journalFile);
   } catch (error) {
-    const temps = [...staged.map((entry) => entry.temp), ...(journalTemp ? [journalTemp] : [])];
-    await Promise.all(temps.map((temp) => unlink(temp).catch(() => undefined)));
+    await Promise.all(written.map(async (entry) => {
+      if (!entry.closed) await entry.handle.close().catch(() => undefined);
+      await unlink(entry.temp).catch(() => undefined);
+    }));
     throw error;
   }
+  const staged = written.filter((entry) => entry.temp !== journalTemp).map(({ target, temp }) => ({ target, temp }));
   if (journalTemp) await fsyncDirectory(path.dirname(paths.journalFile));
-  await applyEntries(staged, createdDirs);
+  await applyEntries(paths, staged, appends, createdDirs);
   // Past the commit point: if another process took the lock over meanwhile, it rolled this journal
   // forward (the write stands) and the journal there now may be its own.
-  if (staged.length > 1 && (await lock.stillOwned())) await unlink(paths.journalFile).catch(ignoreMissing);
+  if (journalTemp && (await lock.stillOwned())) await unlink(paths.journalFile).catch(ignoreMissing);
 }
 
 function ignoreMissing(error: NodeJS.ErrnoException): void {
@@ -70,13 +84,39 @@ function ignoreMissing(error: NodeJS.ErrnoException): void {
  * Files whose content depends on the staged temp files (the registry records the identity of each
  * track file it indexes): given target → temp of what is staged, returns more files to commit.
  */
-export type LateFiles = (staged: ReadonlyMap<string, string>) => Promise<ReadonlyMap<string, string | Buffer>>;
+export type LateFiles = (staged: ReadonlyMap<string, string>) => Promise<{ files: ReadonlyMap<string, string | Buffer>; appends: FileAppend[] }>;
 
-/** Writes each file to a flushed temp; flushed in parallel, as the file system batches them. */
-async function stageTemps(files: ReadonlyMap<string, string | Buffer>, staged: Array<{ target: string; temp: string }>): Promise<void> {
-  const written = await Promise.allSettled([...files].map(async ([target, content]) => ({ target, temp: await writeDurableTemp(target, content) })));
-  for (const result of written) if (result.status === 'fulfilled') staged.push(result.value);
-  const failed = written.find((result) => result.status === 'rejected');
+interface WrittenTemp {
+  target: string;
+  temp: string;
+  handle: FileHandle;
+  closed: boolean;
+}
+
+/** Writes each file to a new temp beside its target (unique name), left open for flushTemps. */
+async function writeTemps(files: ReadonlyMap<string, string | Buffer>, into: WrittenTemp[]): Promise<void> {
+  const results = await Promise.allSettled([...files].map(async ([target, content]) => {
+    const temp = tempPathFor(target);
+    const handle = await open(temp, 'wx', 0o644);
+    const entry: WrittenTemp = { target, temp, handle, closed: false };
+    into.push(entry);
+    await handle.write(typeof content === 'string' ? Buffer.from(content) : content);
+  }));
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** Flushes the temps in parallel (the file system batches them) and closes them. */
+async function flushTemps(temps: WrittenTemp[]): Promise<void> {
+  const results = await Promise.allSettled(temps.map(async (entry) => {
+    try {
+      await entry.handle.datasync();
+    } finally {
+      entry.closed = true;
+      await entry.handle.close();
+    }
+  }));
+  const failed = results.find((result) => result.status === 'rejected');
   if (failed) throw failed.reason;
 }
 
@@ -94,12 +134,13 @@ export async function rollForwardJournal(paths: StorePaths): Promise<boolean> {
     target: insideConductor(paths, entry.target),
     temp: insideConductor(paths, entry.temp),
   }));
-  await applyEntries(entries, []);
+  const appends = (journal.appends ?? []).map((append) => ({ ...append, target: insideConductor(paths, append.target) }));
+  await applyEntries(paths, entries, appends, []);
   await unlink(paths.journalFile);
   return true;
 }
 
-async function applyEntries(entries: Array<{ target: string; temp: string }>, createdDirs: string[]): Promise<void> {
+async function applyEntries(paths: StorePaths, entries: Array<{ target: string; temp: string }>, appends: FileAppend[], createdDirs: string[]): Promise<void> {
   const dirs = new Set<string>(createdDirs);
   for (const entry of entries) {
     try {
@@ -110,7 +151,54 @@ async function applyEntries(entries: Array<{ target: string; temp: string }>, cr
     }
     dirs.add(path.dirname(entry.target));
   }
-  await Promise.all([...dirs].map((dir) => fsyncDirectory(dir)));
+  await Promise.all([
+    ...appends.map((append) => applyAppend(paths, append)),
+    ...[...dirs].map((dir) => fsyncDirectory(dir)),
+  ]);
+}
+
+/**
+ * Writes the appended bytes at their offset and flushes them. Done twice, the file is the same:
+ * bytes already there are left alone (lines appended after them may be a later writer's); a torn
+ * fragment at the offset (no complete line: a writer killed mid-write, never read by anyone) is
+ * cut and the bytes written. Anything else at the offset, or a file shorter than it (deleted or
+ * cut by hand), cannot take the line: the index is derived, so its head goes and the next command
+ * rebuilds it from the track files.
+ */
+async function applyAppend(paths: StorePaths, append: FileAppend): Promise<void> {
+  let handle;
+  try {
+    handle = await open(append.target, 'r+');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await unlink(paths.registryFile).catch(ignoreMissing);
+    return;
+  }
+  try {
+    const { size } = await handle.stat();
+    const data = Buffer.from(append.data);
+    if (size < append.offset) {
+      await unlink(paths.registryFile).catch(ignoreMissing);
+      return;
+    }
+    if (size > append.offset) {
+      const tail = Buffer.alloc(size - append.offset);
+      await handle.read(tail, 0, tail.length, append.offset);
+      if (tail.length >= data.length && tail.subarray(0, data.length).equals(data)) {
+        await handle.datasync();
+        return;
+      }
+      if (tail.includes(10)) {
+        await unlink(paths.registryFile).catch(ignoreMissing);
+        return;
+      }
+      await handle.truncate(append.offset);
+    }
+    await handle.write(data, 0, data.length, append.offset);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Creates missing folders; returns the parents whose entries changed so they get fsynced. */

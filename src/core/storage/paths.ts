@@ -66,6 +66,9 @@ export class StorePaths {
   get tracksDir(): string { return path.join(this.conductorDir, 'tracks'); }
   get registryFile(): string { return path.join(this.tracksDir, 'track-registry.json'); }
   get lockDir(): string { return path.join(this.tracksDir, 'track-registry.lock'); }
+  /** The index's base and change log (index-files.ts); the registry file is their head. */
+  get indexBaseFile(): string { return path.join(this.tracksDir, 'track-index.json'); }
+  get indexLogFile(): string { return path.join(this.tracksDir, 'track-index.log'); }
   get journalFile(): string { return path.join(this.tracksDir, 'track-journal.json'); }
   get gitignoreFile(): string { return path.join(this.conductorDir, '.gitignore'); }
 

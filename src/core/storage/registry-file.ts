@@ -45,14 +45,23 @@ export async function readRegistryFile(file: string, options: ReadOptions): Prom
     formats.set(registry, version);
     return registry;
   }
-  const previous = memos.get(file) ?? { tracks: new Map<string, Memo>(), runs: new Map<string, Memo>() };
-  const next = { tracks: new Map<string, Memo>(), runs: new Map<string, Memo>() };
-  const tracks = validateEntries(envelope.tracks, trackSummarySchema, previous.tracks, next.tracks, file, options, 'tracks');
-  const runs = validateEntries(envelope.runs, runSummarySchema, previous.runs, next.runs, file, options, 'runs');
-  memos.set(file, next);
+  const { tracks, runs } = validateSummaries(file, options, envelope.tracks, envelope.runs);
   const registry = { ...envelope, tracks, runs } as Registry;
   if (version !== null) formats.set(registry, version);
   return registry;
+}
+
+/** Validates the summaries of an index file (registry or base), skipping those identical to the last read's. */
+export function validateSummaries(file: string, options: ReadOptions, tracks: unknown, runs: unknown): Pick<Registry, 'tracks' | 'runs'> {
+  const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isRecord(tracks)) throw corruptFileError(file, options, 'tracks', 'not an object');
+  if (!isRecord(runs)) throw corruptFileError(file, options, 'runs', 'not an object');
+  const previous = memos.get(file) ?? { tracks: new Map<string, Memo>(), runs: new Map<string, Memo>() };
+  const next = { tracks: new Map<string, Memo>(), runs: new Map<string, Memo>() };
+  const validTracks = validateEntries(tracks, trackSummarySchema, previous.tracks, next.tracks, file, options, 'tracks');
+  const validRuns = validateEntries(runs, runSummarySchema, previous.runs, next.runs, file, options, 'runs');
+  memos.set(file, next);
+  return { tracks: validTracks, runs: validRuns };
 }
 
 /** One read of the whole file (fs.promises.readFile reads a 2 MB registry in many round trips). */

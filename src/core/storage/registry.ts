@@ -3,6 +3,7 @@ import { isTrackError, TrackError } from '../model/errors';
 import { readDocument } from './files';
 import { readTrackStamped } from './index-freshness';
 import { readRegistryFile } from './registry-file';
+import { isSplitHead, readSplitIndex } from './index-files';
 import { compareText, isValidId } from '../model/ids';
 import type { StorePaths } from './paths';
 import {
@@ -59,8 +60,17 @@ export function indexRun(registry: Registry, run: Run): void {
   registry.runs[run.run_id] = summarizeRun(run);
 }
 
-export async function readRegistry(paths: StorePaths): Promise<Registry | null> {
+/** The index's head alone (for format 2: the active track, no entries). */
+export async function readRegistryHead(paths: StorePaths): Promise<Registry | null> {
   return readRegistryFile(paths.registryFile, { kind: 'registry', display: (f) => paths.display(f) });
+}
+
+/** The index as one registry: the head, and for format 2 its base and log (index-files.ts). */
+export async function readRegistry(paths: StorePaths): Promise<Registry | null> {
+  const readHead = () => readRegistryFile(paths.registryFile, { kind: 'registry', display: (f) => paths.display(f) });
+  const head = await readHead();
+  if (!head || !isSplitHead(head)) return head;
+  return readSplitIndex(paths, head, readHead);
 }
 
 export async function readTrackFile(paths: StorePaths, trackId: string): Promise<Track | null> {

@@ -1,10 +1,11 @@
-import { access, lstat, stat } from 'node:fs/promises';
+import { access, lstat, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { stageHeartbeat } from './activity';
 import type { StoreContext } from './context';
 import { serialize } from './files';
 import { assertId } from '../model/ids';
 import { changedTrackFiles, refreshEntries, saidActive, stampOf } from './index-freshness';
+import { indexWriteFor, isReadFromSplitIndex, loadedGeneration, type IndexWrite } from './index-files';
 import { commitFiles } from './journal';
 import { finishPendingJournal } from './journal-repair';
 import { withLockScope } from './lock-scope';
@@ -20,6 +21,8 @@ import type { Registry, Run, Track } from '../model/schemas';
 export const GITIGNORE = [
   '# Track Manager: machine-local files. The registry is an index rebuilt from the track folders.',
   'tracks/track-registry.json',
+  'tracks/track-index.json',
+  'tracks/track-index.log',
   'tracks/track-registry.lock',
   'tracks/track-registry.lock-owner.json',
   'tracks/track-registry.lock.abandoned-*',
@@ -121,8 +124,11 @@ export class Transaction {
     if (changed.length > 0 && (await refreshEntries(this.paths, this.registry, changed, []))) this.registryChanged = true;
   }
 
-  /** The registry, with the identity of each track file this transaction writes (from its temp file). */
-  readonly registryWithStamps = async (staged: ReadonlyMap<string, string>): Promise<ReadonlyMap<string, string>> => {
+  /**
+   * The index's change, with the identity of each track file this transaction writes (from its
+   * temp file): a log line of the changed entries, or a new generation (index-files.ts).
+   */
+  readonly indexChange = async (staged: ReadonlyMap<string, string>): Promise<IndexWrite> => {
     await Promise.all([...this.writtenTracks].map(async (trackId) => {
       const temp = staged.get(this.paths.trackFile(trackId));
       const entry = this.registry.tracks[trackId];
@@ -130,8 +136,11 @@ export class Transaction {
       // A rename keeps the inode, size and modification time: the stamp of the temp is the file's.
       entry.file_stamp = stampOf(await stat(temp));
     }));
-    return new Map([[this.paths.registryFile, `${JSON.stringify(this.registry)}\n`]]);
+    return indexWriteFor(this.paths, this.registry, this.previousGeneration);
   };
+
+  /** The generation of the index files on disk, when the registry was not read from them (an upgrade, a rebuild). */
+  previousGeneration = 0;
 }
 
 export interface MutateOptions {
@@ -149,19 +158,24 @@ export async function mutate<T>(ctx: StoreContext, command: string, work: (tx: T
     // The original track-manager's registry is replaced by ours on the first write (origin-index.ts).
     const existing = found && (await registryForWrite(ctx.paths, found, now));
     const tx = new Transaction(ctx, existing ?? (await rebuildRegistry(ctx.paths, now)).registry, lock, now);
+    tx.previousGeneration = found ? loadedGeneration(found) : 0;
     if (existing !== found) tx.registryChanged = true;
     if (!existing) {
       tx.registryChanged = true;
       if (!(await exists(ctx.paths.gitignoreFile))) tx.putRaw(ctx.paths.gitignoreFile, GITIGNORE);
+    }
+    if (!existing || !isReadFromSplitIndex(existing)) {
+      // Format 1 or the original's: this write stores format 2, and the .gitignore learns its files.
+      tx.registryChanged = true;
+      await ignoreIndexFiles(tx);
     }
     // Cheap (a stat per active track): what the index says is active is checked against the files.
     await tx.refreshIndex(saidActive(tx.registry));
     const result = await work(tx);
     await stageHeartbeat(tx);
     if (tx.registryChanged) tx.registry.updated_at = now;
-    // Machine-only and the largest file: written without indentation, after the track files so it
-    // can record their identity.
-    await commitFiles(ctx.paths, lock, tx.files, tx.registryChanged ? tx.registryWithStamps : undefined);
+    // The index's change is worked out once the track files are written, so it records their identity.
+    await commitFiles(ctx.paths, lock, tx.files, tx.registryChanged ? tx.indexChange : undefined);
     for (const action of tx.afterCommit) await action();
     return result;
   }));
@@ -191,6 +205,15 @@ async function assertStoreExists(ctx: StoreContext, command: string, createsStor
     `No Track Manager store at ${paths.conductorDir}, so \`track ${command}\` changed nothing. Run \`track create …\` (or \`track init\`) in the workspace to start one, or point at an existing store with --root or TRACK_MANAGER_ROOT.`,
     { path: paths.conductorDir },
   );
+}
+
+/** A .gitignore of ours from before format 2 gains the index's new files (machine-local, derived). */
+async function ignoreIndexFiles(tx: Transaction): Promise<void> {
+  const file = tx.paths.gitignoreFile;
+  if (tx.files.has(file)) return;
+  const text = await readFile(file, 'utf8').catch(() => null);
+  if (text === null || !text.startsWith('# Track Manager') || text.includes('tracks/track-index.log')) return;
+  tx.putRaw(file, `${text.replace(/\n*$/, '\n')}tracks/track-index.json\ntracks/track-index.log\n`);
 }
 
 async function isDirectory(dir: string): Promise<boolean> {

@@ -1,0 +1,369 @@
+import { open } from 'node:fs/promises';
+import * as path from 'node:path';
+import { isValidId } from '../model/ids';
+import { corruptFileError, type ReadOptions } from './files';
+import { indexLineChecksum } from './index-document';
+import { identityKey, isKnownValid, rememberValid, type FileIdentity } from './index-verdicts';
+import type { StorePaths } from './paths';
+import { validateSummaries } from './registry-file';
+import {
+  runSummarySchema, SCHEMA_VERSION, trackSummarySchema, type Registry, type RunSummaryEntry, type TrackSummaryEntry,
+} from '../model/schemas';
+
+/**
+ * The index in three files, so a write touches a few hundred bytes of it whatever the number of
+ * tracks (format 2 of the index; format 1 was one track-registry.json holding every entry):
+ *
+ * - `track-registry.json`, the head: `active_track`, `updated_at`, and `index: {format, generation}`
+ *   naming the base it goes with. Its `tracks` and `runs` are empty. Rewritten only when the
+ *   active track changes or the base is rebuilt.
+ * - `track-index.json`, the base: every summary as of generation G (rewritten only by a rebuild
+ *   or a compaction).
+ * - `track-index.log`, the changes since the base, one line per commit, appended: a header line
+ *   `{g}` then `{g, a, u, t: {id: summary|null}, r: {id: summary|null}}`, each line prefixed by a
+ *   checksum of its JSON. A commit appends its line through the journal (journal.ts): after a
+ *   crash the next lock holder truncates the log to where the line starts and writes it again.
+ *
+ * Readers read head, base and log (three files at any size). A head with entries of its own is
+ * format 1 (ours before, or written by an older Track Manager that kept our `index` field): its
+ * entries win and the base and log are ignored until the next write replaces them.
+ */
+export const INDEX_FORMAT = 2;
+/** The log is folded into a new base once it outgrows this or the base, whichever is larger. */
+const LOG_LIMIT_BYTES = 256 * 1024;
+
+export interface IndexDescriptor {
+  format: number;
+  generation: number;
+}
+
+/** What a registry read from the split index was, to write only what changed since. */
+interface LoadedState {
+  generation: number;
+  baseBytes: number;
+  /** Bytes of the log up to the end of its last complete line: where the next line goes. */
+  logBytes: number;
+  activeTrack: string | null;
+  /** The entries as read, to write only what changed; absent for a reader's view (extendFromLog). */
+  tracks?: Record<string, TrackSummaryEntry>;
+  runs?: Record<string, RunSummaryEntry>;
+}
+const loadedStates = new WeakMap<Registry, LoadedState>();
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function indexDescriptorOf(head: Registry): IndexDescriptor | null {
+  const index = (head as { index?: unknown }).index;
+  if (!index || typeof index !== 'object') return null;
+  const { format, generation } = index as { format?: unknown; generation?: unknown };
+  if (format !== INDEX_FORMAT || typeof generation !== 'number' || !Number.isInteger(generation) || generation < 1) return null;
+  return { format, generation };
+}
+
+/** Whether this head is format 2 (its entries live in the base and the log). */
+export function isSplitHead(head: Registry): boolean {
+  return indexDescriptorOf(head) !== null && Object.keys(head.tracks).length === 0 && Object.keys(head.runs).length === 0;
+}
+
+const checksum = indexLineChecksum;
+
+function logLine(doc: unknown): string {
+  const json = JSON.stringify(doc);
+  return `${checksum(json)} ${json}\n`;
+}
+
+async function readBytes(file: string): Promise<Buffer | null> {
+  return (await readBytesWithIdentity(file))?.bytes ?? null;
+}
+
+/** The whole file and the identity of exactly the bytes read (fstat of the open file). */
+async function readBytesWithIdentity(file: string): Promise<{ bytes: Buffer; identity: FileIdentity } | null> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  try {
+    const info = await handle.stat();
+    const buffer = Buffer.allocUnsafe(info.size);
+    let offset = 0;
+    while (offset < info.size) {
+      const { bytesRead } = await handle.read(buffer, offset, info.size - offset, offset);
+      if (bytesRead === 0) break;
+      offset += bytesRead;
+    }
+    return { bytes: buffer.subarray(0, offset), identity: info };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The registry a split head stands for: base plus log. Null when the base or the log is missing
+ * or belongs to another generation (a rebuild is then the answer, as for a missing registry).
+ */
+export async function readSplitIndex(paths: StorePaths, head: Registry, readHead: () => Promise<Registry | null>): Promise<Registry | null> {
+  let current: Registry | null = head;
+  // A compaction renames base, log and head one after the other: a reader in between sees two
+  // generations and looks again.
+  for (let attempt = 0; attempt < 4 && current; attempt += 1) {
+    const descriptor = indexDescriptorOf(current);
+    if (!descriptor || !isSplitHead(current)) return current;
+    const composed = await composeIndex(paths, current, descriptor.generation);
+    if (composed) return composed;
+    current = await readHead();
+  }
+  return null;
+}
+
+async function composeIndex(paths: StorePaths, head: Registry, generation: number): Promise<Registry | null> {
+  const options: ReadOptions = { kind: 'registry', display: (f) => paths.display(f) };
+  const baseRead = await readBytesWithIdentity(paths.indexBaseFile);
+  if (!baseRead) return null;
+  const baseBytes = baseRead.bytes;
+  let base: { schema_version?: unknown; generation?: unknown; tracks?: unknown; runs?: unknown };
+  try {
+    base = JSON.parse(baseBytes.toString('utf8')) as typeof base;
+  } catch {
+    throw corruptFileError(paths.indexBaseFile, options, null, 'invalid JSON');
+  }
+  if (!base || typeof base !== 'object') throw corruptFileError(paths.indexBaseFile, options, null, 'not a JSON object');
+  if (base.generation !== generation) return null;
+  if (base.schema_version !== SCHEMA_VERSION) throw corruptFileError(paths.indexBaseFile, options, 'schema_version', `expected ${SCHEMA_VERSION}`);
+  // A base validated before (by any process) with this identity is not validated again.
+  const verdict = identityKey(baseRead.identity, generation);
+  let tracks: Record<string, TrackSummaryEntry>;
+  let runs: Record<string, RunSummaryEntry>;
+  if (isRecord(base.tracks) && isRecord(base.runs) && (await isKnownValid(paths, verdict))) {
+    tracks = base.tracks as Record<string, TrackSummaryEntry>;
+    runs = base.runs as Record<string, RunSummaryEntry>;
+  } else {
+    ({ tracks, runs } = validateSummaries(paths.indexBaseFile, options, base.tracks, base.runs));
+    await rememberValid(paths, verdict);
+  }
+  const logBytes = await readBytes(paths.indexLogFile);
+  if (!logBytes) return null;
+  const log = applyLog(paths, logBytes, generation, tracks, runs, options);
+  if (!log) return null;
+  const registry: Registry = {
+    ...head,
+    active_track: log.activeTrack === undefined ? head.active_track : log.activeTrack,
+    updated_at: log.updatedAt ?? head.updated_at,
+    tracks,
+    runs,
+  };
+  loadedStates.set(registry, {
+    generation,
+    baseBytes: baseBytes.length,
+    logBytes: log.consumed,
+    activeTrack: registry.active_track,
+    tracks: { ...tracks },
+    runs: { ...runs },
+  });
+  return registry;
+}
+
+interface LogOutcome {
+  consumed: number;
+  activeTrack?: string | null;
+  updatedAt?: string;
+}
+
+/** Applies the log's complete lines to the base's entries; a torn last line (a write under way) is left out. */
+function applyLog(
+  paths: StorePaths,
+  bytes: Buffer,
+  generation: number,
+  tracks: Record<string, TrackSummaryEntry>,
+  runs: Record<string, RunSummaryEntry>,
+  options: ReadOptions,
+  headerRead = false,
+): LogOutcome | null {
+  const file = paths.indexLogFile;
+  const outcome: LogOutcome = { consumed: 0 };
+  let start = 0;
+  let lineNumber = headerRead ? 1 : 0;
+  while (start < bytes.length) {
+    const end = bytes.indexOf(10, start);
+    if (end < 0) break;
+    lineNumber += 1;
+    const line = bytes.toString('utf8', start, end);
+    const space = line.indexOf(' ');
+    const json = line.slice(space + 1);
+    if (space !== 16 || checksum(json) !== line.slice(0, 16)) {
+      throw corruptFileError(file, options, null, `line ${lineNumber} does not match its checksum`, { line: lineNumber, column: 1 });
+    }
+    const entry = JSON.parse(json) as { g?: unknown; a?: unknown; u?: unknown; t?: unknown; r?: unknown };
+    if (entry.g !== generation) {
+      if (lineNumber === 1) return null; // The log of another base: a compaction is under way.
+      throw corruptFileError(file, options, 'g', `line ${lineNumber} belongs to generation ${String(entry.g)}, not ${generation}`, { line: lineNumber, column: 1 });
+    }
+    if (lineNumber > 1) applyLine(file, options, entry, lineNumber, tracks, runs, outcome);
+    start = end + 1;
+    outcome.consumed = start;
+  }
+  return lineNumber === 0 ? null : outcome;
+}
+
+/**
+ * A registry read earlier, brought up to date by the log lines appended since (a long-lived
+ * reader after another process's write): only the new bytes are read and validated. Null when
+ * that is not enough (the registry was not read from a split index, the log was replaced or cut).
+ */
+export async function extendFromLog(paths: StorePaths, previous: Registry): Promise<Registry | null> {
+  const state = loadedStates.get(previous);
+  if (!state) return null;
+  let handle;
+  try {
+    handle = await open(paths.indexLogFile, 'r');
+  } catch {
+    return null;
+  }
+  let bytes: Buffer;
+  try {
+    const { size } = await handle.stat();
+    if (size < state.logBytes) return null;
+    bytes = Buffer.allocUnsafe(size - state.logBytes);
+    let offset = 0;
+    while (offset < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, offset, bytes.length - offset, state.logBytes + offset);
+      if (bytesRead === 0) break;
+      offset += bytesRead;
+    }
+    bytes = bytes.subarray(0, offset);
+  } finally {
+    await handle.close();
+  }
+  const tracks = { ...previous.tracks };
+  const runs = { ...previous.runs };
+  const options: ReadOptions = { kind: 'registry', display: (f) => paths.display(f) };
+  let log: LogOutcome | null;
+  try {
+    log = applyLog(paths, bytes, state.generation, tracks, runs, options, true);
+  } catch {
+    return null; // A full read reports it.
+  }
+  if (!log) return null;
+  const registry: Registry = {
+    ...previous,
+    active_track: log.activeTrack === undefined ? previous.active_track : log.activeTrack,
+    updated_at: log.updatedAt ?? previous.updated_at,
+    tracks,
+    runs,
+  };
+  // A reader's view: no copy of the entries to diff against (a write reads the index afresh).
+  loadedStates.set(registry, {
+    generation: state.generation,
+    baseBytes: state.baseBytes,
+    logBytes: state.logBytes + log.consumed,
+    activeTrack: registry.active_track,
+  });
+  return registry;
+}
+
+function applyLine(
+  file: string,
+  options: ReadOptions,
+  entry: { a?: unknown; u?: unknown; t?: unknown; r?: unknown },
+  lineNumber: number,
+  tracks: Record<string, TrackSummaryEntry>,
+  runs: Record<string, RunSummaryEntry>,
+  outcome: LogOutcome,
+): void {
+  const where = { line: lineNumber, column: 1 };
+  const fail = (field: string, problem: string) => corruptFileError(file, options, field, `${problem} (line ${lineNumber})`, where);
+  if (entry.a !== null && !(typeof entry.a === 'string' && isValidId('track', entry.a))) throw fail('a', 'not a track id');
+  if (typeof entry.u !== 'string') throw fail('u', 'not a time');
+  for (const [kind, given, target, schema] of [
+    ['track', entry.t, tracks, trackSummarySchema],
+    ['run', entry.r, runs, runSummarySchema],
+  ] as const) {
+    if (!given || typeof given !== 'object' || Array.isArray(given)) throw fail(kind === 'track' ? 't' : 'r', 'not an object');
+    for (const [id, value] of Object.entries(given as Record<string, unknown>)) {
+      const name: string = id;
+      if (!isValidId(kind, id)) throw fail(`${kind}s.${name}`, `"${name}" is not a valid ${kind} id`);
+      if (value === null) {
+        delete (target as Record<string, unknown>)[id];
+        continue;
+      }
+      const result = schema.safeParse(value);
+      if (!result.success) throw fail(`${kind}s.${id}.${result.error.issues[0].path.map(String).join('.')}`, result.error.issues[0].message);
+      (target as Record<string, unknown>)[id] = result.data;
+    }
+  }
+  outcome.activeTrack = entry.a;
+  outcome.updatedAt = entry.u;
+}
+
+/** A change appended to a file at a known offset, as part of a commit (see journal.ts). */
+export interface FileAppend {
+  target: string;
+  offset: number;
+  data: string;
+}
+
+export interface IndexWrite {
+  files: Map<string, string>;
+  appends: FileAppend[];
+}
+
+/** The head as written: the registry's own fields without its entries, and the base it goes with. */
+function headFor(registry: Registry, generation: number): string {
+  const { tracks: _tracks, runs: _runs, index: _index, ...rest } = registry as Registry & { index?: unknown };
+  return `${JSON.stringify({ ...rest, schema_version: SCHEMA_VERSION, tracks: {}, runs: {}, index: { format: INDEX_FORMAT, generation } }, null, 2)}\n`;
+}
+
+/** Every index file for this registry, as a new generation: a rebuild, an upgrade or a compaction. */
+export function wholeIndexFiles(paths: StorePaths, registry: Registry, generation: number): Map<string, string> {
+  return new Map([
+    [paths.indexBaseFile, `${JSON.stringify({ schema_version: SCHEMA_VERSION, generation, tracks: registry.tracks, runs: registry.runs })}\n`],
+    [paths.indexLogFile, logLine({ g: generation })],
+    // Last: the head names the base, so a reader never finds a head without its base.
+    [paths.registryFile, headFor(registry, generation)],
+  ]);
+}
+
+/**
+ * What a commit writes to the index: one log line with the entries that differ from what was
+ * read (and the head when the active track changed), or a whole new generation when the
+ * registry was not read from a split index (format 1, the original's, a rebuild) or the log is due
+ * for compaction.
+ */
+export function indexWriteFor(paths: StorePaths, registry: Registry, previousGeneration = 0): IndexWrite {
+  const state = loadedStates.get(registry);
+  if (!state?.tracks || !state.runs) return { files: wholeIndexFiles(paths, registry, previousGeneration + 1), appends: [] };
+  const t: Record<string, TrackSummaryEntry | null> = {};
+  const r: Record<string, RunSummaryEntry | null> = {};
+  for (const [id, entry] of Object.entries(registry.tracks)) if (state.tracks[id] !== entry) t[id] = entry;
+  for (const id of Object.keys(state.tracks)) if (!registry.tracks[id]) t[id] = null;
+  for (const [id, entry] of Object.entries(registry.runs)) if (state.runs[id] !== entry) r[id] = entry;
+  for (const id of Object.keys(state.runs)) if (!registry.runs[id]) r[id] = null;
+  const activeChanged = (registry.active_track ?? null) !== state.activeTrack;
+  if (Object.keys(t).length === 0 && Object.keys(r).length === 0 && !activeChanged) return { files: new Map(), appends: [] };
+  const line = logLine({ g: state.generation, a: registry.active_track ?? null, u: registry.updated_at, t, r });
+  if (state.logBytes + line.length > Math.max(LOG_LIMIT_BYTES, state.baseBytes)) {
+    return { files: wholeIndexFiles(paths, registry, state.generation + 1), appends: [] };
+  }
+  const files = new Map<string, string>();
+  if (activeChanged) files.set(paths.registryFile, headFor(registry, state.generation));
+  return { files, appends: [{ target: paths.indexLogFile, offset: state.logBytes, data: line }] };
+}
+
+/** Whether this registry was read from a split index (a write then appends to its log). */
+export function isReadFromSplitIndex(registry: Registry): boolean {
+  return loadedStates.get(registry)?.tracks !== undefined;
+}
+
+/** The generation a registry was read at (0 when it was not read from a split index). */
+export function loadedGeneration(registry: Registry): number {
+  return loadedStates.get(registry)?.generation ?? indexDescriptorOf(registry)?.generation ?? 0;
+}
+
+/** Paths of the index files other than the head, relative to the tracks folder (for .gitignore). */
+export function indexFileNames(paths: StorePaths): string[] {
+  return [paths.indexBaseFile, paths.indexLogFile].map((file) => path.relative(path.dirname(paths.tracksDir), file));
+}
