@@ -64,25 +64,6 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
-  {
-    // NOT YET TYPED (issue 11 follow-up): these tests still read CLI output, tool results or store
-    // documents as `any`. Every other test is type-checked like src; remove a file from this list once
-    // it is typed (Workspace.ok/cli are typed per command, readJson/parseJson take the document's type).
-    files: [
-      'test/integration/6-git-context.test.ts',
-      'test/unit/index-io.test.ts',
-      'test/unit/merge.test.ts',
-    ],
-    rules: {
-      '@typescript-eslint/require-await': 'off',
-      '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unsafe-argument': 'off',
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unsafe-call': 'off',
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-return': 'off',
-    },
-  },
   stylistic.configs.customize({
     indent: 2,
     quotes: 'single',

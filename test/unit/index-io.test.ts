@@ -151,7 +151,7 @@ describe('index format 2: the head, the base and the log', function () {
     assert.equal(list.json.length, 2, 'listed from the track files');
     assert.match(list.stderr, /track-index\.json is corrupt at field "tracks\..*\.status"/);
     const doctor = ws.cli(['doctor']);
-    assert.ok(doctor.json.problems.some((p: any) => p.code === 'REGISTRY_CORRUPT'));
+    assert.ok(doctor.json.problems.some((p) => p.code === 'REGISTRY_CORRUPT'));
     assert.equal(ws.cli(['doctor', '--repair']).code, 0);
     assert.equal(ws.readIndex().tracks[a].status, 'draft');
   });

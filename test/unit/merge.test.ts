@@ -1,9 +1,16 @@
 import * as assert from 'node:assert/strict';
 import { mergeDocuments } from '../../src/core/merge';
 import { planGitSetup } from '../../src/core/git-setup';
-import type { Activity, Track } from '../../src/core/model/schemas';
+import type { Activity, ContextEntry, MergeConflict, Track } from '../../src/core/model/schemas';
 
 const NOW = '2026-01-10T00:00:00.000Z';
+
+/** A decisions or assumptions document after a merge (only the fields these tests read). */
+interface Entries {
+  decisions: ContextEntry[];
+  assumptions: ContextEntry[];
+  merge_conflicts?: Array<MergeConflict & { discarded: ContextEntry }>;
+}
 
 /** A valid track document; `overrides` may make it invalid on purpose. */
 function track(overrides: Record<string, unknown> = {}): Track {
@@ -82,24 +89,24 @@ describe('three-way merge of store documents', () => {
     const theirs = { schema_version: 1, decisions: [entry('d1', '2026-01-01T00:00:00.000Z', 'theirs', { updated_at: '2026-01-05T00:00:00.000Z' }), entry('d2', '2026-01-02T00:00:00.000Z')] };
     const result = mergeDocuments('decisions', base, ours, theirs, NOW);
     assert.equal(result.invalid, null);
-    const merged = result.merged as any;
-    assert.deepEqual(merged.decisions.map((d: any) => `${d.id}:${d.text}`), ['d1:theirs', 'd2:d2', 'd3:d3']);
+    const merged = result.merged as Entries;
+    assert.deepEqual(merged.decisions.map((d) => `${d.id}:${d.text}`), ['d1:theirs', 'd2:d2', 'd3:d3']);
     assert.deepEqual(merged.merge_conflicts, [{ field: 'decisions[d1]', kept: 'theirs', discarded: ours.decisions[0], at: NOW }]);
     assert.deepEqual(result.conflicts, merged.merge_conflicts);
     // The other way round, ours is the later rewrite; a later merge keeps the earlier record.
-    const flipped = mergeDocuments('decisions', base, { ...ours, decisions: [entry('d1', '2026-01-01T00:00:00.000Z', 'ours', { updated_at: '2026-01-06T00:00:00.000Z' })] }, theirs, NOW).merged as any;
-    assert.deepEqual(flipped.decisions.map((d: any) => d.text), ['ours', 'd2']);
-    assert.equal(flipped.merge_conflicts[0].discarded.text, 'theirs');
-    const again = mergeDocuments('decisions', merged, { ...merged, decisions: [...merged.decisions, entry('d4', '2026-01-07T00:00:00.000Z')] }, merged, NOW).merged as any;
-    assert.equal(again.merge_conflicts.length, 1);
+    const flipped = mergeDocuments('decisions', base, { ...ours, decisions: [entry('d1', '2026-01-01T00:00:00.000Z', 'ours', { updated_at: '2026-01-06T00:00:00.000Z' })] }, theirs, NOW).merged as Entries;
+    assert.deepEqual(flipped.decisions.map((d) => d.text), ['ours', 'd2']);
+    assert.equal(flipped.merge_conflicts?.[0].discarded.text, 'theirs');
+    const again = mergeDocuments('decisions', merged, { ...merged, decisions: [...merged.decisions, entry('d4', '2026-01-07T00:00:00.000Z')] }, merged, NOW).merged as Entries;
+    assert.equal(again.merge_conflicts?.length, 1);
   });
 
   it('assumptions rewritten on both sides without updated_at: ours kept on a tie, theirs recorded', () => {
     const entry = (text: string) => ({ id: 'assumption-001', text, at: '2026-01-01T00:00:00.000Z' });
     const result = mergeDocuments('assumptions', { schema_version: 1, assumptions: [entry('base')] }, { schema_version: 1, assumptions: [entry('ours')] }, { schema_version: 1, assumptions: [entry('theirs')] }, NOW);
-    const merged = result.merged as any;
-    assert.deepEqual(merged.assumptions.map((a: any) => a.text), ['ours']);
-    assert.deepEqual(merged.merge_conflicts.map((c: any) => [c.field, c.kept, c.discarded.text]), [['assumptions[assumption-001]', 'ours', 'theirs']]);
+    const merged = result.merged as Entries;
+    assert.deepEqual(merged.assumptions.map((a) => a.text), ['ours']);
+    assert.deepEqual(merged.merge_conflicts?.map((c) => [c.field, c.kept, c.discarded.text]), [['assumptions[assumption-001]', 'ours', 'theirs']]);
   });
 
   it('two clones adding the same next id: both entries kept, the later renumbered, no conflict', () => {
@@ -108,8 +115,8 @@ describe('three-way merge of store documents', () => {
     const ours = { schema_version: 1, decisions: [...base.decisions, entry('decision-002', '2026-01-03T00:00:00.000Z', 'ours')] };
     const theirs = { schema_version: 1, decisions: [...base.decisions, entry('decision-002', '2026-01-02T00:00:00.000Z', 'theirs')] };
     const result = mergeDocuments('decisions', base, ours, theirs, NOW);
-    const merged = result.merged as any;
-    assert.deepEqual(merged.decisions.map((d: any) => `${d.id}:${d.text}`), ['decision-001:first', 'decision-002:theirs', 'decision-003:ours']);
+    const merged = result.merged as Entries;
+    assert.deepEqual(merged.decisions.map((d) => `${d.id}:${d.text}`), ['decision-001:first', 'decision-002:theirs', 'decision-003:ours']);
     assert.equal(merged.merge_conflicts, undefined);
     assert.deepEqual(result.conflicts, []);
   });
