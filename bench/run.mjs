@@ -1,11 +1,12 @@
 // `npm run bench`: speed of the core in-process and of the CLI as a process, each next to the floor
 // measured in the same run. Prints tables; asserts nothing (tests never assert on time).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, fsyncSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bytesPerWrite, cliRatios, readAfterOtherProcessWrite } from './figures.mjs';
 import { seed } from './seed.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -15,6 +16,7 @@ const CLI = join(root, 'dist', 'cli.js');
 const SIZES = (process.env.BENCH_SIZES ?? '100,1000,10000').split(',').map(Number);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 30);
 /** BENCH_ONLY=core,cli,writers runs a part of the benchmark. */
+const LIBRARY = join(root, 'dist', 'index.js');
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'core,cli,brief,scripts,writers,editor,original,recovery').split(','));
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
@@ -33,8 +35,15 @@ async function time(samples, fn) {
   return { p50: quantile(times, 0.5), p95: quantile(times, 0.95) };
 }
 
-/** The floor of a transition: one atomic replace of a file as large as the registry. */
-function fsFloor(dir, bytes) {
+/** Issue 10's figures, each beside its target, printed together at the end. */
+const summary = [];
+function figure(name, measured, target, met) {
+  summary.push([name, measured, target, met === null ? '—' : met ? 'yes' : 'NO']);
+}
+
+const FLOOR_BYTES = 16 * 1024;
+/** The floor of a durable write: one atomic replace of a 16 KB file (temp, fsync, rename, folder fsync). */
+function fsFloor(dir, bytes = FLOOR_BYTES) {
   const data = Buffer.alloc(bytes, 'x');
   const target = join(dir, 'floor.json');
   return time(SAMPLES, () => {
@@ -53,7 +62,7 @@ function fsFloor(dir, bytes) {
 async function inProcess(size) {
   const workspace = mkdtempSync(join(tmpdir(), `track-bench-${size}-`));
   try {
-    const { store, reindexMs, registryBytes } = await seed(workspace, size);
+    const { store, reindexMs } = await seed(workspace, size);
     const drafts = [];
     for (let i = 0; i < SAMPLES * 2 + 2; i += 1) drafts.push((await store.createTrack({ name: `Bench ${i}`, type: 'feature', goal: 'g' })).track_id);
     const create = await time(SAMPLES, (i) => store.createTrack({ name: `Timed ${i}`, type: 'bugfix', goal: 'g' }));
@@ -80,17 +89,34 @@ async function inProcess(size) {
       await store.getStats();
       coldTimes.push(now() - start);
     }
+    const afterOther = await readAfterOtherProcessWrite({ store, workspace, trackId: a, samples: SAMPLES, now, quantile, library: LIBRARY });
+    // Bytes put on disk by a single-track write, beyond the track's own files.
+    const updateBytes = await bytesPerWrite(Math.min(SAMPLES, 10), async (i) => {
+      await store.updateTrack(a, 'notes', `bytes ${i}`);
+      return { files: () => Promise.resolve([store.paths.trackFile(a)]) };
+    });
+    // Pause: the track file and its new checkpoint are the track's own.
+    const pauseBytes = await bytesPerWrite(Math.min(SAMPLES, 10), async () => {
+      const { checkpoint } = await store.suspendTrack(drafts[0], 'bench');
+      return {
+        files: async () => {
+          const entry = (await store.listCheckpoints(drafts[0])).checkpoints.find((c) => c.snapshot_id === checkpoint.snapshot_id);
+          return [store.paths.trackFile(drafts[0]), isAbsolute(entry.file) ? entry.file : join(workspace, entry.file)];
+        },
+      };
+    }, () => store.switchTrack(drafts[0]));
     const list = await time(SAMPLES, () => store.listTracks());
     const stats = await time(SAMPLES, () => store.getStats());
     const listStatsWarm = await time(SAMPLES, async () => { await store.listTracks(); await store.getStats(); });
-    const floor = await fsFloor(workspace, registryBytes);
+    const floor = await fsFloor(workspace);
     return {
-      size, reindexMs, registryBytes, floor,
+      size, reindexMs, floor, updateBytes, pauseBytes,
       rows: {
         create, activate: { p50: quantile(activateTimes, 0.5), p95: quantile(activateTimes, 0.95) },
         'switch (with checkpoint)': switching, 'pause (with checkpoint)': { p50: quantile(pauseTimes, 0.5), p95: quantile(pauseTimes, 0.95) },
         'list (warm)': list, 'stats (warm)': stats, 'list+stats (warm)': listStatsWarm,
         'list+stats (after a write)': { p50: quantile(coldTimes, 0.5), p95: quantile(coldTimes, 0.95) },
+        "list+stats (after another process's write)": afterOther,
       },
     };
   } finally {
@@ -98,37 +124,17 @@ async function inProcess(size) {
   }
 }
 
-function processTimes(samples, argsFor, cwd) {
-  const times = [];
-  for (let i = 0; i < samples; i += 1) {
-    const args = argsFor(i);
-    const start = now();
-    const result = spawnSync(process.execPath, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TRACK_MANAGER_ROOT: '' } });
-    times.push(now() - start);
-    if (result.status !== 0) throw new Error(`${args.join(' ')}: ${result.stderr.toString()}`);
-  }
-  return { p50: quantile(times, 0.5), p95: quantile(times, 0.95) };
-}
-
 async function cliProcess(size) {
   const workspace = mkdtempSync(join(tmpdir(), `track-bench-cli-${size}-`));
   try {
     const { store } = await seed(workspace, size);
     const ids = [];
-    for (let i = 0; i < 2; i += 1) ids.push((await store.createTrack({ name: `Cli ${i}`, type: 'feature', goal: 'g' })).track_id);
-    await store.activateTrack(ids[0]);
-    const n = Math.max(10, Math.floor(SAMPLES / 2));
-    const floor = processTimes(n, () => ['-e', '0'], workspace);
-    const rows = {
-      'node -e 0 (floor)': floor,
-      '--help': processTimes(n, () => [CLI, '--help'], workspace),
-      create: processTimes(n, (i) => [CLI, 'create', '--name', `Process ${i}`, '--type', 'feature', '--goal', 'g'], workspace),
-      'switch (with checkpoint)': processTimes(n, (i) => [CLI, 'switch', '--to', ids[(i + 1) % 2]], workspace),
-      list: processTimes(n, () => [CLI, 'list'], workspace),
-      stats: processTimes(n, () => [CLI, 'stats'], workspace),
-      'get-active': processTimes(n, () => [CLI, 'get-active'], workspace),
-    };
-    return { size, floor, rows };
+    for (let i = 0; i < 2; i += 1) ids.push((await store.createTrack({ name: `Cli ${i}`, type: 'feature', goal: 'g', ready: true })).track_id);
+    await store.activateTrack(ids[0], { force: true });
+    const samples = Math.max(10, Math.floor(SAMPLES / 2));
+    // One untimed round first: the V8 code cache of each bundle is written by its first run.
+    cliRatios({ cli: CLI, workspace, ids, samples: 1, now, quantile });
+    return { size, ...cliRatios({ cli: CLI, workspace, ids, samples, now, quantile }) };
   } finally {
     rmSync(workspace, { recursive: true, force: true });
   }
@@ -141,7 +147,7 @@ async function concurrentWriters(writers = 8, perWriter = 60) {
     const ids = [];
     for (let i = 0; i < 12; i += 1) ids.push((await store.createTrack({ name: `Writer target ${i}`, type: 'feature', goal: 'g' })).track_id);
     const script = `
-      const { TrackStore } = require(${JSON.stringify(join(root, 'dist', 'index.js'))});
+      const { TrackStore } = require(${JSON.stringify(LIBRARY)});
       const ids = ${JSON.stringify(ids)};
       const store = new TrackStore({ root: ${JSON.stringify(workspace)}, lockTimeoutMs: 60000 });
       (async () => {
@@ -172,15 +178,41 @@ function table(title, header, rows) {
 }
 
 console.log(`Track Manager benchmark — node ${process.version}, ${SAMPLES} samples per figure, times in ms`);
+const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 for (const size of ONLY.has('core') ? SIZES : []) {
   const result = await inProcess(size);
   const rows = Object.entries(result.rows).map(([name, t]) => [name, fmt(t.p50), fmt(t.p95), `${(t.p50 / result.floor.p50).toFixed(1)}×`]);
-  rows.push(['fs floor: atomic replace of the registry', fmt(result.floor.p50), fmt(result.floor.p95), '1.0×']);
-  table(`In-process, ${size} tracks (registry ${(result.registryBytes / 1024).toFixed(0)} KiB, index rebuilt in ${fmt(result.reindexMs)} ms)`, ['operation', 'p50', 'p95', 'p50 / fs floor'], rows);
+  rows.push(['fs floor: atomic replace of a 16 KB file', fmt(result.floor.p50), fmt(result.floor.p95), '1.0×']);
+  table(`In-process, ${size} tracks (index built from the track files in ${fmt(result.reindexMs)} ms)`, ['operation', 'p50', 'p95', 'p50 / fs floor'], rows);
+  const switchRatio = result.rows['switch (with checkpoint)'].p50 / result.floor.p50;
+  figure(`in-process switch with checkpoint ÷ fs floor, ${size} tracks`, `${switchRatio.toFixed(1)}×`, '≤ 5×', switchRatio <= 5);
+  const afterOther = result.rows["list+stats (after another process's write)"].p50;
+  figure(`list+stats in a warm process right after another process's write, ${size} tracks`, `${fmt(afterOther)} ms`, size >= 10000 ? '≤ 20 ms' : '— (≤ 20 ms at 10 000)', size >= 10000 ? afterOther <= 20 : null);
+  if (result.updateBytes) {
+    table(`Bytes per single-track write, ${size} tracks, beyond the track's own files (median of /proc/self/io)`, ['write', 'written', 'read'], [
+      ['update (track.json)', kib(result.updateBytes.overhead), kib(result.updateBytes.read)],
+      ['pause (track.json + its checkpoint)', kib(result.pauseBytes.overhead), kib(result.pauseBytes.read)],
+    ]);
+    for (const [name, bytes] of /** @type {Array<[string, { overhead: number; read: number }]>} */ ([['update', result.updateBytes], ['pause', result.pauseBytes]])) {
+      figure(`bytes written by one ${name} beyond the track's files, ${size} tracks`, kib(bytes.overhead), '≤ 32 KiB', bytes.overhead <= 32 * 1024);
+    }
+  } else {
+    figure(`bytes written per single-track write, ${size} tracks`, 'n/a (no /proc/self/io)', '≤ 32 KiB', null);
+  }
 }
-for (const size of ONLY.has('cli') ? [100, SIZES[SIZES.length - 1]].filter((v, i, a) => a.indexOf(v) === i) : []) {
+const READS = new Set(['get-active', 'show', 'list', 'stats']);
+for (const size of ONLY.has('cli') ? SIZES : []) {
   const result = await cliProcess(size);
-  table(`CLI as a process, ${size} tracks`, ['command', 'p50', 'p95', 'p50 / node -e 0'], Object.entries(result.rows).map(([name, t]) => [name, fmt(t.p50), fmt(t.p95), `${(t.p50 / result.floor.p50).toFixed(2)}×`]));
+  table(`CLI as a process, ${size} tracks (each command interleaved with node -e 0)`, ['command', 'p50', 'p95', 'p50 / node -e 0'], [
+    ['node -e 0 (floor)', fmt(result.floor), '—', '1.00×'],
+    ...result.rows.map((r) => [r.name, fmt(r.p50), fmt(r.p95), `${r.ratio.toFixed(2)}×`]),
+  ]);
+  for (const row of result.rows) {
+    const read = READS.has(row.name);
+    // The issue sets 100 and 10 000; a size in between is held to the larger one's target.
+    const target = read ? (size <= 100 ? 1.15 : 1.3) : (size <= 100 ? 1.3 : 1.5);
+    figure(`CLI ${row.name} ÷ node -e 0, ${size} tracks`, `${row.ratio.toFixed(2)}×`, `≤ ${target}×`, row.ratio <= target);
+  }
 }
 if (ONLY.has('brief')) {
   const { briefBench } = await import('./brief.mjs');
@@ -197,8 +229,12 @@ if (ONLY.has('scripts')) {
     rows.map((r) => [r.name, fmt(r.script), fmt(r.track), `${(r.script / r.track).toFixed(3)}×`]));
 }
 if (ONLY.has('writers')) {
-  const writers = await concurrentWriters();
-  table('Concurrent writers (switch with checkpoint, separate processes, one store)', ['writers', 'transitions', 'seconds', 'transitions/s'], [[writers.writers, writers.transitions, writers.seconds.toFixed(2), writers.perSecond.toFixed(0)]]);
+  const eight = await concurrentWriters(8, 60);
+  const one = await concurrentWriters(1, 60);
+  table('Concurrent writers (switch with checkpoint, separate processes, one store)', ['writers', 'transitions', 'seconds', 'transitions/s'],
+    [eight, one].map((w) => [w.writers, w.transitions, w.seconds.toFixed(2), w.perSecond.toFixed(0)]));
+  figure('8 writer processes, transitions/s', eight.perSecond.toFixed(0), '≥ 300', eight.perSecond >= 300);
+  figure('8 writer processes ÷ one writer alone', `${(eight.perSecond / one.perSecond).toFixed(2)}×`, '> 1×', eight.perSecond > one.perSecond);
 }
 if (ONLY.has('editor')) {
   const { editorBench } = await import('./editor.mjs');
@@ -217,7 +253,13 @@ if (ONLY.has('editor')) {
     ['tree: root groups from the store', fmt(result.groups_p50), fmt(result.groups_p95)],
     ['tree: open the largest group (first 200 rows)', fmt(result.largest_group_p50), fmt(result.largest_group_p95)],
     ['CLI write → tree refreshed (watcher)', fmt(result.cli_to_tree_p50), fmt(result.cli_to_tree_p95)],
+    ['  refreshes per CLI write', String(result.refreshes_per_write), '—'],
+    ['  of which: CLI write → first file event in the host', fmt(result.cli_to_first_event_p50), fmt(result.cli_to_first_event_p95)],
+    ['  the read alone: list + active track in the host after a CLI write', fmt(result.read_after_cli_write_p50), fmt(result.read_after_cli_write_p95)],
+    ...Object.entries(result.phases_p50 ?? {}).map(([name, ms]) => [`  refresh step ${name}`, fmt(ms), '—']),
   ]);
+  figure(`CLI write → tree refreshed, ${result.tracks} tracks (p50)`, `${fmt(result.cli_to_tree_p50)} ms`, result.tracks >= 10000 ? '≤ 300 ms' : '— (≤ 300 ms at 10 000)',
+    result.tracks >= 10000 ? result.cli_to_tree_p50 <= 300 : null);
 }
 if (ONLY.has('original')) {
   const { originalFormatBench } = await import('./original-format.mjs');
@@ -238,4 +280,5 @@ if (ONLY.has('recovery')) {
     ['tick / one stat', `${(result.perTickMs / result.statMs).toFixed(2)}×`],
   ]);
 }
-console.log('\nTargets: switch ≤ 5× fs floor in-process; CLI ≤ 1.5× node -e 0; brief ≤ 1.3× node -e 0; a guide script ≤ 1.1× the same `track` command; list+stats of 10 000 ≤ 20 ms; 8 writers ≥ 300 transitions/s; activation ≤ 20 ms; CLI write → tree ≤ 300 ms; groups of 10 000 tracks ≤ 50 ms; reading 1 000 tracks in the original format ≤ 1.5× ours; recovery tick with no change: 0 file calls, < 1 ms; first screen of rows at 2 000 tracks ≤ 500 ms.');
+if (summary.length > 0) table("Issue 10's figures (ratios to floors measured in the same run)", ['figure', 'measured', 'target', 'met?'], summary);
+console.log('\nOther targets: brief ≤ 1.3× node -e 0; a guide script ≤ 1.1× the same `track` command; activation ≤ 20 ms; groups of 10 000 tracks ≤ 50 ms; reading 1 000 tracks in the original format ≤ 1.5× ours; recovery tick with no change: 0 file calls, < 1 ms; first screen of rows at 2 000 tracks ≤ 500 ms.');

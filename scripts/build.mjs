@@ -4,8 +4,12 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+
+const requireHere = createRequire(import.meta.url);
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -15,9 +19,51 @@ const started = Date.now();
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
+/**
+ * `import * as path from 'node:path'` in a CommonJS bundle copies every property of the module
+ * once per importing file (31 copies); one bundled module re-exporting its functions is shared.
+ */
+const sharedPathModule = {
+  name: 'shared-node-path',
+  setup(build) {
+    build.onResolve({ filter: /^node:path$/ }, (args) => (args.kind === 'import-statement' ? { path: 'node:path', namespace: 'shared-node-path' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'shared-node-path' }, () => {
+      const names = Object.keys(path).filter((name) => /^[a-z_$][\w$]*$/i.test(name) && name !== 'default');
+      return { contents: `const path = require('node:path');\nexport const { ${names.join(', ')} } = path;\nexport default path;\n`, loader: 'js' };
+    });
+  },
+};
+
+/**
+ * Built-in modules only some commands call (crypto for ids and temp names, child_process for git,
+ * zlib for the original's snapshots) load on first call: each costs a command that never calls it
+ * 2–3 ms, more than the whole command. Every function they export stays importable by name.
+ */
+const LAZY_BUILTINS = ['node:crypto', 'node:child_process', 'node:zlib'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(build) {
+    build.onResolve({ filter: /^node:(crypto|child_process|zlib)$/ }, (args) => (args.kind === 'import-statement' && LAZY_BUILTINS.includes(args.path)
+      ? { path: args.path, namespace: 'lazy-builtin' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const builtin = requireHere(args.path);
+      const functions = Object.keys(builtin).filter((name) => /^[a-z]\w*$/.test(name) && typeof builtin[name] === 'function');
+      return {
+        contents: [
+          'let loaded;',
+          `const load = () => loaded ?? (loaded = require(${JSON.stringify(args.path)}));`,
+          ...functions.map((name) => `export function ${name}(...args) { return load().${name}(...args); }`),
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 /** @type {import('esbuild').BuildOptions} */
 const common = {
   bundle: true,
+  plugins: [sharedPathModule, lazyBuiltins],
   platform: 'node',
   target: 'node20',
   sourcemap: true,
@@ -28,6 +74,8 @@ const common = {
 
 await Promise.all([
   build({ ...common, entryPoints: [join(root, 'src/cli/bin.ts')], outfile: join(dist, 'cli-main.js'), format: 'cjs', minify: true }),
+  // The read commands (get-active, list, show, stats), without the write operations.
+  build({ ...common, entryPoints: [join(root, 'src/cli/read-bin.ts')], outfile: join(dist, 'cli-read.js'), format: 'cjs', minify: true }),
   // Loaded only by `track brief` and `track mcp`, so no other command pays for them.
   build({ ...common, entryPoints: [join(root, 'src/cli/brief-bin.ts')], outfile: join(dist, 'cli-brief.js'), format: 'cjs', minify: true }),
   build({ ...common, entryPoints: [join(root, 'src/cli/mcp-server.ts')], outfile: join(dist, 'mcp-server.js'), format: 'cjs', minify: true }),

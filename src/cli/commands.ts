@@ -4,21 +4,20 @@ import { assertJsonTextWithinLimits, MAX_JSON_BYTES, MAX_JSON_DEPTH } from '../c
 import { RUNS_ON_FINISH, type RunsOnFinish } from '../core/lifecycle';
 import { viewTrack } from '../core/queries';
 import { formatDetectReport } from '../core/recovery';
-import { PRIORITIES, RUN_STATUSES, TRACK_STATUSES, TRACK_TYPES, type Priority, type RunStatus, type TrackStatus, type TrackType } from '../core/model/schemas';
+import { PRIORITIES, RUN_STATUSES, TRACK_TYPES, type RunStatus } from '../core/model/schemas';
 import type { TrackStore } from '../core/store';
 import { initCommand } from './init';
 import { AGENT_COMMANDS } from './agent-commands';
-import { parseSince } from '../core/time';
 import { CONTEXT_COMMANDS } from './context-commands';
 import type { CheckoutReport } from '../core/track-checkout';
+import { READ_COMMANDS } from './read-commands';
 import type { CommandResult, CommandSpec, OptionSpec, Values } from './spec';
+import { oneOf, str, trackIdOption as trackId } from './values';
 
-const trackId: OptionSpec = { type: 'string', required: true, value: 'ID', description: 'The track id (see `track list`)' };
 const runId: OptionSpec = { type: 'string', required: true, value: 'ID', description: 'The workflow run id (see `track run list`)' };
 const stateOption: OptionSpec = { type: 'string', value: 'JSON', description: `The run state as a JSON object (at most ${MAX_JSON_DEPTH} levels deep and ${MAX_JSON_BYTES / 1024 / 1024} MiB)` };
 const totalOption: OptionSpec = { type: 'string', value: 'N', description: 'Total number of steps of the workflow' };
 
-const str = (values: Values, name: string): string | undefined => values[name] as string | undefined;
 const list = (values: Values, name: string): string[] | undefined => values[name] as string[] | undefined;
 
 function integer(values: Values, name: string): number | undefined {
@@ -42,14 +41,6 @@ function jsonObject(values: Values, name: string): Record<string, unknown> | und
     throw new TrackError('E_INVALID_INPUT', `--${name} must be a JSON object such as '{"key":"value"}'.`, { field: name });
   }
   return parsed as Record<string, unknown>;
-}
-
-function oneOf<T extends string>(values: Values, name: string, allowed: readonly T[]): T | undefined {
-  const raw = str(values, name);
-  if (raw !== undefined && !allowed.includes(raw as T)) {
-    throw new TrackError('E_INVALID_INPUT', `Invalid --${name} "${raw}": expected one of ${allowed.join(', ')}.`, { field: name });
-  }
-  return raw as T | undefined;
 }
 
 /** `skipped_runs` in a result only when a checkpoint had to leave runs out. */
@@ -217,62 +208,8 @@ export const COMMANDS: CommandSpec[] = [
   simpleTransition('cancel', 'Cancel a track that has not finished', (store, id, reason, runs) => store.cancelTrack(id, reason!, { runs }), true),
   simpleTransition('archive', 'Archive a completed, failed or cancelled track', (store, id) => store.archiveTrack(id)),
   simpleTransition('reopen', 'Reopen a finished or archived track (it becomes ready)', (store, id) => store.reopenTrack(id)),
-  {
-    name: 'get-active',
-    summary: 'Print the active track, or null',
-    options: {},
-    run: async (store) => {
-      const active = await store.getActiveTrack();
-      return { json: active ? viewTrack(active) : null };
-    },
-  },
-  {
-    name: 'list',
-    summary: 'List tracks, optionally filtered',
-    options: {
-      status: { type: 'string', value: 'STATUS', description: TRACK_STATUSES.join(', ') },
-      type: { type: 'string', value: 'TYPE', description: TRACK_TYPES.join(', ') },
-      priority: { type: 'string', value: 'P0-P3', description: 'Only this priority' },
-    },
-    run: async (store, values) => {
-      const { tracks, problems } = await store.listTracks({
-        status: oneOf<TrackStatus>(values, 'status', TRACK_STATUSES),
-        type: oneOf<TrackType>(values, 'type', TRACK_TYPES),
-        priority: oneOf<Priority>(values, 'priority', PRIORITIES),
-      });
-      return { json: tracks, warnings: problems.map((problem) => problem.message) };
-    },
-  },
-  {
-    name: 'show',
-    summary: 'Print one track with its context, checkpoints, runs and artifacts',
-    options: { 'track-id': trackId },
-    run: async (store, values) => {
-      const details = await store.getTrackDetails(str(values, 'track-id')!);
-      return {
-        json: {
-          ...viewTrack(details.track),
-          decisions: details.context.decisions,
-          assumptions: details.context.assumptions,
-          checkpoints: details.checkpoints.map((entry) => ({ ...entry, file: store.paths.display(entry.file) })),
-          runs: details.runs,
-          artifacts: details.artifacts.map((artifact) => ({ ...artifact, path: store.paths.display(artifact.path) })),
-          time: await store.trackTime(details.track),
-        },
-        warnings: details.problems.map((problem) => problem.message),
-      };
-    },
-  },
-  {
-    name: 'stats',
-    summary: 'Print registry statistics; --since adds time worked per track and per type',
-    options: { since: { type: 'string', value: 'PERIOD', description: 'Time worked since: 7d, 24h, 90m, 2w or a date (counts only while heartbeats were seen)' } },
-    run: async (store, values) => {
-      const stats = await store.getStats();
-      const since = str(values, 'since');
-      return { json: since === undefined ? stats : { ...stats, time: await store.timeReport({ since: parseSince(since, store.ctx.now()) }) } };
-    },
-  },
+  // The read commands are in read-commands.ts, which the launcher runs from a small bundle of their own.
+  ...READ_COMMANDS,
   {
     name: 'update',
     summary: 'Change one editable field of a track',

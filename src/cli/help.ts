@@ -10,7 +10,7 @@ function optionLines(options: Record<string, OptionSpec>): string[] {
   return rows.map(([flag, description]) => `  ${flag.padEnd(width)}  ${description}`);
 }
 
-export function commandHelp(command: CommandSpec): string {
+export function commandHelp<S>(command: CommandSpec<S>): string {
   return [
     `Usage: track ${command.name} ${Object.entries(command.options).map(([name, o]) => (o.required ? `--${name} ${o.value ?? 'VALUE'}` : `[--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}]`)).join(' ')}`.trimEnd(),
     '',
@@ -24,7 +24,7 @@ export function commandHelp(command: CommandSpec): string {
   ].join('\n');
 }
 
-export function groupHelp(group: string, commands: CommandSpec[]): string {
+export function groupHelp<S>(group: string, commands: Array<CommandSpec<S>>): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     `Usage: track ${group} <command> [options]`,

@@ -2,19 +2,25 @@
  * The `track` executable: loads the CLI bundle through V8's code cache, so every command after the
  * first skips compiling it (Node 22+ does this itself with module.enableCompileCache). The cache
  * lives in the temp folder, keyed by the bundle and the Node version; any failure just compiles.
+ * It loads no module a command may not need (node:crypto alone costs more than reading the cache).
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
 import { Script } from 'node:vm';
 
-// `brief` runs at every agent session start: it has its own tiny bundle.
-const bundle = path.join(__dirname, process.argv[2] === 'brief' ? 'cli-brief.js' : 'cli-main.js');
+// `brief` runs at every agent session start: it has its own tiny bundle; the read commands have
+// one without the write operations (kept in step with READ_COMMAND_NAMES by a test).
+const READ_COMMANDS = new Set(['get-active', 'list', 'show', 'stats']);
+const command = process.argv[2];
+declare const TRACK_MANAGER_VERSION: string;
+const bundle = path.join(__dirname, command === 'brief' ? 'cli-brief.js' : command !== undefined && READ_COMMANDS.has(command) ? 'cli-read.js' : 'cli-main.js');
 const enableCompileCache = (Module as unknown as { enableCompileCache?: () => unknown }).enableCompileCache;
 
-if (typeof enableCompileCache === 'function') {
+if (command === '--version' || command === '-v') {
+  process.stdout.write(`${TRACK_MANAGER_VERSION}\n`);
+} else if (typeof enableCompileCache === 'function') {
   enableCompileCache();
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the CLI bundle, chosen at run time by path
   require(bundle);
@@ -25,7 +31,9 @@ if (typeof enableCompileCache === 'function') {
 function runWithCodeCache(): void {
   const source = readFileSync(bundle, 'utf8');
   const info = statSync(bundle);
-  const key = createHash('sha1').update(`${process.version}:${process.arch}:${info.size}:${info.mtimeMs}:${bundle}`).digest('hex').slice(0, 16);
+  // One cache per installed bundle: a new build (or Node) replaces that bundle's older cache.
+  const family = `${path.basename(bundle, '.js')}-${fnv1a(bundle)}-`;
+  const key = `${family}${fnv1a(`${process.version}:${process.arch}:${info.size}:${info.mtimeMs}`)}`;
   const cacheDir = path.join(tmpdir(), `track-manager-v8-cache-${safeUser()}`);
   const cacheFile = path.join(cacheDir, `${key}.bin`);
   let cachedData: Buffer | undefined;
@@ -43,6 +51,9 @@ function runWithCodeCache(): void {
         const temp = `${cacheFile}.${process.pid}.tmp`;
         writeFileSync(temp, script.createCachedData());
         renameSync(temp, cacheFile);
+        for (const name of readdirSync(cacheDir)) {
+          if (name.startsWith(family) && name.endsWith('.bin') && name !== `${key}.bin`) unlinkSync(path.join(cacheDir, name));
+        }
       } catch {
         // A cache is an optimisation only.
       }
@@ -61,4 +72,14 @@ function safeUser(): string {
   } catch {
     return 'user';
   }
+}
+
+/** A cache file name from the key's text; a collision only costs a rejected cache (V8 checks the source). */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
 }

@@ -24,7 +24,8 @@ export interface CommandResult {
   error?: TrackError;
 }
 
-export interface CommandSpec {
+/** S: what the command reads or writes through (TrackStore; the read commands need only StoreReads). */
+export interface CommandSpec<S = TrackStore> {
   /** `create`, or `run step` for a subcommand. */
   name: string;
   summary: string;
@@ -36,7 +37,7 @@ export interface CommandSpec {
   /** When true, the human text is the default output and --json switches to JSON. */
   textByDefault?: boolean;
   /** `invocation`: where the command was run from (init sets up that folder, not an ancestor's store). */
-  run(store: TrackStore, values: Values, invocation: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CommandResult>;
+  run(store: S, values: Values, invocation: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CommandResult>;
 }
 
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {

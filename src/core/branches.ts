@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { lazySchema } from './model/lazy-schema';
 import { TrackError } from './model/errors';
 import { slugify } from './model/ids';
 import type { TrackType } from './model/schemas';
@@ -22,10 +23,10 @@ export function branchProblem(name: string): string | null {
   return null;
 }
 
-export const branchNameSchema = z.string().check(
+export const branchNameSchema = lazySchema(() => z.string().check(
   z.trim(),
   z.refine((value) => branchProblem(value) === null, { error: (issue) => `is not a valid git branch name: it ${branchProblem(String(issue.input))}` }),
-);
+));
 
 export function assertBranchName(name: string, flag: string): string {
   const problem = branchProblem(name);

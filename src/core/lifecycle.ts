@@ -14,6 +14,7 @@ import {
 } from './model/schemas';
 import { mutate, type Transaction } from './storage/transaction';
 import * as z from 'zod/mini';
+import { lazySchema } from './model/lazy-schema';
 
 import { applyTransition, canTransition, invalidTransition, type LifecycleAction } from './model/transitions';
 
@@ -51,7 +52,7 @@ export interface CreateTrackInput {
   branchTemplate?: string;
 }
 
-export const createInputSchema = z.strictObject({
+export const createInputSchema = lazySchema(() => z.strictObject({
   name: lineText(3, 100),
   type: z.enum(TRACK_TYPES),
   goal: requiredBlockText(2000),
@@ -64,7 +65,7 @@ export const createInputSchema = z.strictObject({
   branch: z.optional(branchNameSchema),
   newBranch: z.optional(z.boolean()),
   branchTemplate: z.optional(lineText(1, 200)),
-});
+}));
 
 export async function createTrack(ctx: StoreContext, input: CreateTrackInput): Promise<Track> {
   const valid = parseInput(createInputSchema, input, 'track');
@@ -207,7 +208,7 @@ export interface LeaveOptions {
   editors?: EditorGroup[];
 }
 
-const editorsInput = z.optional(z.array(editorGroupSchema).check(z.maxLength(9)));
+const editorsInput = lazySchema(() => z.optional(z.array(editorGroupSchema).check(z.maxLength(9))));
 
 async function suspendInTx(tx: Transaction, track: Track, reason: string, event: string, leave: LeaveOptions = {}): Promise<{ track: Track; checkpoint: Checkpoint; skipped_runs: SkippedRun[] }> {
   const withEditors = leave.editors ? { ...track, editors: leave.editors } : track;
@@ -324,13 +325,13 @@ export interface CompleteDetails extends FinishOptions {
   lessonsLearned?: string[];
 }
 
-export const completeDetailsSchema = z.strictObject({
+export const completeDetailsSchema = lazySchema(() => z.strictObject({
   summary: z.optional(blockText(5000)),
   artifactsCreated: z.optional(z.array(lineText(1, 1000)).check(z.maxLength(1000))),
   filesModified: z.optional(z.array(lineText(1, 1000)).check(z.maxLength(10000))),
   lessonsLearned: z.optional(z.array(blockText(2000)).check(z.maxLength(1000))),
   runs: z.optional(z.enum(RUNS_ON_FINISH)),
-});
+}));
 
 export async function completeTrack(ctx: StoreContext, trackId: string, details: CompleteDetails = {}): Promise<Track> {
   assertId('track', trackId, '--track-id');

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import * as z from 'zod/mini';
 import { readTextIfExists } from './storage/file-reads';
+import { lazySchema } from './model/lazy-schema';
 import type { StoreContext } from './storage/context';
 import { isTrackError, TrackError } from './model/errors';
 import { corruptFileError, parseDocument } from './storage/files';
@@ -36,9 +37,9 @@ export function assertOriginRunId(value: unknown, flag = '--run-id'): string {
   );
 }
 
-const timestamp = z.iso.datetime({ offset: true });
+const timestamp = lazySchema(() => z.iso.datetime({ offset: true }));
 /** The original's run record (run-record.schema.json): loose, every field it wrote is kept. */
-export const originRunSchema = z.looseObject({
+export const originRunSchema = lazySchema(() => z.looseObject({
   run_id: z.string(),
   selected_workflow: z.optional(z.string()),
   workflow_id: z.optional(z.string()),
@@ -46,7 +47,7 @@ export const originRunSchema = z.looseObject({
   status: z.enum(RUN_STATUSES),
   created_at: timestamp,
   updated_at: z.optional(timestamp),
-});
+}));
 export type OriginRun = z.infer<typeof originRunSchema>;
 
 export interface OriginRunEntry {

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import * as z from 'zod/mini';
 import { statIfExists } from './storage/file-info';
 import { readBytes } from './storage/file-reads';
+import { lazySchema } from './model/lazy-schema';
 import type { StoreContext } from './storage/context';
 import { isTrackError } from './model/errors';
 import { corruptFileError, parseDocument } from './storage/files';
@@ -21,14 +22,14 @@ const SNAPSHOT_FILE = /^(snap-[a-z0-9]+(?:-[a-z0-9]+)*)\.json(\.gz)?$/;
 /** A gzipped snapshot may not inflate beyond this (a hostile file must not exhaust memory). */
 const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 
-const originSnapshotSchema = z.looseObject({
+const originSnapshotSchema = lazySchema(() => z.looseObject({
   snapshot_id: z.string().check(z.regex(SNAPSHOT_ID_PATTERN)),
   type: z.string(),
   created_at: z.iso.datetime({ offset: true }),
   description: z.optional(z.string()),
   trigger: z.optional(z.looseObject({})),
   state: z.optional(z.looseObject({})),
-});
+}));
 export type OriginSnapshot = z.infer<typeof originSnapshotSchema>;
 
 export interface OriginSnapshotRecord {

@@ -12,9 +12,10 @@ import { listDirectory, problemFrom, type Problem } from './storage/registry';
 import { RUN_STATUSES, runSnapshotSchema, SCHEMA_VERSION, type Run, type RunSnapshot, type RunStatus } from './model/schemas';
 import { mutate, type Transaction } from './storage/transaction';
 import * as z from 'zod/mini';
+import { lazySchema } from './model/lazy-schema';
 
 const FINISHED_RUN: RunStatus[] = ['completed', 'failed', 'cancelled'];
-const stateSchema = z.record(z.string(), z.unknown());
+const stateSchema = lazySchema(() => z.record(z.string(), z.unknown()));
 
 export interface StartRunInput {
   workflow: string;
@@ -22,11 +23,11 @@ export interface StartRunInput {
   state?: Record<string, unknown>;
 }
 
-export const startRunSchema = z.strictObject({
+export const startRunSchema = lazySchema(() => z.strictObject({
   workflow: lineText(1, 200),
   totalSteps: z.optional(z.int().check(z.gte(1), z.lte(100000))),
   state: z.optional(stateSchema),
-});
+}));
 
 function owner(ctx: StoreContext, now: string) {
   return { pid: ctx.ownerPid, host: hostname(), since: now };
@@ -80,11 +81,11 @@ export interface StepInput {
   state?: Record<string, unknown>;
 }
 
-export const stepSchema = z.strictObject({
+export const stepSchema = lazySchema(() => z.strictObject({
   step: z.int().check(z.gte(0), z.lte(100000)),
   totalSteps: z.optional(z.int().check(z.gte(1), z.lte(100000))),
   state: z.optional(stateSchema),
-});
+}));
 
 /** Records that a step is done and writes the automatic snapshot recovery resumes from. */
 export async function recordRunStep(

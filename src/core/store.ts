@@ -1,8 +1,6 @@
 import * as checkpoints from './checkpoints';
-import { toTrackError } from './model/errors';
 import * as damage from './damage';
 import { isFolder } from './storage/file-info';
-import { createContext, type StoreContext, type StoreOptions } from './storage/context';
 import { runDoctor } from './doctor';
 import { updateTrack } from './editing';
 import * as lifecycle from './lifecycle';
@@ -12,6 +10,8 @@ import * as queries from './queries';
 import * as recovery from './recovery';
 import * as runs from './runs';
 import * as snapshots from './snapshots';
+import { TrackReader } from './reader';
+import { surface } from './surface';
 import * as gitSetup from './git-setup';
 import type { MergeConflict, Track } from './model/schemas';
 import { readContextConflicts } from './context-files';
@@ -22,20 +22,15 @@ import * as trackContext from './track-context';
 
 /**
  * The store of one workspace: every operation of the CLI and the extension goes through here.
- * It holds no state of its own beyond where the store is; each call reads what it needs.
+ * It holds no state of its own beyond where the store is; each call reads what it needs. The reads
+ * (list, stats, a track, the active track, time worked) are TrackReader's, which the CLI's read
+ * commands load alone.
  */
-export class TrackStore {
-  readonly ctx: StoreContext;
-
-  constructor(options: StoreOptions = {}) {
-    this.ctx = createContext(options);
-  }
-
+export class TrackStore extends TrackReader {
   get conductorDir(): string { return this.ctx.paths.conductorDir; }
   get workspaceRoot(): string { return this.ctx.paths.workspaceRoot; }
   /** Whether this workspace has a store yet (its conductor folder exists). */
   exists(): Promise<boolean> { return isFolder(this.ctx.paths.conductorDir); }
-  get paths() { return this.ctx.paths; }
 
   // Lifecycle
   createTrack(input: lifecycle.CreateTrackInput) { return surface(() => lifecycle.createTrack(this.ctx, input)); }
@@ -57,8 +52,6 @@ export class TrackStore {
   resumeWithCheckout(trackId: string, options?: lifecycle.ResumeOptions & trackCheckout.CheckoutOptions) { return trackCheckout.resumeWithCheckout(this.ctx, trackId, options); }
   switchWithCheckout(toTrackId: string, options?: lifecycle.SwitchOptions & trackCheckout.CheckoutOptions) { return trackCheckout.switchWithCheckout(this.ctx, toTrackId, options); }
   recordHeartbeat(trackId?: string) { return time.recordHeartbeat(this.ctx, trackId); }
-  timeReport(options?: { since?: string; staleMs?: number }) { return time.timeReport(this.ctx, options); }
-  trackTime(track: Track, staleMs?: number) { return time.trackTime(this.ctx, track, staleMs); }
   /** A track's merge conflicts: its own and those recorded in its decisions and assumptions. */
   async mergeConflicts(track: Track): Promise<MergeConflict[]> {
     const context = await readContextConflicts(this.ctx.paths, track.track_id).catch(() => ({ decisions: [], assumptions: [] }));
@@ -73,12 +66,7 @@ export class TrackStore {
   popTrackStash(trackId: string) { return trackCheckout.popTrackStash(this.ctx, trackId); }
   checkoutCheckpointBranch(branch: string, head: string | null) { return trackCheckout.checkoutCheckpointBranch(this.ctx, branch, head); }
 
-  // Registry queries
-  listTracks(filter?: queries.TrackFilter) { return surface(() => queries.listTracks(this.ctx, filter)); }
-  getStats() { return surface(() => queries.getStats(this.ctx)); }
-  getTrack(trackId: string) { return surface(() => queries.getTrack(this.ctx, trackId)); }
-  getTrackDetails(trackId: string, options?: queries.TrackDetailsOptions) { return surface(() => queries.getTrackDetails(this.ctx, trackId, options)); }
-  getActiveTrack() { return surface(() => queries.getActiveTrack(this.ctx)); }
+  // Registry queries (listTracks, getStats, getTrack, getTrackDetails, getActiveTrack): see TrackReader.
 
   // Track context
   addDecision(trackId: string, input: trackContext.ContextEntryInput) { return surface(() => trackContext.addDecision(this.ctx, trackId, input)); }
@@ -121,18 +109,5 @@ export class TrackStore {
   forgetCaches() {
     forgetCachedIndex(this.ctx);
     damage.forgetTrackFileVerdicts();
-  }
-}
-
-/**
- * Every error out of the library is a TrackError with a code: a raw Node error (a file vanishing
- * between a listing and a read, a folder where a file should be) becomes E_IO, anything else
- * E_INTERNAL. Also catches what is thrown synchronously (validation of arguments).
- */
-async function surface<T>(call: () => Promise<T> | T): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw toTrackError(error);
   }
 }

@@ -5,6 +5,7 @@
  * their JSON Schema form is derived, never written by hand.
  */
 import * as z from 'zod/mini';
+import { lazySchema } from './model/lazy-schema';
 import { toTrackError, TrackError, type ErrorCode } from './model/errors';
 import { MAX_ID_LENGTH } from './model/ids';
 import { ORIGIN_RUN_ID_PATTERN } from './origin-runs';
@@ -16,7 +17,7 @@ import type { TrackStore } from './store';
 import { entryInputSchema } from './track-context';
 
 /** Recovery also takes the original track-manager's run ids, which detect_interrupted reports. */
-const recoverableRunIdSchema = z.string().check(z.maxLength(MAX_ID_LENGTH), z.regex(ORIGIN_RUN_ID_PATTERN));
+const recoverableRunIdSchema = lazySchema(() => z.string().check(z.maxLength(MAX_ID_LENGTH), z.regex(ORIGIN_RUN_ID_PATTERN)));
 const optionalTrackId = { trackId: z.optional(trackIdSchema) };
 
 /** A track as a model needs it: who, what, how far, and the newest checkpoint. */
@@ -68,7 +69,7 @@ export const TOOLS: ToolDefinition[] = [
     name: 'get_active_track',
     title: 'Get the active track',
     description: 'Returns the track being worked on now (at most one is active), or null when none is. Call this at the start of a task to learn the goal and progress before you change anything. Returns {track_id, name, type, status, priority, progress_percentage, goal, last_checkpoint, updated_at} or null.',
-    input: z.strictObject({}),
+    input: lazySchema(() => z.strictObject({})),
     readOnly: true,
     run: async (store) => {
       const active = await store.getActiveTrack();
@@ -79,11 +80,11 @@ export const TOOLS: ToolDefinition[] = [
     name: 'list_tracks',
     title: 'List tracks',
     description: 'Lists the tracks of this workspace (features, fixes, refactors…), optionally filtered by status, type or priority. Use it to find a track id. Returns {tracks: [{track_id, name, type, status, priority, progress_percentage, updated_at}], problems: [unreadable files]}.',
-    input: z.strictObject({
+    input: lazySchema(() => z.strictObject({
       status: z.optional(z.enum(TRACK_STATUSES)),
       type: z.optional(z.enum(TRACK_TYPES)),
       priority: z.optional(z.enum(PRIORITIES)),
-    }),
+    })),
     readOnly: true,
     run: async (store, input) => {
       const { tracks, problems } = await store.listTracks(input);
@@ -97,7 +98,7 @@ export const TOOLS: ToolDefinition[] = [
     name: 'show_track',
     title: 'Show a track',
     description: 'Returns one track in full: goal, success criteria, progress, decisions and assumptions recorded so far, its checkpoints (newest first) and workflow runs. Omit trackId for the active track. Use it before resuming work on a track.',
-    input: z.strictObject({ ...optionalTrackId }),
+    input: lazySchema(() => z.strictObject({ ...optionalTrackId })),
     readOnly: true,
     run: async (store, input) => {
       const details = await store.getTrackDetails(await targetTrackId(store, input.trackId));
@@ -128,7 +129,7 @@ export const TOOLS: ToolDefinition[] = [
     name: 'activate_track',
     title: 'Activate a track',
     description: 'Makes a draft or ready track the active one. Fails with E_ANOTHER_ACTIVE if another track is active, unless force=true (which pauses that one with a checkpoint). To move between existing tracks prefer switch_track. Returns the activated track.',
-    input: z.strictObject({ trackId: trackIdSchema, force: z.optional(z.boolean()) }),
+    input: lazySchema(() => z.strictObject({ trackId: trackIdSchema, force: z.optional(z.boolean()) })),
     readOnly: false,
     run: async (store, input) => compactTrack(await store.activateTrack(input.trackId, { force: input.force })),
     describe: (input, track) => `Activate ${track}${input.force ? ', pausing the track that is active now' : ''}.`,
@@ -137,7 +138,7 @@ export const TOOLS: ToolDefinition[] = [
     name: 'switch_track',
     title: 'Switch to a track',
     description: 'Pauses the active track (saving a checkpoint) and activates trackId (draft, ready or paused) in one atomic step. Use it when the user changes what to work on. Returns {suspended, activated, checkpoint}.',
-    input: z.strictObject({ trackId: trackIdSchema }),
+    input: lazySchema(() => z.strictObject({ trackId: trackIdSchema })),
     readOnly: false,
     run: (store, input) => store.switchTrack(input.trackId),
     describe: (_input, track) => `Switch to ${track}; the active track is paused with a checkpoint.`,
@@ -146,7 +147,7 @@ export const TOOLS: ToolDefinition[] = [
     name: 'pause_track',
     title: 'Pause a track',
     description: 'Pauses the active track; a checkpoint of its state is saved first so the work can be resumed later. reason: why (one line). Omit trackId for the active track. Returns {track_id, status, reason, checkpoint}.',
-    input: z.strictObject({ ...optionalTrackId, reason: lineText(1, 1000) }),
+    input: lazySchema(() => z.strictObject({ ...optionalTrackId, reason: lineText(1, 1000) })),
     readOnly: false,
     run: async (store, input) => {
       const { track, checkpoint } = await store.pauseTrack(await targetTrackId(store, input.trackId), input.reason);
@@ -158,7 +159,7 @@ export const TOOLS: ToolDefinition[] = [
     name: 'resume_track',
     title: 'Resume a track',
     description: 'Makes a paused track active again, optionally restoring one of its checkpoints first (checkpointId; the current state is checkpointed before, so nothing is lost). Fails with E_ANOTHER_ACTIVE if another track is active — use switch_track then. Returns the track.',
-    input: z.strictObject({ trackId: trackIdSchema, checkpointId: z.optional(snapshotIdSchema) }),
+    input: lazySchema(() => z.strictObject({ trackId: trackIdSchema, checkpointId: z.optional(snapshotIdSchema) })),
     readOnly: false,
     run: async (store, input) => {
       const result = await store.resumeTrack(input.trackId, { checkpointId: input.checkpointId });
@@ -170,7 +171,7 @@ export const TOOLS: ToolDefinition[] = [
     name: 'complete_track',
     title: 'Complete a track',
     description: 'Marks an active or paused track completed (progress 100%) and records the outcome: summary of what was accomplished, artifactsCreated and filesModified (paths), lessonsLearned. Omit trackId for the active track. Call it only when the goal is met. Returns the track.',
-    input: z.strictObject({ ...optionalTrackId, ...completeDetailsSchema.shape }),
+    input: lazySchema(() => z.strictObject({ ...optionalTrackId, ...completeDetailsSchema.shape })),
     readOnly: false,
     run: async (store, input) => {
       const { trackId, ...details } = input;
@@ -183,7 +184,7 @@ export const TOOLS: ToolDefinition[] = [
     name: 'create_checkpoint',
     title: 'Create a checkpoint',
     description: 'Saves a checkpoint of a track (its record, decisions, assumptions, runs and git position) so the work can be restored after an interruption. Do this before risky changes and at milestones. Omit trackId for the active track. Returns {snapshot_id, track_id, created_at, git}.',
-    input: z.strictObject({ ...optionalTrackId, name: z.optional(lineText(1, 100)), reason: z.optional(blockText(1000)) }),
+    input: lazySchema(() => z.strictObject({ ...optionalTrackId, name: z.optional(lineText(1, 100)), reason: z.optional(blockText(1000)) })),
     readOnly: false,
     run: async (store, input) => {
       const checkpoint = await store.createCheckpoint(await targetTrackId(store, input.trackId), { name: input.name, reason: input.reason });
@@ -195,7 +196,7 @@ export const TOOLS: ToolDefinition[] = [
     name: 'add_decision',
     title: 'Record a decision',
     description: "Records a decision in a track's context (text, optional rationale) so whoever resumes the track — you or another agent — knows what was decided and why. Omit trackId for the active track. Returns the entry with its id.",
-    input: z.strictObject({ ...optionalTrackId, ...entryInputSchema.shape }),
+    input: lazySchema(() => z.strictObject({ ...optionalTrackId, ...entryInputSchema.shape })),
     readOnly: false,
     run: async (store, input) => store.addDecision(await targetTrackId(store, input.trackId), { text: input.text, rationale: input.rationale }),
     describe: (input, track) => `Record a decision in ${track}: ${input.text}`,
@@ -204,7 +205,7 @@ export const TOOLS: ToolDefinition[] = [
     name: 'add_assumption',
     title: 'Record an assumption',
     description: "Records a working assumption in a track's context (text, optional rationale), so it can be checked later. Omit trackId for the active track. Returns the entry with its id.",
-    input: z.strictObject({ ...optionalTrackId, ...entryInputSchema.shape }),
+    input: lazySchema(() => z.strictObject({ ...optionalTrackId, ...entryInputSchema.shape })),
     readOnly: false,
     run: async (store, input) => store.addAssumption(await targetTrackId(store, input.trackId), { text: input.text, rationale: input.rationale }),
     describe: (input, track) => `Record an assumption in ${track}: ${input.text}`,
@@ -213,7 +214,7 @@ export const TOOLS: ToolDefinition[] = [
     name: 'start_run',
     title: 'Start a workflow run',
     description: 'Starts a multi-step workflow run in the active track (workflow: its name; totalSteps: how many steps; state: any JSON object to resume from). Record each finished step with record_run_step and end with finish_run. Returns the run with its run_id.',
-    input: z.strictObject({ ...optionalTrackId, ...startRunSchema.shape }),
+    input: lazySchema(() => z.strictObject({ ...optionalTrackId, ...startRunSchema.shape })),
     readOnly: false,
     run: async (store, input) => {
       const { trackId, ...run } = input;
@@ -226,7 +227,7 @@ export const TOOLS: ToolDefinition[] = [
     name: 'record_run_step',
     title: 'Record a workflow step',
     description: 'Records that step number `step` of a run is done (optionally the new totalSteps and the state to resume from); an automatic snapshot is written, which recover uses after an interruption. Returns {run_id, status, current_step, total_steps, snapshot}.',
-    input: z.strictObject({ runId: runIdSchema, ...stepSchema.shape }),
+    input: lazySchema(() => z.strictObject({ runId: runIdSchema, ...stepSchema.shape })),
     readOnly: false,
     run: async (store, input) => {
       const { runId, ...step } = input;
@@ -239,7 +240,7 @@ export const TOOLS: ToolDefinition[] = [
     name: 'finish_run',
     title: 'Finish a workflow run',
     description: 'Ends a workflow run as completed or failed (with a reason). Returns the run summary.',
-    input: z.strictObject({ runId: runIdSchema, outcome: z.enum(['completed', 'failed']), reason: z.optional(blockText(1000)) }),
+    input: lazySchema(() => z.strictObject({ runId: runIdSchema, outcome: z.enum(['completed', 'failed']), reason: z.optional(blockText(1000)) })),
     readOnly: false,
     run: async (store, input) => (input.outcome === 'completed' ? store.completeRun(input.runId) : store.failRun(input.runId, input.reason)),
     describe: (input) => `Mark the workflow run ${input.outcome}${input.reason ? ` (${input.reason})` : ''}.`,
@@ -248,7 +249,7 @@ export const TOOLS: ToolDefinition[] = [
     name: 'detect_interrupted',
     title: 'Detect interrupted work',
     description: 'Finds interrupted work: the active track or a running workflow untouched for staleAfterMinutes (default 30), or a run whose owner process died. Call it at the start of a session; resume what it finds with recover. Returns {stale_after_minutes, count, interrupted: [...]}.',
-    input: z.strictObject({ staleAfterMinutes: z.optional(z.number().check(z.gte(0), z.lte(525_600))) }),
+    input: lazySchema(() => z.strictObject({ staleAfterMinutes: z.optional(z.number().check(z.gte(0), z.lte(525_600))) })),
     readOnly: true,
     run: (store, input) => store.detectInterrupted(input.staleAfterMinutes),
   }),
@@ -256,7 +257,7 @@ export const TOOLS: ToolDefinition[] = [
     name: 'recover',
     title: 'Recover interrupted work',
     description: 'Resumes interrupted work from its newest checkpoint (trackId) or automatic snapshot (runId); give exactly one. The current state is saved first, so nothing is lost. Returns what was restored, for a run also the step and state to continue from.',
-    input: z.strictObject({ trackId: z.optional(trackIdSchema), runId: z.optional(recoverableRunIdSchema) }),
+    input: lazySchema(() => z.strictObject({ trackId: z.optional(trackIdSchema), runId: z.optional(recoverableRunIdSchema) })),
     readOnly: false,
     run: async (store, input) => {
       if ((input.trackId === undefined) === (input.runId === undefined)) {

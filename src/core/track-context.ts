@@ -10,15 +10,16 @@ import { listDirectory } from './storage/registry';
 import type { ContextEntry } from './model/schemas';
 import { mutate } from './storage/transaction';
 import * as z from 'zod/mini';
+import { lazySchema } from './model/lazy-schema';
 
 /** A plain file name: it can only ever land inside the track's artifacts folder. */
 const ARTIFACT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 const MAX_ARTIFACT_BYTES = 50 * 1024 * 1024;
 
-export const entryInputSchema = z.strictObject({
+export const entryInputSchema = lazySchema(() => z.strictObject({
   text: requiredBlockText(5000),
   rationale: z.optional(blockText(5000)),
-});
+}));
 
 export interface ContextEntryInput {
   text: string;

@@ -62,6 +62,9 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   const health = new StoreHealth(stores, tree.marks);
   const refresh = async (folder?: vscode.WorkspaceFolder) => {
     tree.refresh(folder);
+    // One read of the index first (the view asks for the same one): the status bar and the working
+    // context then find it cached, instead of three reads of 10 000 tracks racing each other.
+    await tree.load(folder);
     await statusBar.refresh();
     await workingContext.refresh();
     refreshed.fire(folder);

@@ -1,15 +1,31 @@
+import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { StoreService } from './storeService';
 
 export const DEBOUNCE_MS = 25;
+/**
+ * A writer holding the store's lock has not finished its commit: its first files' events arrive
+ * before its last ones, and a read now would miss the change and cost a second read right after
+ * (at 10 000 tracks, each a few hundred ms). Look again this often, at most this many times (a lock
+ * left by a crashed writer must not stop the view from refreshing).
+ */
+const WRITER_POLL_MS = 20;
+const MAX_WRITER_POLLS = 25;
 
 /**
  * One file-system watcher per workspace folder on its conductor directory: any write (the CLI in
  * a terminal, another window, this one) fires `onDidChange` for that folder, debounced. No polling.
+ *
+ * A write through Track Manager changes the index beside the track folders, and the core's cached
+ * index notices that by itself. A `git pull` (or a hand edit) changes only track files: the cached
+ * index re-checks only the active track then, so here the store is told to forget what it read
+ * and the next read re-checks every track file (a paused track's new name shows too).
  */
 export class StoreWatcher implements vscode.Disposable {
   private watchers: vscode.Disposable[] = [];
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Per folder, in the current debounce window: what kind of file changed. */
+  private readonly pending = new Map<string, { trackFiles: boolean; index: boolean }>();
   private readonly changed = new vscode.EventEmitter<vscode.WorkspaceFolder>();
   readonly onDidChange = this.changed.event;
   private readonly subscription: vscode.Disposable;
@@ -26,19 +42,40 @@ export class StoreWatcher implements vscode.Disposable {
       const pattern = new vscode.RelativePattern(folder, `${this.stores.conductorPath(folder).replace(/\\/g, '/')}/**`);
       const watcher = vscode.workspace.createFileSystemWatcher(pattern);
       const fire = (uri: vscode.Uri) => {
-        if (!changesNothingShown(uri)) this.schedule(folder);
+        if (changesNothingShown(uri)) return;
+        this.note(folder, uri);
+        this.schedule(folder);
       };
       this.watchers.push(watcher, watcher.onDidCreate(fire), watcher.onDidChange(fire), watcher.onDidDelete(fire));
     }
   }
 
-  private schedule(folder: vscode.WorkspaceFolder): void {
+  private note(folder: vscode.WorkspaceFolder, uri: vscode.Uri): void {
+    const key = folder.uri.toString();
+    const seen = this.pending.get(key) ?? { trackFiles: false, index: false };
+    if (isIndexFile(uri)) seen.index = true;
+    else if (isTrackFile(uri)) seen.trackFiles = true;
+    this.pending.set(key, seen);
+  }
+
+  private schedule(folder: vscode.WorkspaceFolder, polls = 0): void {
     const key = folder.uri.toString();
     clearTimeout(this.timers.get(key));
     this.timers.set(key, setTimeout(() => {
       this.timers.delete(key);
+      if (polls < MAX_WRITER_POLLS && this.writeInProgress(folder)) {
+        this.schedule(folder, polls + 1);
+        return;
+      }
+      const seen = this.pending.get(key);
+      this.pending.delete(key);
+      if (seen?.trackFiles && !seen.index) this.stores.storeFor(folder).forgetCaches();
       this.changed.fire(folder);
-    }, DEBOUNCE_MS));
+    }, polls === 0 ? DEBOUNCE_MS : WRITER_POLL_MS));
+  }
+
+  private writeInProgress(folder: vscode.WorkspaceFolder): boolean {
+    return existsSync(this.stores.storeFor(folder).paths.lockDir);
   }
 
   dispose(): void {
@@ -56,4 +93,14 @@ export class StoreWatcher implements vscode.Disposable {
 export function changesNothingShown(uri: vscode.Uri): boolean {
   const file = uri.path;
   return /\/tracks\/track-registry\.lock(\/|$)/.test(file) || file.endsWith('/activity.json');
+}
+
+/** A track's own document (`tracks/<id>/track.json`), the file a pull or a hand edit changes. */
+export function isTrackFile(uri: vscode.Uri): boolean {
+  return /\/tracks\/[^/]+\/track\.json$/.test(uri.path);
+}
+
+/** A file of the index: directly in the tracks folder (never inside a track's folder). */
+export function isIndexFile(uri: vscode.Uri): boolean {
+  return /\/tracks\/[^/]+\.[a-z]+$/i.test(uri.path) && !/\/tracks\/track-registry\.lock(\/|$)/.test(uri.path);
 }

@@ -93,6 +93,14 @@ export class TracksTreeProvider implements vscode.TreeDataProvider<TreeNode>, vs
     this.changed.fire(undefined);
   }
 
+  /**
+   * Reads the store of a folder (or every folder) now, rather than when the view next asks: after a
+   * change on disk the view's rows and the status bar then share one read of the index.
+   */
+  async load(folder?: vscode.WorkspaceFolder): Promise<void> {
+    await Promise.all((folder ? [folder] : this.stores.folders()).map((f) => this.state(f)));
+  }
+
   private state(folder: vscode.WorkspaceFolder): Promise<FolderState> {
     const key = folder.uri.toString();
     let state = this.states.get(key);

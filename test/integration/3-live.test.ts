@@ -1,11 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
 import { vscodePrompter } from '../../src/extension/prompter';
 import { readIndexAsOneDocument } from '../helpers/index-files';
 import { activateExtension, allNodes, cli, folders, ScriptedPrompter, itemText, waitFor } from './helpers';
+import type { Track } from '../../src/core/model/schemas';
 
 describe('live refresh, recovery and a corrupt store', () => {
   let api: TrackManagerApi;
@@ -37,6 +38,20 @@ describe('live refresh, recovery and a corrupt store', () => {
     }
     latencies.sort((a, b) => a - b);
     console.log(`      CLI write → tree refreshed: median ${latencies[2]} ms, max ${latencies[4]} ms`);
+  });
+
+  it('a pull that changes a paused track\'s file (no index write) shows in the tree', async () => {
+    const created = cli(['create', '--name', 'Pulled Paused', '--type', 'feature', '--goal', 'g', '--ready']);
+    const previous = cli(['get-active']);
+    cli(['activate', '--track-id', created.track_id, '--force']);
+    cli(['pause', '--track-id', created.track_id, '--reason', 'pulled later']);
+    if (previous) cli(['resume', '--track-id', previous.track_id]);
+    await waitFor(async () => (await allNodes(api)).some((n) => n.kind === 'track' && n.track.name === 'Pulled Paused' && n.track.status === 'paused'), 'the paused track');
+    // What a teammate's commit brings: the track file alone changes (renamed in place), the index not.
+    const file = path.join(folders()[0].uri.fsPath, '.claude', 'conductor', 'tracks', created.track_id, 'track.json');
+    const track = JSON.parse(readFileSync(file, 'utf8')) as Track;
+    writeFileSync(file, JSON.stringify({ ...track, name: 'Pulled Paused Renamed', updated_at: new Date().toISOString() }, null, 2));
+    await waitFor(async () => (await allNodes(api)).some((n) => n.kind === 'track' && n.track.name === 'Pulled Paused Renamed'), 'the pulled name in the tree');
   });
 
   it('the status bar follows a switch made by the CLI', async () => {

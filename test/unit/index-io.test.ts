@@ -33,7 +33,8 @@ function written(before: ReturnType<typeof snapshot>, after: ReturnType<typeof s
     if (file.includes('track-registry.lock')) continue;
     const was = before.get(file);
     if (was && was.ino === now.ino && was.size === now.size && was.mtimeMs === now.mtimeMs) continue;
-    files.push(path.basename(file));
+    // A checkpoint's name ends in its snapshot id's random part: compare the kind of file, not that.
+    files.push(path.basename(file).replace(/^(checkpoint-\d+)-[0-9a-f]{6}\.json$/, '$1.json'));
     bytes += was && was.ino === now.ino && now.size >= was.size ? now.size - was.size : now.size;
   }
   return { files: files.sort(), bytes };

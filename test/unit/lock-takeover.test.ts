@@ -143,6 +143,21 @@ describe('the store lock under attack: takeovers, pauses, clocks (issue 7)', fun
     assert.equal(existsSync(journalFile), false);
   });
 
+  it('a lock whose owner file is still being written (empty) is not ownerless: past the grace it is kept until stale', async () => {
+    mkdirSync(lockDir);
+    // A holder that created its owner file and was descheduled before writing a byte into it.
+    writeFileSync(path.join(lockDir, `owner.${'ab'.repeat(16)}.json`), '');
+    await sleep(2_300);
+    const blocked = update('must wait', { TRACK_MANAGER_LOCK_TIMEOUT_MS: '600' });
+    assert.equal(blocked.code, 7, `refused while the lock has an owner being recorded: ${blocked.stderr}`);
+    assert.equal(cliError(blocked.stderr).code, 'E_LOCK_TIMEOUT');
+    assert.ok(existsSync(path.join(lockDir, `owner.${'ab'.repeat(16)}.json`)), 'the owner file was not removed');
+    assert.notEqual(notes(), 'must wait');
+    const stale = update('after stale', { TRACK_MANAGER_LOCK_TIMEOUT_MS: '6000', TRACK_MANAGER_LOCK_STALE_MS: '2000' });
+    assert.equal(stale.code, 0, stale.stderr);
+    assert.equal(notes(), 'after stale');
+  });
+
   it('an ownerless lock dated 20 s in the future: waiters never see a negative age, and it is taken over after the short grace', () => {
     mkdirSync(lockDir);
     const future = (Date.now() + 20_000) / 1000;

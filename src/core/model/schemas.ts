@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import './zod-messages';
+import { lazySchema } from './lazy-schema';
 import { SNAPSHOT_ID_PATTERN, SLUG_ID_PATTERN, TRACK_ID_PATTERN, MAX_ID_LENGTH } from './ids';
 
 /**
@@ -29,38 +30,38 @@ export type TrackStatus = (typeof TRACK_STATUSES)[number];
 export type Priority = (typeof PRIORITIES)[number];
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export const trackIdSchema = z.string().check(z.maxLength(MAX_ID_LENGTH), z.regex(TRACK_ID_PATTERN));
-export const runIdSchema = z.string().check(z.maxLength(MAX_ID_LENGTH), z.regex(SLUG_ID_PATTERN));
-export const snapshotIdSchema = z.string().check(z.maxLength(MAX_ID_LENGTH), z.regex(SNAPSHOT_ID_PATTERN));
-const timestamp = z.iso.datetime({ offset: true });
-const versioned = { schema_version: z.literal(SCHEMA_VERSION) };
-const count = z.int().check(z.gte(0));
-const percentage = z.number().check(z.gte(0), z.lte(100));
+export const trackIdSchema = lazySchema(() => z.string().check(z.maxLength(MAX_ID_LENGTH), z.regex(TRACK_ID_PATTERN)));
+export const runIdSchema = lazySchema(() => z.string().check(z.maxLength(MAX_ID_LENGTH), z.regex(SLUG_ID_PATTERN)));
+export const snapshotIdSchema = lazySchema(() => z.string().check(z.maxLength(MAX_ID_LENGTH), z.regex(SNAPSHOT_ID_PATTERN)));
+const timestamp = lazySchema(() => z.iso.datetime({ offset: true }));
+const versioned = { schema_version: lazySchema(() => z.literal(SCHEMA_VERSION)) };
+const count = lazySchema(() => z.int().check(z.gte(0)));
+const percentage = lazySchema(() => z.number().check(z.gte(0), z.lte(100)));
 
-export const statusChangeSchema = z.looseObject({
+export const statusChangeSchema = lazySchema(() => z.looseObject({
   from: z.nullable(z.enum(TRACK_STATUSES)),
   to: z.enum(TRACK_STATUSES),
   at: timestamp,
   reason: z.optional(z.string()),
-});
+}));
 
-export const editorGroupSchema = z.looseObject({
+export const editorGroupSchema = lazySchema(() => z.looseObject({
   /** The tab group's view column (1 = first group). */
   column: z.int().check(z.gte(1), z.lte(9)),
   files: z.array(z.string().check(z.minLength(1), z.maxLength(4096))).check(z.maxLength(200)),
   active: z.optional(z.nullable(z.string())),
-});
+}));
 export type EditorGroup = z.infer<typeof editorGroupSchema>;
 
-export const mergeConflictSchema = z.looseObject({
+export const mergeConflictSchema = lazySchema(() => z.looseObject({
   field: z.string(),
   kept: z.unknown(),
   discarded: z.unknown(),
   at: timestamp,
-});
+}));
 export type MergeConflict = z.infer<typeof mergeConflictSchema>;
 
-export const trackSchema = z.looseObject({
+export const trackSchema = lazySchema(() => z.looseObject({
   ...versioned,
   track_id: trackIdSchema,
   name: z.string().check(z.minLength(1), z.maxLength(100)),
@@ -103,10 +104,10 @@ export const trackSchema = z.looseObject({
   /** Values a git merge had to choose between; kept until someone looks (see merge.ts). */
   merge_conflicts: z.optional(z.array(mergeConflictSchema)),
   metadata: z.optional(z.looseObject({ tags: z.optional(z.array(z.string())), notes: z.optional(z.string()) })),
-});
+}));
 export type Track = z.infer<typeof trackSchema>;
 
-export const trackSummarySchema = z.looseObject({
+export const trackSummarySchema = lazySchema(() => z.looseObject({
   name: z.string(),
   type: z.enum(TRACK_TYPES),
   status: z.enum(TRACK_STATUSES),
@@ -116,45 +117,45 @@ export const trackSummarySchema = z.looseObject({
   updated_at: timestamp,
   /** Identity of the track.json this entry was built from (see index-freshness.ts). */
   file_stamp: z.optional(z.string()),
-});
+}));
 export type TrackSummaryEntry = z.infer<typeof trackSummarySchema>;
 
-export const runSummarySchema = z.looseObject({
+export const runSummarySchema = lazySchema(() => z.looseObject({
   track_id: trackIdSchema,
   workflow: z.string(),
   status: z.enum(RUN_STATUSES),
   current_step: count,
   total_steps: z.nullable(z.int().check(z.gte(1))),
   updated_at: timestamp,
-});
+}));
 export type RunSummaryEntry = z.infer<typeof runSummarySchema>;
 
-export const registrySchema = z.looseObject({
+export const registrySchema = lazySchema(() => z.looseObject({
   ...versioned,
   active_track: z.nullable(trackIdSchema),
   updated_at: timestamp,
   tracks: z.record(trackIdSchema, trackSummarySchema),
   runs: z.record(runIdSchema, runSummarySchema),
-});
+}));
 export type Registry = z.infer<typeof registrySchema>;
 
 /** The registry without its entries, which registry-file.ts validates one by one (with a memo). */
-export const registryEnvelopeSchema = z.looseObject({
+export const registryEnvelopeSchema = lazySchema(() => z.looseObject({
   ...versioned,
   active_track: z.nullable(trackIdSchema),
   updated_at: timestamp,
   tracks: z.record(z.string(), z.unknown()),
   runs: z.record(z.string(), z.unknown()),
-});
+}));
 
-export const ownerSchema = z.looseObject({
+export const ownerSchema = lazySchema(() => z.looseObject({
   pid: z.nullable(z.int().check(z.gte(1))),
   host: z.string(),
   since: timestamp,
-});
+}));
 export type Owner = z.infer<typeof ownerSchema>;
 
-export const runSchema = z.looseObject({
+export const runSchema = lazySchema(() => z.looseObject({
   ...versioned,
   run_id: runIdSchema,
   track_id: trackIdSchema,
@@ -170,24 +171,24 @@ export const runSchema = z.looseObject({
   updated_at: timestamp,
   completed_at: z.optional(timestamp),
   last_snapshot: z.nullable(snapshotIdSchema),
-});
+}));
 export type Run = z.infer<typeof runSchema>;
 
-export const contextEntrySchema = z.looseObject({
+export const contextEntrySchema = lazySchema(() => z.looseObject({
   id: z.string(),
   text: z.string(),
   rationale: z.optional(z.string()),
   at: timestamp,
-});
+}));
 export type ContextEntry = z.infer<typeof contextEntrySchema>;
 
 /** merge_conflicts: rewrites of one entry on both sides of a git merge, the one set aside. */
-export const decisionsSchema = z.looseObject({ ...versioned, decisions: z.array(contextEntrySchema), merge_conflicts: z.optional(z.array(mergeConflictSchema)) });
-export const assumptionsSchema = z.looseObject({ ...versioned, assumptions: z.array(contextEntrySchema), merge_conflicts: z.optional(z.array(mergeConflictSchema)) });
+export const decisionsSchema = lazySchema(() => z.looseObject({ ...versioned, decisions: z.array(contextEntrySchema), merge_conflicts: z.optional(z.array(mergeConflictSchema)) }));
+export const assumptionsSchema = lazySchema(() => z.looseObject({ ...versioned, assumptions: z.array(contextEntrySchema), merge_conflicts: z.optional(z.array(mergeConflictSchema)) }));
 
-const gitStateSchema = z.looseObject({ branch: z.nullable(z.string()), head: z.nullable(z.string()) });
+const gitStateSchema = lazySchema(() => z.looseObject({ branch: z.nullable(z.string()), head: z.nullable(z.string()) }));
 
-export const checkpointSchema = z.looseObject({
+export const checkpointSchema = lazySchema(() => z.looseObject({
   ...versioned,
   snapshot_id: snapshotIdSchema,
   type: z.enum(SNAPSHOT_TYPES),
@@ -206,10 +207,10 @@ export const checkpointSchema = z.looseObject({
     runs: z.array(z.looseObject({ run_id: runIdSchema })),
     project: z.looseObject({ root_path: z.string(), git: z.nullable(gitStateSchema) }),
   }),
-});
+}));
 export type Checkpoint = z.infer<typeof checkpointSchema>;
 
-export const runSnapshotSchema = z.looseObject({
+export const runSnapshotSchema = lazySchema(() => z.looseObject({
   ...versioned,
   snapshot_id: snapshotIdSchema,
   type: z.enum(SNAPSHOT_TYPES),
@@ -226,19 +227,19 @@ export const runSnapshotSchema = z.looseObject({
       state: z.record(z.string(), z.unknown()),
     }),
   }),
-});
+}));
 export type RunSnapshot = z.infer<typeof runSnapshotSchema>;
 
-export const journalSchema = z.looseObject({
+export const journalSchema = lazySchema(() => z.looseObject({
   ...versioned,
   created_at: timestamp,
   entries: z.array(z.looseObject({ target: z.string(), temp: z.string() })),
   /** Bytes appended at an offset (the index's change log): rolled forward by truncating there and writing again. */
   appends: z.optional(z.array(z.looseObject({ target: z.string(), offset: count, data: z.string() }))),
-});
+}));
 export type Journal = z.infer<typeof journalSchema>;
 
-export const lockOwnerSchema = z.looseObject({
+export const lockOwnerSchema = lazySchema(() => z.looseObject({
   pid: z.int(),
   host: z.string(),
   command: z.string(),
@@ -247,12 +248,12 @@ export const lockOwnerSchema = z.looseObject({
   lock_ino: z.optional(z.number()),
   /** The holder's token: unique per acquisition; the owner file inside the lock is named by it. */
   token: z.optional(z.string()),
-});
+}));
 export type LockOwner = z.infer<typeof lockOwnerSchema>;
 
 /** Heartbeat runs of a track: each run of beats no further apart than the stale threshold. */
-export const activitySchema = z.looseObject({
+export const activitySchema = lazySchema(() => z.looseObject({
   ...versioned,
   intervals: z.array(z.looseObject({ start: timestamp, end: timestamp })),
-});
+}));
 export type Activity = z.infer<typeof activitySchema>;

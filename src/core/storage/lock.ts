@@ -285,6 +285,8 @@ async function acquire(paths: StorePaths, settings: LockSettings, staleMs: numbe
 }
 
 interface ExaminedLock {
+  /** When the examination began: a lock is judged as it was seen, however long the examiner then stalls. */
+  examinedAt: number;
   ino: number;
   mtimeMs: number;
   ctimeMs: number;
@@ -297,6 +299,7 @@ interface ExaminedLock {
 }
 
 async function examineLock(lockDir: string): Promise<ExaminedLock | null> {
+  const examinedAt = Date.now();
   const info = await stat(lockDir).catch(() => null);
   if (!info) return null;
   const entries = info.isDirectory() ? await readdir(lockDir).catch(() => null) : [];
@@ -310,7 +313,7 @@ async function examineLock(lockDir: string): Promise<ExaminedLock | null> {
       .then((text) => parseDocument(text, file, lockOwnerSchema, { kind: 'lock owner' }))
       .catch(() => null);
   }
-  return { ino: info.ino, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, entries, ownerName, owner };
+  return { examinedAt, ino: info.ino, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, entries, ownerName, owner };
 }
 
 /**
@@ -327,13 +330,17 @@ type Verdict = { abandoned: false } | { abandoned: true; why: 'holder-dead' | 's
 /**
  * A lock is abandoned when its holder is known dead on this host, when it was not refreshed for
  * the stale time (whether or not its holder runs: a stopped holder loses it, and finds out), or
- * when it never got an owner within a short grace.
+ * when it never got an owner within a short grace. Its quiet time counts up to when it was
+ * examined, never to when the examiner (perhaps descheduled for seconds on a loaded machine) gets
+ * to judge it. An owner file that exists but could not be read is a holder still writing it:
+ * such a lock is not ownerless; it can only go stale.
  */
-function judge(lock: ExaminedLock, staleMs: number, now = Date.now()): Verdict {
+function judge(lock: ExaminedLock, staleMs: number, now = lock.examinedAt): Verdict {
   const quiet = quietForMs(lock, now);
   if (lock.owner && processState(lock.owner) === 'dead') return { abandoned: true, why: 'holder-dead' };
   if (quiet > staleMs) return { abandoned: true, why: 'stale' };
-  if (!lock.owner && quiet > OWNERLESS_GRACE_MS) return { abandoned: true, why: 'ownerless' };
+  const ownerRecorded = lock.entries.some((name) => OWNER_FILE.test(name));
+  if (!ownerRecorded && quiet > OWNERLESS_GRACE_MS) return { abandoned: true, why: 'ownerless' };
   return { abandoned: false };
 }
 
