@@ -1,5 +1,6 @@
 import { pathExists, statIfExists } from './storage/file-info';
 import type { StoreContext } from './storage/context';
+import type { StorePaths } from './storage/paths';
 import { isTrackError } from './model/errors';
 import {
   emptyRegistry, listTrackFolders, problemFrom, readRegistry, readRegistryHead, readTrackFile, rebuildRegistry, reconcileFolders,
@@ -57,7 +58,8 @@ export async function readIndex(ctx: StoreContext): Promise<RegistryView> {
     ? `${identity(registryStat)}:${identity(baseStat)}:${identity(logStat)}:${dirStat.ino}:${dirStat.mtimeMs}`
     : null;
   const cached = cache.get(paths.registryFile);
-  if (key && cached?.key === key && changedTrackFiles(paths, cached.view.registry, saidActive(cached.view.registry)).length === 0) {
+  if (key && cached?.key === key && changedTrackFiles(paths, cached.view.registry, idsToCheck(paths, cached.view.registry)).length === 0) {
+    suspects.delete(paths.registryFile);
     return cached.view;
   }
   const parts = { head: identity(registryStat), base: identity(baseStat), logIno: logStat?.ino ?? null, dir: `${dirStat.ino}:${dirStat.mtimeMs}` };
@@ -65,6 +67,7 @@ export async function readIndex(ctx: StoreContext): Promise<RegistryView> {
     const extended = await extendCachedView(ctx, cached, parts, dirStat.nlink);
     if (extended) {
       cache.set(paths.registryFile, { key, ...parts, view: extended });
+      suspects.delete(paths.registryFile);
       return extended;
     }
   }
@@ -83,6 +86,7 @@ export async function readIndex(ctx: StoreContext): Promise<RegistryView> {
   // A view with problems is not cached: fixing a track.json by hand changes neither key, and the
   // problem must go away on the next read.
   if (key && !view.originalFormat && view.problems.length === 0) cache.set(paths.registryFile, { key, ...parts, view });
+  suspects.delete(paths.registryFile);
   return view;
 }
 
@@ -101,7 +105,7 @@ async function extendCachedView(ctx: StoreContext, cached: CachedView, parts: Om
   // registry) is read whole; every log line carries its write's time.
   if (cached.head !== parts.head && registry.updated_at === cached.view.registry.updated_at) return null;
   if (cached.dir !== parts.dir && !(await foldersMatchIndex(ctx, registry, dirLinks))) return null;
-  if (changedTrackFiles(ctx.paths, registry, saidActive(registry)).length > 0) return null;
+  if (changedTrackFiles(ctx.paths, registry, idsToCheck(ctx.paths, registry)).length > 0) return null;
   return { registry, problems: [] };
 }
 
@@ -205,4 +209,23 @@ async function foldersMatchIndex(ctx: StoreContext, registry: Registry, dirLinks
 
 export function forgetCachedIndex(ctx: StoreContext): void {
   cache.delete(ctx.paths.registryFile);
+  suspects.delete(ctx.paths.registryFile);
+}
+
+/**
+ * Track files a long-lived reader was told changed (the editor's watcher saw them): a cached view
+ * re-checks them by identity on its next read, besides the active ones, so a pull or a hand edit of
+ * a paused track shows without a full read — whatever else changed in the same moment.
+ */
+const suspects = new Map<string, Set<string>>();
+
+export function recheckTracks(ctx: StoreContext, trackIds: Iterable<string>): void {
+  const set = suspects.get(ctx.paths.registryFile) ?? new Set<string>();
+  for (const id of trackIds) set.add(id);
+  suspects.set(ctx.paths.registryFile, set);
+}
+
+function idsToCheck(paths: StorePaths, registry: Registry): string[] {
+  const extra = suspects.get(paths.registryFile);
+  return extra ? [...new Set([...saidActive(registry), ...extra])] : saidActive(registry);
 }

@@ -5,7 +5,7 @@ import { runDoctor } from './doctor';
 import { updateTrack } from './editing';
 import * as lifecycle from './lifecycle';
 import { listRunsWithOriginal } from './origin-runs';
-import { forgetCachedIndex } from './reads';
+import { forgetCachedIndex, recheckTracks } from './reads';
 import * as queries from './queries';
 import * as recovery from './recovery';
 import * as runs from './runs';
@@ -106,6 +106,8 @@ export class TrackStore extends TrackReader {
   // Maintenance
   doctor(options?: { repair?: boolean }) { return surface(() => runDoctor(this.ctx, options)); }
   /** Drops every memo of what was read (a manual Refresh): the next reads go to the files. */
+  /** Track files changed outside this process (a watcher saw them): the next read re-checks them. */
+  recheckTracks(trackIds: Iterable<string>) { recheckTracks(this.ctx, trackIds); }
   forgetCaches() {
     forgetCachedIndex(this.ctx);
     damage.forgetTrackFileVerdicts();

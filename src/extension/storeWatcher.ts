@@ -17,15 +17,16 @@ const MAX_WRITER_POLLS = 25;
  * a terminal, another window, this one) fires `onDidChange` for that folder, debounced. No polling.
  *
  * A write through Track Manager changes the index beside the track folders, and the core's cached
- * index notices that by itself. A `git pull` (or a hand edit) changes only track files: the cached
- * index re-checks only the active track then, so here the store is told to forget what it read
- * and the next read re-checks every track file (a paused track's new name shows too).
+ * index notices that by itself. A `git pull` (or a hand edit) changes only track files, which the
+ * cached index re-checks only for the active track: so the store is told which track files changed,
+ * and its next read re-checks those by identity too (a paused track's new name shows, even when a
+ * write landed in the same moment).
  */
 export class StoreWatcher implements vscode.Disposable {
   private watchers: vscode.Disposable[] = [];
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  /** Per folder, in the current debounce window: what kind of file changed. */
-  private readonly pending = new Map<string, { trackFiles: boolean; index: boolean }>();
+  /** Per folder, in the current debounce window: the tracks whose track.json changed. */
+  private readonly pending = new Map<string, { trackIds: Set<string> }>();
   private readonly changed = new vscode.EventEmitter<vscode.WorkspaceFolder>();
   readonly onDidChange = this.changed.event;
   private readonly subscription: vscode.Disposable;
@@ -52,9 +53,9 @@ export class StoreWatcher implements vscode.Disposable {
 
   private note(folder: vscode.WorkspaceFolder, uri: vscode.Uri): void {
     const key = folder.uri.toString();
-    const seen = this.pending.get(key) ?? { trackFiles: false, index: false };
-    if (isIndexFile(uri)) seen.index = true;
-    else if (isTrackFile(uri)) seen.trackFiles = true;
+    const seen = this.pending.get(key) ?? { trackIds: new Set<string>() };
+    const trackId = trackIdOfTrackFile(uri);
+    if (trackId) seen.trackIds.add(trackId);
     this.pending.set(key, seen);
   }
 
@@ -69,7 +70,9 @@ export class StoreWatcher implements vscode.Disposable {
       }
       const seen = this.pending.get(key);
       this.pending.delete(key);
-      if (seen?.trackFiles && !seen.index) this.stores.storeFor(folder).forgetCaches();
+      // Every track file seen changing is re-checked on the next read, whatever else changed with it
+      // (a pull landing next to a write must not hide behind the write's index change).
+      if (seen && seen.trackIds.size > 0) this.stores.storeFor(folder).recheckTracks(seen.trackIds);
       this.changed.fire(folder);
     }, polls === 0 ? DEBOUNCE_MS : WRITER_POLL_MS));
   }
@@ -97,10 +100,10 @@ export function changesNothingShown(uri: vscode.Uri): boolean {
 
 /** A track's own document (`tracks/<id>/track.json`), the file a pull or a hand edit changes. */
 export function isTrackFile(uri: vscode.Uri): boolean {
-  return /\/tracks\/[^/]+\/track\.json$/.test(uri.path);
+  return trackIdOfTrackFile(uri) !== null;
 }
 
-/** A file of the index: directly in the tracks folder (never inside a track's folder). */
-export function isIndexFile(uri: vscode.Uri): boolean {
-  return /\/tracks\/[^/]+\.[a-z]+$/i.test(uri.path) && !/\/tracks\/track-registry\.lock(\/|$)/.test(uri.path);
+/** The track id of `tracks/<id>/track.json`, or null for any other file. */
+export function trackIdOfTrackFile(uri: vscode.Uri): string | null {
+  return /\/tracks\/([^/]+)\/track\.json$/.exec(uri.path)?.[1] ?? null;
 }

@@ -46,12 +46,12 @@ describe(`the Tracks view and status bar in VS Code ${vscode.version}`, () => {
 
   it('opens a track to its goal, criteria, checkpoints (newest first), runs with step progress and artifacts', async () => {
     const id = (await trackNode(api, 'OAuth Authentication')).track.track_id;
-    cli(['update', '--track-id', id, '--field', 'success_criteria', '--value', 'Google login works; GitHub login works'.replace(';', ',')]);
-    cli(['checkpoint', 'create', '--track-id', id, '--name', 'First checkpoint']);
-    cli(['checkpoint', 'create', '--track-id', id, '--name', 'Second checkpoint']);
-    const run = cli(['run', 'start', '--track-id', id, '--workflow', 'greenfield-fullstack.yaml', '--total', '10']);
-    cli(['run', 'step', '--run-id', run.run_id, '--step', '3']);
-    cli(['context', 'add-artifact', '--track-id', id, '--name', 'prd.md', '--content', '# PRD']);
+    await cli(['update', '--track-id', id, '--field', 'success_criteria', '--value', 'Google login works; GitHub login works'.replace(';', ',')]);
+    await cli(['checkpoint', 'create', '--track-id', id, '--name', 'First checkpoint']);
+    await cli(['checkpoint', 'create', '--track-id', id, '--name', 'Second checkpoint']);
+    const run = await cli(['run', 'start', '--track-id', id, '--workflow', 'greenfield-fullstack.yaml', '--total', '10']);
+    await cli(['run', 'step', '--run-id', run.run_id, '--step', '3']);
+    await cli(['context', 'add-artifact', '--track-id', id, '--name', 'prd.md', '--content', '# PRD']);
     await api.refresh();
     const nodes = await allNodes(api);
     const labelOf = (kind: string) => nodes.filter((n) => n.kind === kind).map((n) => api.tree.getTreeItem(n));

@@ -4,7 +4,7 @@ import type { TrackManagerApi } from '../../src/extension/extension';
 import { vscodePrompter } from '../../src/extension/prompter';
 import { activateExtension, allNodes, cli, folders, ScriptedPrompter, trackNode, waitFor } from './helpers';
 
-const statusOf = (id: string) => cli(['show', '--track-id', id]).status;
+const statusOf = async (id: string) => (await cli(['show', '--track-id', id])).status;
 
 describe('every command, with and without a selection', () => {
   let api: TrackManagerApi;
@@ -22,15 +22,15 @@ describe('every command, with and without a selection', () => {
     ui.createAnswers.push({ name: 'Command Palette Track', type: 'testing', goal: 'Prove the commands', priority: 'P2', successCriteria: ['All commands work'] });
     const id = await vscode.commands.executeCommand<string>('trackManager.createTrack');
     assert.match(id, /^track-command-palette-track-\d{13}$/);
-    assert.equal(statusOf(id), 'draft');
+    assert.equal(await statusOf(id), 'draft');
     assert.equal(api.tree.getTreeItem(await trackNode(api, 'Command Palette Track')).contextValue, 'track.draft');
   });
 
   it('Mark Ready on a row; Activate while another is active asks "… is active. Pause it and switch to …?" [Switch]', async () => {
     const node = await trackNode(api, 'Command Palette Track');
     await vscode.commands.executeCommand('trackManager.markReady', node);
-    assert.equal(statusOf(node.track.track_id), 'ready');
-    const active = cli(['get-active']);
+    assert.equal(await statusOf(node.track.track_id), 'ready');
+    const active = await cli(['get-active']);
     assert.ok(active, 'a track is active');
     ui.askAnswers.push('Switch');
     await vscode.commands.executeCommand('trackManager.activate', await trackNode(api, 'Command Palette Track'));
@@ -39,9 +39,9 @@ describe('every command, with and without a selection', () => {
     assert.equal(ui.asks[0].text, `${active.name} is active. Pause it and switch to Command Palette Track?`);
     assert.deepEqual(ui.asks[0].buttons, ['Switch']);
     assert.doesNotMatch(ui.asks[0].text + (ui.asks[0].detail ?? ''), /track-|`/, 'no ids, no CLI lines');
-    await waitFor(() => statusOf(node.track.track_id) === 'active', 'the button to switch');
+    await waitFor(async () => (await statusOf(node.track.track_id)) === 'active', 'the button to switch');
     await waitFor(() => ui.statuses.some((text) => text.includes('Switched to Command Palette Track')), 'success in the status bar message area');
-    assert.equal(cli(['checkpoint', 'list', '--track-id', active.track_id])[0].description, 'Switched to Command Palette Track', 'the automatic checkpoint is named after the track');
+    assert.equal((await cli(['checkpoint', 'list', '--track-id', active.track_id]))[0].description, 'Switched to Command Palette Track', 'the automatic checkpoint is named after the track');
   });
 
   it('Pause from the palette asks which track (only active ones) and why', async () => {
@@ -51,50 +51,50 @@ describe('every command, with and without a selection', () => {
     await vscode.commands.executeCommand('trackManager.pause');
     assert.match(ui.picks[0].placeHolder!, /Pause which track/);
     assert.deepEqual(ui.picks[0].labels, ['Active', '$(target) Command Palette Track']);
-    assert.equal(statusOf(id), 'paused');
-    assert.equal(cli(['show', '--track-id', id]).status_history.at(-1)?.reason, 'Waiting for review');
+    assert.equal(await statusOf(id), 'paused');
+    assert.equal((await cli(['show', '--track-id', id])).status_history.at(-1)?.reason, 'Waiting for review');
   });
 
   it('Resume on a row, then Switch Track from the palette: a quick pick grouped by status, the active one marked', async () => {
     const node = await trackNode(api, 'Command Palette Track');
     const oauth = await trackNode(api, 'OAuth Authentication');
-    assert.equal(statusOf(oauth.track.track_id), 'paused');
+    assert.equal(await statusOf(oauth.track.track_id), 'paused');
     await vscode.commands.executeCommand('trackManager.resume', node);
-    assert.equal(statusOf(node.track.track_id), 'active');
+    assert.equal(await statusOf(node.track.track_id), 'active');
     ui.pickAnswers.push('OAuth Authentication');
     await vscode.commands.executeCommand('trackManager.switchTrack');
     const pick = ui.picks.at(-1)!;
     assert.ok(pick.labels.includes('Active') && pick.labels.includes('Paused'));
     assert.ok(pick.labels.includes('$(target) Command Palette Track'), 'the active track is marked');
-    assert.equal(statusOf(oauth.track.track_id), 'active');
-    assert.equal(statusOf(node.track.track_id), 'paused');
+    assert.equal(await statusOf(oauth.track.track_id), 'active');
+    assert.equal(await statusOf(node.track.track_id), 'paused');
   });
 
   it('Complete asks a summary; Archive and Reopen work from rows', async () => {
     const node = await trackNode(api, 'Command Palette Track');
     ui.inputAnswers.push('All commands proven');
     await vscode.commands.executeCommand('trackManager.complete', node);
-    const done = cli(['show', '--track-id', node.track.track_id]);
+    const done = await cli(['show', '--track-id', node.track.track_id]);
     assert.equal(done.status, 'completed');
     assert.equal(done.outcomes?.summary, 'All commands proven');
     await vscode.commands.executeCommand('trackManager.archive', await trackNode(api, 'Command Palette Track'));
-    assert.equal(statusOf(node.track.track_id), 'archived');
+    assert.equal(await statusOf(node.track.track_id), 'archived');
     ui.pickAnswers.push('Command Palette Track');
     await vscode.commands.executeCommand('trackManager.reopen');
-    assert.equal(statusOf(node.track.track_id), 'ready');
+    assert.equal(await statusOf(node.track.track_id), 'ready');
   });
 
   it('Fail and Cancel ask a reason', async () => {
-    const created = cli(['create', '--name', 'Doomed Track', '--type', 'custom', '--goal', 'g']);
+    const created = await cli(['create', '--name', 'Doomed Track', '--type', 'custom', '--goal', 'g']);
     ui.inputAnswers.push('Not needed any more');
     await vscode.commands.executeCommand('trackManager.cancel', created.track_id);
-    assert.equal(statusOf(created.track_id), 'cancelled');
-    const other = cli(['create', '--name', 'Failing Track', '--type', 'custom', '--goal', 'g']);
+    assert.equal(await statusOf(created.track_id), 'cancelled');
+    const other = await cli(['create', '--name', 'Failing Track', '--type', 'custom', '--goal', 'g']);
     await vscode.commands.executeCommand('trackManager.switchTrack', other.track_id);
     ui.pickAnswers.push('Failing Track');
     ui.inputAnswers.push('It broke');
     await vscode.commands.executeCommand('trackManager.fail');
-    assert.equal(statusOf(other.track_id), 'failed');
+    assert.equal(await statusOf(other.track_id), 'failed');
     const oauth = await trackNode(api, 'OAuth Authentication');
     await vscode.commands.executeCommand('trackManager.switchTrack', oauth);
   });
@@ -103,18 +103,18 @@ describe('every command, with and without a selection', () => {
     const node = await trackNode(api, 'OAuth Authentication');
     ui.pickAnswers.push('P0');
     await vscode.commands.executeCommand('trackManager.setPriority', node);
-    assert.equal(cli(['show', '--track-id', node.track.track_id]).priority, 'P0');
+    assert.equal((await cli(['show', '--track-id', node.track.track_id])).priority, 'P0');
     ui.inputAnswers.push('Before restore test');
     await vscode.commands.executeCommand('trackManager.createCheckpoint', node);
-    const checkpoints = cli(['checkpoint', 'list', '--track-id', node.track.track_id]);
+    const checkpoints = await cli(['checkpoint', 'list', '--track-id', node.track.track_id]);
     assert.equal(checkpoints[0].name, 'Before restore test');
-    cli(['update', '--track-id', node.track.track_id, '--field', 'progress', '--value', '80']);
+    await cli(['update', '--track-id', node.track.track_id, '--field', 'progress', '--value', '80']);
     await api.refresh();
     const checkpointNode = (await allNodes(api)).find((n) => n.kind === 'checkpoint' && n.checkpoint.name === 'Before restore test');
     assert.ok(checkpointNode);
     ui.confirmAnswers.push(true);
     await vscode.commands.executeCommand('trackManager.restoreCheckpoint', checkpointNode);
-    assert.equal(cli(['show', '--track-id', node.track.track_id]).progress_percentage, 45);
+    assert.equal((await cli(['show', '--track-id', node.track.track_id])).progress_percentage, 45);
     ui.pickAnswers.push('OAuth Authentication', 'Before restore test');
     ui.confirmAnswers.push(true);
     const asked = ui.picks.length;
@@ -158,7 +158,7 @@ describe('every command, with and without a selection', () => {
     await vscode.commands.executeCommand('trackManager.pruneSnapshots');
     assert.match(ui.lastMessage()!.text, /Removed \d+ snapshot\(s\)/);
     const id = (await trackNode(api, 'OAuth Authentication')).track.track_id;
-    assert.equal(cli(['checkpoint', 'list', '--track-id', id]).length, 1);
+    assert.equal((await cli(['checkpoint', 'list', '--track-id', id])).length, 1);
     await vscode.workspace.getConfiguration('trackManager').update('snapshotKeepCount', undefined, vscode.ConfigurationTarget.Workspace);
   });
 

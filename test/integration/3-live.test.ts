@@ -31,7 +31,7 @@ describe('live refresh, recovery and a corrupt store', () => {
           }
         });
       });
-      cli(['create', '--name', name, '--type', 'feature', '--goal', 'g']);
+      await cli(['create', '--name', name, '--type', 'feature', '--goal', 'g']);
       const doneWriting = Date.now();
       const at = await Promise.race([seen, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`${name} never appeared`)), 10_000))]);
       latencies.push(at - doneWriting);
@@ -41,11 +41,11 @@ describe('live refresh, recovery and a corrupt store', () => {
   });
 
   it('a pull that changes a paused track\'s file (no index write) shows in the tree', async () => {
-    const created = cli(['create', '--name', 'Pulled Paused', '--type', 'feature', '--goal', 'g', '--ready']);
-    const previous = cli(['get-active']);
-    cli(['activate', '--track-id', created.track_id, '--force']);
-    cli(['pause', '--track-id', created.track_id, '--reason', 'pulled later']);
-    if (previous) cli(['resume', '--track-id', previous.track_id]);
+    const created = await cli(['create', '--name', 'Pulled Paused', '--type', 'feature', '--goal', 'g', '--ready']);
+    const previous = await cli(['get-active']);
+    await cli(['activate', '--track-id', created.track_id, '--force']);
+    await cli(['pause', '--track-id', created.track_id, '--reason', 'pulled later']);
+    if (previous) (await cli(['resume', '--track-id', previous.track_id]));
     await waitFor(async () => (await allNodes(api)).some((n) => n.kind === 'track' && n.track.name === 'Pulled Paused' && n.track.status === 'paused'), 'the paused track');
     // What a teammate's commit brings: the track file alone changes (renamed in place), the index not.
     const file = path.join(folders()[0].uri.fsPath, '.claude', 'conductor', 'tracks', created.track_id, 'track.json');
@@ -55,8 +55,8 @@ describe('live refresh, recovery and a corrupt store', () => {
   });
 
   it('the status bar follows a switch made by the CLI', async () => {
-    const created = cli(['create', '--name', 'Switched By CLI', '--type', 'bugfix', '--goal', 'g', '--priority', 'P3']);
-    cli(['switch', '--to', created.track_id]);
+    const created = await cli(['create', '--name', 'Switched By CLI', '--type', 'bugfix', '--goal', 'g', '--priority', 'P3']);
+    await cli(['switch', '--to', created.track_id]);
     await waitFor(() => api.statusBar.item.text === '$(target) Switched By CLI · P3 · 0%', 'the status bar to follow');
   });
 
@@ -77,7 +77,7 @@ describe('live refresh, recovery and a corrupt store', () => {
 
     ui.messageAnswers.push('Resume');
     ui.pickAnswers.push((items) => items.find((item) => item.label.includes('Switched By CLI')));
-    const checkpoint = cli(['checkpoint', 'create', '--track-id', cli(['get-active'])!.track_id]);
+    const checkpoint = await cli(['checkpoint', 'create', '--track-id', (await cli(['get-active']))!.track_id]);
     await vscode.commands.executeCommand('trackManager.detectInterrupted');
     await waitFor(() => ui.statuses.some((text) => text.includes('Resumed Switched By CLI')), 'the resume to finish');
     assert.ok(checkpoint.snapshot_id);
@@ -87,7 +87,7 @@ describe('live refresh, recovery and a corrupt store', () => {
   });
 
   it('a corrupt track file becomes an error row naming the file, the rest still shows, nothing crashes', async () => {
-    const victim = cli(['create', '--name', 'Soon Corrupt', '--type', 'custom', '--goal', 'g']);
+    const victim = await cli(['create', '--name', 'Soon Corrupt', '--type', 'custom', '--goal', 'g']);
     const file = path.join(folders()[0].uri.fsPath, '.claude', 'conductor', 'tracks', victim.track_id, 'track.json');
     const registry = path.join(folders()[0].uri.fsPath, '.claude', 'conductor', 'tracks', 'track-registry.json');
     const index = readIndexAsOneDocument(path.dirname(registry));
@@ -107,6 +107,6 @@ describe('live refresh, recovery and a corrupt store', () => {
     assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, file);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     writeFileSync(file, JSON.stringify({ ...victim, progress_percentage: undefined }));
-    cli(['doctor', '--repair']);
+    await cli(['doctor', '--repair']);
   });
 });

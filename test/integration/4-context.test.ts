@@ -37,8 +37,8 @@ describe('a track carries its working context (branch, editors, time)', function
     await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     // Leave whatever the earlier files made active.
-    const active = cli(['get-active']);
-    if (active) cli(['pause', '--track-id', active.track_id, '--reason', 'context tests']);
+    const active = await cli(['get-active']);
+    if (active) (await cli(['pause', '--track-id', active.track_id, '--reason', 'context tests']));
   });
   beforeEach(() => {
     ui = new ScriptedPrompter();
@@ -56,8 +56,8 @@ describe('a track carries its working context (branch, editors, time)', function
     await config().update('restoreEditors', 'always', vscode.ConfigurationTarget.Workspace);
     await config().update('git.checkoutOnSwitch', 'never', vscode.ConfigurationTarget.Workspace);
     for (const name of ['one.txt', 'two.txt', 'three.txt', 'four.txt']) writeFileSync(path.join(root(), name), `${name}\n`);
-    const a = cli(['create', '--name', 'Editors Alpha', '--type', 'feature', '--goal', 'g', '--ready']).track_id;
-    const b = cli(['create', '--name', 'Editors Beta', '--type', 'feature', '--goal', 'g', '--ready']).track_id;
+    const a = (await cli(['create', '--name', 'Editors Alpha', '--type', 'feature', '--goal', 'g', '--ready'])).track_id;
+    const b = (await cli(['create', '--name', 'Editors Beta', '--type', 'feature', '--goal', 'g', '--ready'])).track_id;
     await api.actions.switchTo(folder(), a);
     const open = async (file: string, column: vscode.ViewColumn) => vscode.window.showTextDocument(vscode.Uri.file(path.join(root(), file)), { viewColumn: column, preview: false });
     await open('one.txt', vscode.ViewColumn.One);
@@ -67,10 +67,10 @@ describe('a track carries its working context (branch, editors, time)', function
     assert.deepEqual(openTabs(root()), { 1: ['one.txt', 'two.txt'], 2: ['three.txt'] });
 
     await api.actions.switchTo(folder(), b);
-    assert.equal(cli(['get-active'])?.track_id, b);
-    const saved = cli(['show', '--track-id', a]).editors ?? [];
+    assert.equal((await cli(['get-active']))?.track_id, b);
+    const saved = (await cli(['show', '--track-id', a])).editors ?? [];
     assert.deepEqual(saved.map((g) => [g.column, [...g.files].sort()]), [[1, ['one.txt', 'two.txt']], [2, ['three.txt']]]);
-    const checkpoint = cli(['checkpoint', 'list', '--track-id', a])[0];
+    const checkpoint = (await cli(['checkpoint', 'list', '--track-id', a]))[0];
     assert.equal(checkpoint.event, 'switch');
     // The unchanged editors of the track left are closed; the one with an unsaved edit stays.
     assert.deepEqual(openTabs(root()), { 1: ['two.txt'] });
@@ -80,7 +80,7 @@ describe('a track carries its working context (branch, editors, time)', function
     await open('four.txt', vscode.ViewColumn.One);
     await api.actions.switchTo(folder(), a);
     assert.deepEqual(openTabs(root()), { 1: ['one.txt', 'two.txt'], 2: ['three.txt'] });
-    assert.deepEqual((cli(['show', '--track-id', b]).editors ?? []).map((g) => g.files.sort()), [['four.txt', 'two.txt']]);
+    assert.deepEqual(((await cli(['show', '--track-id', b])).editors ?? []).map((g) => g.files.sort()), [['four.txt', 'two.txt']]);
     const two = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === path.join(root(), 'two.txt'));
     assert.ok(two?.isDirty && two.getText().startsWith('unsaved '), `the unsaved edit survived both switches (first editor's document closed: ${dirty.document.isClosed}; now dirty: ${two?.isDirty}; text: ${JSON.stringify(two?.getText())})`);
     await vscode.window.showTextDocument(two);
@@ -100,9 +100,9 @@ describe('a track carries its working context (branch, editors, time)', function
     const repository = await waitFor(async () => (await repositoryFor(folder())) ?? undefined, 'git to open the workspace repository', 20_000);
     await config().update('git.checkoutOnSwitch', 'always', vscode.ConfigurationTarget.Workspace);
     await config().update('restoreEditors', 'never', vscode.ConfigurationTarget.Workspace);
-    const target = cli(['create', '--name', 'Branch Gamma', '--type', 'bugfix', '--goal', 'g', '--ready', '--new-branch']).track_id;
+    const target = (await cli(['create', '--name', 'Branch Gamma', '--type', 'bugfix', '--goal', 'g', '--ready', '--new-branch'])).track_id;
     await api.actions.switchTo(folder(), target);
-    assert.equal(cli(['get-active'])?.track_id, target);
+    assert.equal((await cli(['get-active']))?.track_id, target);
     assert.equal(execFileSync('git', ['symbolic-ref', '--short', 'HEAD'], { cwd: root(), encoding: 'utf8' }).trim(), 'bugfix/branch-gamma');
     await waitFor(() => repository.state.HEAD?.name === 'bugfix/branch-gamma', 'the git extension to see the new HEAD', 10_000);
     assert.deepEqual(ui.messages, [], 'always: no question asked');

@@ -15,16 +15,16 @@ describe(`the track details page in VS Code ${vscode.version}`, () => {
     api = await activateExtension();
     prompter = new ScriptedPrompter();
     api.setPrompter(prompter);
-    id = cli(['create', '--name', 'Details Page Track', '--type', 'security', '--goal', 'Harden the <login> form', '--priority', 'P1',
-      '--criteria', 'No plain-text secrets', '--tag', 'backend', '--tag', 'auth']).track_id;
-    cli(['context', 'add-decision', '--track-id', id, '--text', 'Use argon2id', '--rationale', 'Memory-hard']);
-    cli(['context', 'add-assumption', '--track-id', id, '--text', 'Users accept a re-login']);
-    cli(['activate', '--track-id', id, '--force']);
-    cli(['checkpoint', 'create', '--track-id', id, '--name', 'Before the rewrite']);
-    runId = cli(['run', 'start', '--track-id', id, '--workflow', 'greenfield-fullstack.yaml', '--total', '10']).run_id;
-    cli(['run', 'step', '--run-id', runId, '--step', '3']);
-    cli(['run', 'step', '--run-id', runId, '--step', '4']);
-    cli(['pause', '--track-id', id, '--reason', 'Waiting for security review']);
+    id = (await cli(['create', '--name', 'Details Page Track', '--type', 'security', '--goal', 'Harden the <login> form', '--priority', 'P1',
+      '--criteria', 'No plain-text secrets', '--tag', 'backend', '--tag', 'auth'])).track_id;
+    await cli(['context', 'add-decision', '--track-id', id, '--text', 'Use argon2id', '--rationale', 'Memory-hard']);
+    await cli(['context', 'add-assumption', '--track-id', id, '--text', 'Users accept a re-login']);
+    await cli(['activate', '--track-id', id, '--force']);
+    await cli(['checkpoint', 'create', '--track-id', id, '--name', 'Before the rewrite']);
+    runId = (await cli(['run', 'start', '--track-id', id, '--workflow', 'greenfield-fullstack.yaml', '--total', '10'])).run_id;
+    await cli(['run', 'step', '--run-id', runId, '--step', '3']);
+    await cli(['run', 'step', '--run-id', runId, '--step', '4']);
+    await cli(['pause', '--track-id', id, '--reason', 'Waiting for security review']);
     await api.refresh();
   });
   after(() => {
@@ -72,20 +72,20 @@ describe(`the track details page in VS Code ${vscode.version}`, () => {
     await api.details.receiveFor(folder(), id, { type: 'run', command: 'pause' });
     assert.equal(prompter.inputs.length, 0, 'a step the status does not allow asks nothing');
     await api.details.receiveFor(folder(), id, { type: 'run', command: 'resume' });
-    assert.equal(cli(['show', '--track-id', id]).status, 'active');
+    assert.equal((await cli(['show', '--track-id', id])).status, 'active');
     await waitFor(() => body().includes('data-command="pause"'), 'the page to show the active track');
     assert.ok(!body().includes('Paused because'));
     // A change made in a terminal shows up on the open page.
-    cli(['complete', '--track-id', id, '--summary', 'Hardened and shipped', '--lesson', 'Start with the threat model', '--runs', 'complete']);
+    await cli(['complete', '--track-id', id, '--summary', 'Hardened and shipped', '--lesson', 'Start with the threat model', '--runs', 'complete']);
     await waitFor(() => body().includes('Hardened and shipped'), 'the completion summary on the page');
     assert.ok(body().includes('Start with the threat model'));
     assert.deepEqual([...body().matchAll(/data-command="(\w+)"/g)].map((m) => m[1]), ['createCheckpoint', 'archive', 'reopen']);
   });
 
   it('shows a failed track\'s reason', async () => {
-    const failed = cli(['create', '--name', 'Failing Details Track', '--type', 'bugfix', '--goal', 'g']).track_id;
-    cli(['activate', '--track-id', failed, '--force']);
-    cli(['fail', '--track-id', failed, '--reason', 'The vendor API was retired']);
+    const failed = (await cli(['create', '--name', 'Failing Details Track', '--type', 'bugfix', '--goal', 'g'])).track_id;
+    await cli(['activate', '--track-id', failed, '--force']);
+    await cli(['fail', '--track-id', failed, '--reason', 'The vendor API was retired']);
     await vscode.commands.executeCommand('trackManager.showTrackDetails', failed);
     const text = api.details.bodyOf(folder(), failed)!;
     assert.ok(text.includes('Failed because') && text.includes('The vendor API was retired'));
@@ -94,10 +94,10 @@ describe(`the track details page in VS Code ${vscode.version}`, () => {
 
   it('run rows: workflow name, status in words, step in the tooltip; a click opens the run section', async () => {
     // A run still going needs a track still open (finishing a track finishes its runs).
-    const track = cli(['create', '--name', 'Run Rows Track', '--type', 'feature', '--goal', 'g']).track_id;
-    cli(['activate', '--track-id', track, '--force']);
-    const run = cli(['run', 'start', '--track-id', track, '--workflow', 'greenfield-fullstack.yaml', '--total', '10']).run_id;
-    cli(['run', 'step', '--run-id', run, '--step', '4']);
+    const track = (await cli(['create', '--name', 'Run Rows Track', '--type', 'feature', '--goal', 'g'])).track_id;
+    await cli(['activate', '--track-id', track, '--force']);
+    const run = (await cli(['run', 'start', '--track-id', track, '--workflow', 'greenfield-fullstack.yaml', '--total', '10'])).run_id;
+    await cli(['run', 'step', '--run-id', run, '--step', '4']);
     await api.refresh();
     const runNode = (await allNodes(api)).find((n) => n.kind === 'run' && n.run.run_id === run)!;
     const item = api.tree.getTreeItem(runNode);
@@ -112,9 +112,9 @@ describe(`the track details page in VS Code ${vscode.version}`, () => {
   });
 
   it('track tooltips show the pause reason and the last checkpoint by name and age, not its id', async () => {
-    const paused = cli(['create', '--name', 'Tooltip Paused Track', '--type', 'feature', '--goal', 'g']).track_id;
-    cli(['activate', '--track-id', paused, '--force']);
-    cli(['pause', '--track-id', paused, '--reason', 'Blocked on design']);
+    const paused = (await cli(['create', '--name', 'Tooltip Paused Track', '--type', 'feature', '--goal', 'g'])).track_id;
+    await cli(['activate', '--track-id', paused, '--force']);
+    await cli(['pause', '--track-id', paused, '--reason', 'Blocked on design']);
     await api.refresh();
     const node = await trackNode(api, 'Tooltip Paused Track');
     const tooltip = ((await api.tree.resolveTreeItem(api.tree.getTreeItem(node), node)).tooltip as vscode.MarkdownString).value;
@@ -127,7 +127,7 @@ describe(`the track details page in VS Code ${vscode.version}`, () => {
     const panel = api.details.panelOf(folder(), id) ?? (await vscode.commands.executeCommand<vscode.WebviewPanel>('trackManager.showTrackDetails', id));
     await vscode.commands.executeCommand('workbench.action.files.newUntitledFile');
     await waitFor(() => !panel.visible, 'the page hidden behind an editor');
-    cli(['context', 'add-decision', '--track-id', id, '--text', 'Decided while hidden']);
+    await cli(['context', 'add-decision', '--track-id', id, '--text', 'Decided while hidden']);
     await waitFor(() => panel.webview.html.includes('Decided while hidden'), 'the hidden page brought up to date');
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });

@@ -4,7 +4,7 @@ import type { TrackManagerApi } from '../../src/extension/extension';
 import type { PickItem } from '../../src/extension/prompter';
 import { activateExtension, allNodes, cli, ScriptedPrompter, itemText, trackNode, waitFor } from './helpers';
 
-const statusOf = (id: string) => cli(['show', '--track-id', id]).status as string;
+const statusOf = async (id: string) => (await cli(['show', '--track-id', id])).status as string;
 const trackNames = async (api: TrackManagerApi) => (await allNodes(api)).flatMap((n) => (n.kind === 'track' ? [n.track.name] : []));
 
 describe(`pickers, filter and small touches in VS Code ${vscode.version}`, () => {
@@ -19,8 +19,8 @@ describe(`pickers, filter and small touches in VS Code ${vscode.version}`, () =>
     api.setPrompter(ui);
     // Older first: "Paused Earlier" was paused before "Paused Lately".
     for (const [name, priority] of [['Paused Earlier', 'P0'], ['Paused Lately', 'P2'], ['Picker Active Track', 'P3']] as const) {
-      ids[name] = cli(['create', '--name', name, '--type', 'refactor', '--goal', 'g', '--priority', priority]).track_id;
-      cli(['activate', '--track-id', ids[name], '--force']);
+      ids[name] = (await cli(['create', '--name', name, '--type', 'refactor', '--goal', 'g', '--priority', priority])).track_id;
+      await cli(['activate', '--track-id', ids[name], '--force']);
     }
     await api.refresh();
   });
@@ -45,8 +45,8 @@ describe(`pickers, filter and small touches in VS Code ${vscode.version}`, () =>
       assert.match(item.hiddenDetail!, /^track-/);
       assert.doesNotMatch(`${item.label} ${item.description}`, /track-[a-z0-9-]+-\d{6,}/);
     }
-    assert.equal(statusOf(ids['Paused Lately']), 'active');
-    assert.equal(statusOf(ids['Picker Active Track']), 'paused');
+    assert.equal(await statusOf(ids['Paused Lately']), 'active');
+    assert.equal(await statusOf(ids['Picker Active Track']), 'paused');
   });
 
   it('Filter: one list; typing filters the view live; ticked criteria; "n of m" counts; the active track pinned', async () => {
@@ -82,8 +82,8 @@ describe(`pickers, filter and small touches in VS Code ${vscode.version}`, () =>
   });
 
   it('Pause from the palette with no active track offers "Activate a Track…"', async () => {
-    cli(['pause', '--track-id', ids['Paused Lately'], '--reason', 'lunch']);
-    ids['Ready To Go'] = cli(['create', '--name', 'Ready To Go', '--type', 'feature', '--goal', 'g', '--ready']).track_id;
+    await cli(['pause', '--track-id', ids['Paused Lately'], '--reason', 'lunch']);
+    ids['Ready To Go'] = (await cli(['create', '--name', 'Ready To Go', '--type', 'feature', '--goal', 'g', '--ready'])).track_id;
     await api.refresh();
     ui.messageAnswers.push('Activate a Track…');
     ui.pickAnswers.push('Ready To Go');
@@ -92,11 +92,11 @@ describe(`pickers, filter and small touches in VS Code ${vscode.version}`, () =>
     assert.deepEqual(offer?.buttons, ['Activate a Track…']);
     assert.match(ui.picks.at(-1)!.placeHolder!, /Activate which track/);
     assert.equal(ui.inputs.length, 0, 'no pause reason asked');
-    assert.equal(statusOf(ids['Ready To Go']), 'active');
+    assert.equal(await statusOf(ids['Ready To Go']), 'active');
   });
 
   it('after Create, selects the new row and offers Activate Now', async () => {
-    cli(['pause', '--track-id', ids['Ready To Go'], '--reason', 'Making room']);
+    await cli(['pause', '--track-id', ids['Ready To Go'], '--reason', 'Making room']);
     await api.refresh();
     ui.createAnswers.push({ name: 'Created Then Activated', type: 'feature', goal: 'g', priority: 'P2', successCriteria: [] });
     ui.messageAnswers.push('Activate Now');
@@ -105,7 +105,7 @@ describe(`pickers, filter and small touches in VS Code ${vscode.version}`, () =>
     assert.deepEqual(offer?.buttons, ['Activate Now']);
     const selectedId = () => (api.view.selection[0] as { track?: { track_id: string } } | undefined)?.track?.track_id;
     await waitFor(() => selectedId() === id, `the new row selected (selection: ${selectedId()}, view visible: ${api.view.visible})`);
-    await waitFor(() => statusOf(id) === 'active', 'the new track activated');
+    await waitFor(async () => (await statusOf(id)) === 'active', 'the new track activated');
   });
 
   it('an expanded row stays expanded when its track changes group', async () => {
@@ -116,8 +116,8 @@ describe(`pickers, filter and small touches in VS Code ${vscode.version}`, () =>
       await new Promise((resolve) => setTimeout(resolve, 100));
       return api.tree.getTreeItem(node).collapsibleState === vscode.TreeItemCollapsibleState.Expanded;
     }, 'the row expanded');
-    cli(['ready', '--track-id', cli(['create', '--name', 'Unrelated', '--type', 'custom', '--goal', 'g']).track_id]);
-    cli(['switch', '--to', ids['Paused Earlier']]);
+    await cli(['ready', '--track-id', (await cli(['create', '--name', 'Unrelated', '--type', 'custom', '--goal', 'g'])).track_id]);
+    await cli(['switch', '--to', ids['Paused Earlier']]);
     await api.refresh();
     const moved = await trackNode(api, 'Paused Earlier');
     assert.equal(moved.track.status, 'active');

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
 import type { PickItem, PickManyOptions, Prompter } from '../../src/extension/prompter';
@@ -28,12 +28,18 @@ export function folders(): readonly vscode.WorkspaceFolder[] {
 }
 
 /** The real CLI as a child process, as an agent in a terminal would call it. */
-export function cli<const A extends readonly string[]>(args: A, cwd = folders()[0].uri.fsPath): CliOutput<A> {
-  const result = spawnSync(process.execPath, [process.env.TRACK_TEST_CLI!, ...args], {
-    cwd, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' },
+/**
+ * Runs the CLI as a child process without blocking: the tests run inside the extension host, and a
+ * synchronous spawn would freeze the host while it holds the store lock (the CLI would then wait
+ * for a lock that can never be released, and fail with E_LOCK_TIMEOUT).
+ */
+export function cli<const A extends readonly string[]>(args: A, cwd = folders()[0].uri.fsPath): Promise<CliOutput<A>> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [process.env.TRACK_TEST_CLI!, ...args], { cwd, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' } }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`track ${args.join(' ')} exited ${String(error.code)}: ${stderr}`));
+      else resolve(JSON.parse(stdout) as CliOutput<A>);
+    });
   });
-  if (result.status !== 0) throw new Error(`track ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return JSON.parse(result.stdout) as CliOutput<A>;
 }
 
 export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {

@@ -6,7 +6,7 @@ describe(`multi-root workspaces in VS Code ${vscode.version}`, () => {
   it('shows one store per workspace folder, with the folders at the top level', async () => {
     const api = await activateExtension();
     assert.equal(folders().length, 2);
-    cli(['create', '--name', 'Second Folder Track', '--type', 'feature', '--goal', 'g'], folders()[1].uri.fsPath);
+    await cli(['create', '--name', 'Second Folder Track', '--type', 'feature', '--goal', 'g'], folders()[1].uri.fsPath);
     await api.refresh();
     const roots = await api.tree.getChildren();
     assert.deepEqual(roots.map((node) => api.tree.getTreeItem(node).label), folders().map((f) => f.name));
@@ -24,8 +24,8 @@ describe(`the multi-root status bar and pickers in VS Code ${vscode.version}`, (
   it("shows the focused editor's folder's active track; the tooltip lists every folder's", async () => {
     const api = await activateExtension();
     const [first, second] = folders();
-    const secondId = cli(['create', '--name', 'Second Folder Active', '--type', 'bugfix', '--goal', 'g'], second.uri.fsPath).track_id;
-    cli(['activate', '--track-id', secondId], second.uri.fsPath);
+    const secondId = (await cli(['create', '--name', 'Second Folder Active', '--type', 'bugfix', '--goal', 'g'], second.uri.fsPath)).track_id;
+    await cli(['activate', '--track-id', secondId], second.uri.fsPath);
     await api.refresh();
     const open = async (folder: vscode.WorkspaceFolder, name: string) => {
       const file = vscode.Uri.joinPath(folder.uri, name);

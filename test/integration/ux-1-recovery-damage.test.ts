@@ -62,8 +62,8 @@ describe('live recovery, damaged files, editor wording, confirmed restores, runs
   });
 
   it('an agent killed after its last write is noticed by the timer alone: named notification, badge, marked row, Show in Tree, inline Resume', async () => {
-    const track = cli(['create', '--name', 'Agent Driven Track', '--type', 'feature', '--goal', 'g', '--ready']);
-    cli(['switch', '--to', track.track_id]);
+    const track = await cli(['create', '--name', 'Agent Driven Track', '--type', 'feature', '--goal', 'g', '--ready']);
+    await cli(['switch', '--to', track.track_id]);
     const { child, runId } = await startAgent(track.track_id);
     try {
       await api.refresh();
@@ -102,8 +102,8 @@ describe('live recovery, damaged files, editor wording, confirmed restores, runs
   });
 
   it('a damaged track keeps its name and place with an error icon and repair actions only; Problems panel; Open File at the error; doctor keeps it; Restore from Last Checkpoint', async () => {
-    const created = cli(['create', '--name', 'Damaged Row Track', '--type', 'bugfix', '--goal', 'Survive truncation', '--ready']);
-    cli(['checkpoint', 'create', '--track-id', created.track_id, '--name', 'Known good']);
+    const created = await cli(['create', '--name', 'Damaged Row Track', '--type', 'bugfix', '--goal', 'Survive truncation', '--ready']);
+    await cli(['checkpoint', 'create', '--track-id', created.track_id, '--name', 'Known good']);
     const file = path.join(conductor(), 'tracks', created.track_id, 'track.json');
     const good = readFileSync(file, 'utf8');
     writeFileSync(file, good.slice(0, good.indexOf('"context"') + 30));
@@ -136,7 +136,7 @@ describe('live recovery, damaged files, editor wording, confirmed restores, runs
     ui.confirmAnswers.push(true);
     await vscode.commands.executeCommand('trackManager.restoreDamagedTrack', await trackNode(api, 'Damaged Row Track'));
     assert.match(ui.confirms[0].text, /^Restore the track file of "Damaged Row Track" from its last checkpoint\?$/);
-    assert.equal(cli(['show', '--track-id', created.track_id]).status, 'ready');
+    assert.equal((await cli(['show', '--track-id', created.track_id])).status, 'ready');
     assert.ok(readdirSync(path.dirname(file)).some((name) => name.startsWith('track.json.damaged-')), 'the damaged bytes are kept aside');
     assert.ok(ui.statuses.some((text) => text.includes('Restored Damaged Row Track from "Known good"')));
     await waitFor(async () => api.tree.getTreeItem(await trackNode(api, 'Damaged Row Track')).contextValue === 'track.ready', 'the row to be healthy again');
@@ -144,9 +144,9 @@ describe('live recovery, damaged files, editor wording, confirmed restores, runs
   });
 
   it('a damaged finished track is marked too (checked on Refresh), with only repair actions', async () => {
-    const created = cli(['create', '--name', 'Damaged Finished Track', '--type', 'custom', '--goal', 'Done, then truncated']);
-    cli(['checkpoint', 'create', '--track-id', created.track_id, '--name', 'Before cancel']);
-    cli(['cancel', '--track-id', created.track_id, '--reason', 'Dropped']);
+    const created = await cli(['create', '--name', 'Damaged Finished Track', '--type', 'custom', '--goal', 'Done, then truncated']);
+    await cli(['checkpoint', 'create', '--track-id', created.track_id, '--name', 'Before cancel']);
+    await cli(['cancel', '--track-id', created.track_id, '--reason', 'Dropped']);
     const file = path.join(conductor(), 'tracks', created.track_id, 'track.json');
     const good = readFileSync(file, 'utf8');
     writeFileSync(file, good.slice(0, good.indexOf('"context"') + 30));
@@ -164,7 +164,7 @@ describe('live recovery, damaged files, editor wording, confirmed restores, runs
   });
 
   it('an unindexed unreadable track folder: a problem row and a diagnostic, both gone after fixing the file and Refresh', async () => {
-    const created = cli(['create', '--name', 'Unindexed Broken', '--type', 'custom', '--goal', 'g']);
+    const created = await cli(['create', '--name', 'Unindexed Broken', '--type', 'custom', '--goal', 'g']);
     const file = path.join(conductor(), 'tracks', created.track_id, 'track.json');
     const good = readFileSync(file, 'utf8');
     const registryFile = path.join(conductor(), 'tracks', 'track-registry.json');
@@ -189,12 +189,12 @@ describe('live recovery, damaged files, editor wording, confirmed restores, runs
   });
 
   it('Restore Checkpoint asks first, saying what changes; the status stays; success in the status bar with Undo', async () => {
-    const created = cli(['create', '--name', 'Restore Confirm Track', '--type', 'feature', '--goal', 'g', '--ready']);
-    cli(['switch', '--to', created.track_id]);
-    cli(['update', '--track-id', created.track_id, '--field', 'progress', '--value', '20']);
-    const checkpoint = cli(['checkpoint', 'create', '--track-id', created.track_id, '--name', 'At twenty']);
-    cli(['update', '--track-id', created.track_id, '--field', 'progress', '--value', '80']);
-    cli(['pause', '--track-id', created.track_id, '--reason', 'Later']);
+    const created = await cli(['create', '--name', 'Restore Confirm Track', '--type', 'feature', '--goal', 'g', '--ready']);
+    await cli(['switch', '--to', created.track_id]);
+    await cli(['update', '--track-id', created.track_id, '--field', 'progress', '--value', '20']);
+    const checkpoint = await cli(['checkpoint', 'create', '--track-id', created.track_id, '--name', 'At twenty']);
+    await cli(['update', '--track-id', created.track_id, '--field', 'progress', '--value', '80']);
+    await cli(['pause', '--track-id', created.track_id, '--reason', 'Later']);
     await api.refresh();
     const node = (await allNodes(api)).find((n) => n.kind === 'checkpoint' && n.checkpoint.snapshot_id === checkpoint.snapshot_id)!;
     ui.confirmAnswers.push(false);
@@ -205,35 +205,35 @@ describe('live recovery, damaged files, editor wording, confirmed restores, runs
     assert.match(asked.detail!, /Progress: 80% → 20%\./);
     assert.match(asked.detail!, /track\.json .*decisions\.json.*assumptions\.json/);
     assert.match(asked.detail!, /current state is saved as a checkpoint first/);
-    assert.equal(cli(['show', '--track-id', created.track_id]).progress_percentage, 80, 'Cancel changed nothing');
+    assert.equal((await cli(['show', '--track-id', created.track_id])).progress_percentage, 80, 'Cancel changed nothing');
 
     ui.confirmAnswers.push(true);
     ui.messageAnswers.push('Undo');
     await vscode.commands.executeCommand('trackManager.restoreCheckpoint', node);
     assert.ok(ui.statuses.some((text) => text.includes('Restored "At twenty" into Restore Confirm Track')));
     assert.deepEqual(ui.messages.find((m) => m.text.startsWith('Restored'))!.buttons, ['Undo']);
-    const after = cli(['show', '--track-id', created.track_id]);
+    const after = await cli(['show', '--track-id', created.track_id]);
     assert.equal(after.status, 'paused', 'restoring does not activate');
     assert.equal(after.progress_percentage, 80, 'Undo put the state back');
     assert.ok(ui.statuses.some((text) => text.includes('Undid the restore')));
   });
 
   it('Complete with a running workflow run asks what to do with it; Fail the Runs fails it; cancelling changes nothing', async () => {
-    const created = cli(['create', '--name', 'Finishing With Runs', '--type', 'feature', '--goal', 'g', '--ready']);
-    cli(['switch', '--to', created.track_id]);
-    const run = cli(['run', 'start', '--track-id', created.track_id, '--workflow', 'nightly-build', '--total', '3']);
+    const created = await cli(['create', '--name', 'Finishing With Runs', '--type', 'feature', '--goal', 'g', '--ready']);
+    await cli(['switch', '--to', created.track_id]);
+    const run = await cli(['run', 'start', '--track-id', created.track_id, '--workflow', 'nightly-build', '--total', '3']);
     await api.refresh();
     ui.askAnswers.push(undefined);
     await vscode.commands.executeCommand('trackManager.complete', await trackNode(api, 'Finishing With Runs'));
     assert.match(ui.asks[0].text, /^"Finishing With Runs" has 1 workflow run still running\. Complete the track and…$/);
     assert.deepEqual(ui.asks[0].buttons, ['Complete the Runs', 'Fail the Runs']);
-    assert.equal(cli(['show', '--track-id', created.track_id]).status, 'active', 'cancelled: nothing changed');
+    assert.equal((await cli(['show', '--track-id', created.track_id])).status, 'active', 'cancelled: nothing changed');
 
     ui.askAnswers.push('Fail the Runs');
     ui.inputAnswers.push('Shipped');
     await vscode.commands.executeCommand('trackManager.complete', await trackNode(api, 'Finishing With Runs'));
-    assert.equal(cli(['show', '--track-id', created.track_id]).status, 'completed');
-    assert.equal(cli(['run', 'list', '--track-id', created.track_id])[0].status, 'failed');
+    assert.equal((await cli(['show', '--track-id', created.track_id])).status, 'completed');
+    assert.equal((await cli(['run', 'list', '--track-id', created.track_id]))[0].status, 'failed');
     assert.equal(run.status, 'in_progress');
   });
 });

@@ -143,9 +143,9 @@ describe('the store lock under attack: takeovers, pauses, clocks (issue 7)', fun
     assert.equal(existsSync(journalFile), false);
   });
 
-  it('a lock whose owner file is still being written (empty) is not ownerless: past the grace it is kept until stale', async () => {
+  it('a lock with an owner file, even one that cannot be read, is not ownerless: past the grace it is kept until stale', async () => {
     mkdirSync(lockDir);
-    // A holder that created its owner file and was descheduled before writing a byte into it.
+    // Owner files appear whole (renamed in); an unreadable one is damage, never a holder half-way.
     writeFileSync(path.join(lockDir, `owner.${'ab'.repeat(16)}.json`), '');
     await sleep(2_300);
     const blocked = update('must wait', { TRACK_MANAGER_LOCK_TIMEOUT_MS: '600' });

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { mkdir, readdir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import type * as ProperLockfile from 'proper-lockfile';
 import { toTrackError, TrackError } from '../model/errors';
 import { processState, type HolderState } from './process-state';
-import { parseDocument } from './files';
+import { parseDocument, tempPathFor } from './files';
 import type { StorePaths } from './paths';
 import { lockOwnerSchema, type LockOwner } from '../model/schemas';
 
@@ -161,9 +161,15 @@ async function establish(hold: Hold, startedAt: number): Promise<void> {
   hold.base = startedAt;
   const owner: LockOwner = { ...hold.owner, acquired_at: new Date(startedAt).toISOString(), token: hold.token };
   const busy = () => Object.assign(new Error('Lock file is already being held'), { code: 'EEXIST' });
+  // Written beside the lock and renamed in: the owner file appears whole or not at all, so an owner
+  // file that exists is a holder that recorded itself (a holder killed before the rename leaves an
+  // empty lock, taken over after the grace, and a temp file that doctor --repair removes).
+  const temp = tempPathFor(path.join(path.dirname(hold.lockDir), path.basename(hold.ownerFile)));
   try {
-    await writeFile(hold.ownerFile, JSON.stringify(owner), { flag: 'wx' });
+    await writeFile(temp, JSON.stringify(owner), { flag: 'wx' });
+    await rename(temp, hold.ownerFile);
   } catch (error) {
+    await unlink(temp).catch(() => undefined);
     await unlink(hold.ownerFile).catch(() => undefined);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EEXIST') throw busy();
@@ -332,8 +338,8 @@ type Verdict = { abandoned: false } | { abandoned: true; why: 'holder-dead' | 's
  * the stale time (whether or not its holder runs: a stopped holder loses it, and finds out), or
  * when it never got an owner within a short grace. Its quiet time counts up to when it was
  * examined, never to when the examiner (perhaps descheduled for seconds on a loaded machine) gets
- * to judge it. An owner file that exists but could not be read is a holder still writing it:
- * such a lock is not ownerless; it can only go stale.
+ * to judge it. An owner file appears whole (establish renames it in), so one that exists but cannot
+ * be read is damage, not a holder still writing: such a lock is not ownerless; it can only go stale.
  */
 function judge(lock: ExaminedLock, staleMs: number, now = lock.examinedAt): Verdict {
   const quiet = quietForMs(lock, now);
