@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 
 // The built package, as a user would load it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the built bundle, loaded by path at run time
 const { TrackStore } = require(path.resolve(__dirname, '..', '..', '..', 'dist', 'index.js')) as typeof import('../../src/core/index');
 
 const [root, seedText, countText, sharedId] = process.argv.slice(2);

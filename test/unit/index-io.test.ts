@@ -61,7 +61,7 @@ async function seededStore(ws: Workspace, count: number): Promise<{ store: Track
 async function filesRead<T>(work: () => Promise<T>): Promise<{ result: T; files: string[] }> {
   const files: string[] = [];
   // The module object itself (an `import * as` copy would not reach the core's calls).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, to wrap its functions
   const api = require('node:fs/promises') as Record<string, (...args: unknown[]) => unknown>;
   const originals = { open: api.open, readFile: api.readFile };
   api.open = (file: unknown, flags: unknown, ...rest: unknown[]) => {

@@ -6,7 +6,7 @@ import { SCHEMA_VERSION, type ContextEntry, type Track } from '../../src/core/mo
 import { copyOriginStore, filesUnder, missingFields, ORIGIN_RUN, ORIGIN_STORE, ORIGIN_TRACKS } from '../helpers/origin-store';
 import { PROJECT_ROOT, runNode, Workspace } from '../helpers/workspace';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the built bundle, loaded by path at run time
 const library = () => require(path.join(PROJECT_ROOT, 'dist', 'index.js')) as typeof import('../../src/core/index');
 const originConductor = path.join(ORIGIN_STORE, '.claude', 'conductor');
 /** A document of the original store; `T` is what the test knows it holds. */
