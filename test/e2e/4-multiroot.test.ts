@@ -4,11 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { openWorkbench, screenshot, statusItem, type Session } from './helpers';
+import type { CliOutput } from '../helpers/cli-output';
 
-function cliIn(cwd: string, ...args: string[]): any {
+function cliIn<const A extends readonly string[]>(cwd: string, ...args: A): CliOutput<A> {
   const result = spawnSync(process.execPath, [process.env.TRACK_TEST_CLI!, ...args], { cwd, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' } });
   if (result.status !== 0) throw new Error(`track ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return JSON.parse(result.stdout);
+  return JSON.parse(result.stdout) as CliOutput<A>;
 }
 
 /** The same server opens a two-folder workspace: the status bar follows the focused editor's folder. */

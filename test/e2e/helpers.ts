@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
+import type { CliOutput } from '../helpers/cli-output';
 
 const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -36,12 +37,12 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-export function cli(...args: string[]): any {
+export function cli<const A extends readonly string[]>(...args: A): CliOutput<A> {
   const result = spawnSync(process.execPath, [process.env.TRACK_TEST_CLI!, ...args], {
     cwd: process.env.E2E_WORKSPACE, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' },
   });
   if (result.status !== 0) throw new Error(`track ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return JSON.parse(result.stdout);
+  return JSON.parse(result.stdout) as CliOutput<A>;
 }
 
 export function treeRow(page: Page, text: string): Locator {

@@ -25,7 +25,8 @@ describe(`damaged and interrupted rows in the UI (VS Code ${process.env.E2E_VSCO
     await session.page.waitForTimeout(800);
     const row = treeRow(session.page, name);
     await row.hover();
-    return row.locator('.action-label').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('aria-label') ?? ''));
+    // The page function runs in the browser; this tsconfig has no DOM types, so the element is described here.
+    return row.locator('.action-label').evaluateAll((nodes: Array<{ getAttribute(name: string): string | null }>) => nodes.map((n) => n.getAttribute('aria-label') ?? ''));
   }
 
   it('a truncated track.json: the row keeps its name with an error icon and only repair actions; Restore from Last Checkpoint heals it', async () => {

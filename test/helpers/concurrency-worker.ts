@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 
 // The built package, as a user would load it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the built bundle, loaded by path at run time
 const { TrackStore } = require(path.resolve(__dirname, '..', '..', '..', 'dist', 'index.js')) as typeof import('../../src/core/index');
 
 const [root, seedText, countText, sharedId] = process.argv.slice(2);
@@ -16,9 +16,19 @@ const random = () => {
 };
 const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
 
+/** What a worker prints when it is done. */
+export interface WorkerReport {
+  creates: string[];
+  decisions: number;
+  switches: number;
+  pauses: number;
+  updates: number;
+  refused: Record<string, number>;
+}
+
 async function main(): Promise<void> {
   const store = new TrackStore({ root, lockTimeoutMs: 30_000 });
-  const done = { creates: [] as string[], decisions: 0, switches: 0, pauses: 0, updates: 0, refused: {} as Record<string, number> };
+  const done: WorkerReport = { creates: [], decisions: 0, switches: 0, pauses: 0, updates: 0, refused: {} };
   for (let i = 0; i < Number(countText); i += 1) {
     const op = i < 3 ? 'create' : pick(['create', 'switch', 'switch', 'pause', 'update', 'decision']);
     try {
@@ -53,7 +63,7 @@ async function main(): Promise<void> {
   process.stdout.write(JSON.stringify(done));
 }
 
-main().catch((error) => {
-  process.stderr.write(`${error?.code ?? ''} ${error?.stack ?? error}\n`);
+main().catch((error: NodeJS.ErrnoException) => {
+  process.stderr.write(`${error?.code ?? ''} ${error?.stack ?? String(error)}\n`);
   process.exit(1);
 });

@@ -22,5 +22,5 @@ mutate(ctx, 'paused writer', async (tx) => {
   process.stdin.pause();
 }).then(
   () => { process.stdout.write(`${JSON.stringify({ ok: true })}\n`); process.exit(0); },
-  (error) => { process.stdout.write(`${JSON.stringify({ code: error?.code ?? 'UNKNOWN', message: String(error?.message ?? error) })}\n`); process.exit(0); },
+  (error: NodeJS.ErrnoException) => { process.stdout.write(`${JSON.stringify({ code: error?.code ?? 'UNKNOWN', message: String(error?.message ?? error) })}\n`); process.exit(0); },
 );

@@ -5,9 +5,12 @@ import {
   assumptionsSchema, checkpointSchema, decisionsSchema, journalSchema, registrySchema, runSchema, runSnapshotSchema, trackSchema,
 } from '../../src/core/model/schemas';
 
+/** The schema of one kind of store document (any of them: each is checked against its own). */
+type DocumentSchema = Parameters<typeof parseDocument>[2];
+
 /** Every JSON document of a store (temp files excepted), with the schema it must satisfy. */
-export function storeDocuments(conductor: string): Array<{ file: string; schema: any }> {
-  const found: Array<{ file: string; schema: any }> = [];
+export function storeDocuments(conductor: string): Array<{ file: string; schema: DocumentSchema }> {
+  const found: Array<{ file: string; schema: DocumentSchema }> = [];
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);

@@ -65,7 +65,7 @@ describe(`the Tracks view and status bar in VS Code ${vscode.version}`, () => {
     const artifact = labelOf('artifact')[0];
     assert.equal(artifact.label, 'prd.md');
     assert.equal(artifact.command?.command, 'vscode.open');
-    await vscode.commands.executeCommand(artifact.command.command, ...artifact.command.arguments!);
+    await vscode.commands.executeCommand(artifact.command.command, ...(artifact.command.arguments as unknown[]));
     assert.ok(vscode.window.activeTextEditor?.document.uri.fsPath.endsWith('prd.md'));
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });

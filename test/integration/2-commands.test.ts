@@ -31,6 +31,7 @@ describe('every command, with and without a selection', () => {
     await vscode.commands.executeCommand('trackManager.markReady', node);
     assert.equal(await statusOf(node.track.track_id), 'ready');
     const active = await cli(['get-active']);
+    assert.ok(active, 'a track is active');
     ui.askAnswers.push('Switch');
     await vscode.commands.executeCommand('trackManager.activate', await trackNode(api, 'Command Palette Track'));
     await waitFor(() => ui.asks.length > 0, 'the question');
@@ -51,7 +52,7 @@ describe('every command, with and without a selection', () => {
     assert.match(ui.picks[0].placeHolder!, /Pause which track/);
     assert.deepEqual(ui.picks[0].labels, ['Active', '$(target) Command Palette Track']);
     assert.equal(await statusOf(id), 'paused');
-    assert.equal((await cli(['show', '--track-id', id])).status_history.at(-1).reason, 'Waiting for review');
+    assert.equal((await cli(['show', '--track-id', id])).status_history.at(-1)?.reason, 'Waiting for review');
   });
 
   it('Resume on a row, then Switch Track from the palette: a quick pick grouped by status, the active one marked', async () => {
@@ -75,7 +76,7 @@ describe('every command, with and without a selection', () => {
     await vscode.commands.executeCommand('trackManager.complete', node);
     const done = await cli(['show', '--track-id', node.track.track_id]);
     assert.equal(done.status, 'completed');
-    assert.equal(done.outcomes.summary, 'All commands proven');
+    assert.equal(done.outcomes?.summary, 'All commands proven');
     await vscode.commands.executeCommand('trackManager.archive', await trackNode(api, 'Command Palette Track'));
     assert.equal(await statusOf(node.track.track_id), 'archived');
     ui.pickAnswers.push('Command Palette Track');
@@ -136,12 +137,12 @@ describe('every command, with and without a selection', () => {
   });
 
   it('Filter by type and text, shown in the view and clearable', async () => {
-    ui.manyAnswers.push(async (items) => ({ items: items.filter((i) => i.label.endsWith(' bugfix')), value: '' }));
+    ui.manyAnswers.push((items) => Promise.resolve({ items: items.filter((i) => i.label.endsWith(' bugfix')), value: '' }));
     await vscode.commands.executeCommand('trackManager.filter');
     await waitFor(() => api.view.description?.startsWith('filter: bugfix — '), `the description (is "${api.view.description}")`);
     let names = (await allNodes(api)).filter((n) => n.kind === 'track' && n.track.status !== 'active').map((n) => (n.kind === 'track' ? n.track.name : ''));
     assert.deepEqual(names, ['Login Timeout Fix']);
-    ui.manyAnswers.push(async () => ({ items: [], value: 'nothing-matches-this' }));
+    ui.manyAnswers.push(() => Promise.resolve({ items: [], value: 'nothing-matches-this' }));
     await vscode.commands.executeCommand('trackManager.filter');
     const left = (await allNodes(api)).filter((n) => n.kind === 'track');
     assert.ok(left.every((n) => n.kind === 'track' && n.track.status === 'active'), 'only the pinned active track');
@@ -170,7 +171,7 @@ describe('every command, with and without a selection', () => {
 
   it('every contributed command is registered', async () => {
     const registered = new Set(await vscode.commands.getCommands(true));
-    const manifest = vscode.extensions.getExtension('track-manager.track-manager')!.packageJSON;
+    const manifest = vscode.extensions.getExtension('track-manager.track-manager')!.packageJSON as { contributes: { commands: Array<{ command: string }> } };
     for (const command of manifest.contributes.commands) assert.ok(registered.has(command.command), command.command);
   });
 });

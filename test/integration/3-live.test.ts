@@ -6,6 +6,7 @@ import type { TrackManagerApi } from '../../src/extension/extension';
 import { vscodePrompter } from '../../src/extension/prompter';
 import { readIndexAsOneDocument } from '../helpers/index-files';
 import { activateExtension, allNodes, cli, folders, ScriptedPrompter, itemText, waitFor } from './helpers';
+import type { Track } from '../../src/core/model/schemas';
 
 describe('live refresh, recovery and a corrupt store', () => {
   let api: TrackManagerApi;
@@ -48,7 +49,7 @@ describe('live refresh, recovery and a corrupt store', () => {
     await waitFor(async () => (await allNodes(api)).some((n) => n.kind === 'track' && n.track.name === 'Pulled Paused' && n.track.status === 'paused'), 'the paused track');
     // What a teammate's commit brings: the track file alone changes (renamed in place), the index not.
     const file = path.join(folders()[0].uri.fsPath, '.claude', 'conductor', 'tracks', created.track_id, 'track.json');
-    const track = JSON.parse(readFileSync(file, 'utf8'));
+    const track = JSON.parse(readFileSync(file, 'utf8')) as Track;
     writeFileSync(file, JSON.stringify({ ...track, name: 'Pulled Paused Renamed', updated_at: new Date().toISOString() }, null, 2));
     await waitFor(async () => (await allNodes(api)).some((n) => n.kind === 'track' && n.track.name === 'Pulled Paused Renamed'), 'the pulled name in the tree');
   });
@@ -76,7 +77,7 @@ describe('live refresh, recovery and a corrupt store', () => {
 
     ui.messageAnswers.push('Resume');
     ui.pickAnswers.push((items) => items.find((item) => item.label.includes('Switched By CLI')));
-    const checkpoint = await cli(['checkpoint', 'create', '--track-id', (await cli(['get-active'])).track_id]);
+    const checkpoint = await cli(['checkpoint', 'create', '--track-id', (await cli(['get-active']))!.track_id]);
     await vscode.commands.executeCommand('trackManager.detectInterrupted');
     await waitFor(() => ui.statuses.some((text) => text.includes('Resumed Switched By CLI')), 'the resume to finish');
     assert.ok(checkpoint.snapshot_id);

@@ -67,9 +67,9 @@ describe('a track carries its working context (branch, editors, time)', function
     assert.deepEqual(openTabs(root()), { 1: ['one.txt', 'two.txt'], 2: ['three.txt'] });
 
     await api.actions.switchTo(folder(), b);
-    assert.equal((await cli(['get-active'])).track_id, b);
-    const saved = (await cli(['show', '--track-id', a])).editors;
-    assert.deepEqual(saved.map((g: any) => [g.column, [...g.files].sort()]), [[1, ['one.txt', 'two.txt']], [2, ['three.txt']]]);
+    assert.equal((await cli(['get-active']))?.track_id, b);
+    const saved = (await cli(['show', '--track-id', a])).editors ?? [];
+    assert.deepEqual(saved.map((g) => [g.column, [...g.files].sort()]), [[1, ['one.txt', 'two.txt']], [2, ['three.txt']]]);
     const checkpoint = (await cli(['checkpoint', 'list', '--track-id', a]))[0];
     assert.equal(checkpoint.event, 'switch');
     // The unchanged editors of the track left are closed; the one with an unsaved edit stays.
@@ -80,7 +80,7 @@ describe('a track carries its working context (branch, editors, time)', function
     await open('four.txt', vscode.ViewColumn.One);
     await api.actions.switchTo(folder(), a);
     assert.deepEqual(openTabs(root()), { 1: ['one.txt', 'two.txt'], 2: ['three.txt'] });
-    assert.deepEqual((await cli(['show', '--track-id', b])).editors.map((g: any) => g.files.sort()), [['four.txt', 'two.txt']]);
+    assert.deepEqual(((await cli(['show', '--track-id', b])).editors ?? []).map((g) => g.files.sort()), [['four.txt', 'two.txt']]);
     const two = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === path.join(root(), 'two.txt'));
     assert.ok(two?.isDirty && two.getText().startsWith('unsaved '), `the unsaved edit survived both switches (first editor's document closed: ${dirty.document.isClosed}; now dirty: ${two?.isDirty}; text: ${JSON.stringify(two?.getText())})`);
     await vscode.window.showTextDocument(two);
@@ -102,7 +102,7 @@ describe('a track carries its working context (branch, editors, time)', function
     await config().update('restoreEditors', 'never', vscode.ConfigurationTarget.Workspace);
     const target = (await cli(['create', '--name', 'Branch Gamma', '--type', 'bugfix', '--goal', 'g', '--ready', '--new-branch'])).track_id;
     await api.actions.switchTo(folder(), target);
-    assert.equal((await cli(['get-active'])).track_id, target);
+    assert.equal((await cli(['get-active']))?.track_id, target);
     assert.equal(execFileSync('git', ['symbolic-ref', '--short', 'HEAD'], { cwd: root(), encoding: 'utf8' }).trim(), 'bugfix/branch-gamma');
     await waitFor(() => repository.state.HEAD?.name === 'bugfix/branch-gamma', 'the git extension to see the new HEAD', 10_000);
     assert.deepEqual(ui.messages, [], 'always: no question asked');

@@ -27,7 +27,7 @@ describe(`the track details page in VS Code ${vscode.version}`, () => {
     await cli(['pause', '--track-id', id, '--reason', 'Waiting for security review']);
     await api.refresh();
   });
-  after(async () => {
+  after(() => {
     api.setPrompter(new ScriptedPrompter());
     api.details.panelOf(folder(), id)?.dispose();
   });
@@ -35,7 +35,7 @@ describe(`the track details page in VS Code ${vscode.version}`, () => {
   it("opens from the row's name: every record in words (no raw ids), buttons for the steps a paused track allows", async () => {
     const row = api.tree.getTreeItem(await trackNode(api, 'Details Page Track'));
     assert.equal(row.command?.command, 'trackManager.showTrackDetails');
-    const panel = await vscode.commands.executeCommand<vscode.WebviewPanel>(row.command.command, ...row.command.arguments!);
+    const panel = await vscode.commands.executeCommand<vscode.WebviewPanel>(row.command.command, ...(row.command.arguments as unknown[]));
     assert.equal(panel.title, 'Details Page Track');
     const text = body();
     for (const expected of [
@@ -105,7 +105,7 @@ describe(`the track details page in VS Code ${vscode.version}`, () => {
     assert.equal(item.description, 'In progress');
     assert.match(itemText(item.tooltip), /In progress · step 4\/10/);
     api.details.panelOf(folder(), track)?.dispose();
-    const panel = await vscode.commands.executeCommand<vscode.WebviewPanel>(item.command!.command, ...item.command!.arguments!);
+    const panel = await vscode.commands.executeCommand<vscode.WebviewPanel>(item.command!.command, ...(item.command!.arguments as unknown[]));
     assert.match(panel.webview.html, new RegExp(`data-focus="run-${run}"`));
     assert.ok((api.details.bodyOf(folder(), track) ?? '').includes(`id="run-${run}"`));
     panel.dispose();

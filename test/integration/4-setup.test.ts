@@ -52,7 +52,7 @@ describe('Set Up Workspace for Agents', () => {
   it('the command previews every file, then moves theirs aside when asked', async () => {
     const original = "// the original track-manager's session-recovery.mjs\n";
     ui.pickAnswers.push(choose('Set Up and Move Theirs Aside'));
-    const result = await vscode.commands.executeCommand<any>('trackManager.setUpWorkspace');
+    const result = await vscode.commands.executeCommand<{ left: string[] }>('trackManager.setUpWorkspace');
     assert.deepEqual(result.left, []);
     const preview = ui.picks[0].labels;
     for (const relative of [MANAGER, '.claude/skills/track-manager/registry.mjs', RECOVERY, '.claude/tools/snapshot-manager.mjs', '.claude/tools/run-manager.mjs', '.claude/skills/track-manager/SKILL.md']) {
@@ -72,7 +72,7 @@ describe('Set Up Workspace for Agents', () => {
     assert.equal(readFileSync(file(MANAGER), 'utf8'), '// a file of my own\n');
 
     ui.pickAnswers.push(choose('$(check) Set Up'));
-    const result = await vscode.commands.executeCommand<any>('trackManager.setUpWorkspace');
+    const result = await vscode.commands.executeCommand<{ left: string[] }>('trackManager.setUpWorkspace');
     assert.deepEqual(result.left, [MANAGER]);
     assert.equal(readFileSync(file(MANAGER), 'utf8'), '// a file of my own\n');
     const warning = ui.lastMessage()!;

@@ -29,7 +29,7 @@ describe(`pickers, filter and small touches in VS Code ${vscode.version}`, () =>
   });
 
   it('Switch Track: ordered like the tree, opens on the most recently paused track, ids only when typed', async () => {
-    let items: Array<PickItem<any>> = [];
+    let items: Array<PickItem<unknown>> = [];
     ui.pickAnswers.push((offered) => {
       items = offered;
       return offered.find((item) => item.preselect);
@@ -71,9 +71,9 @@ describe(`pickers, filter and small touches in VS Code ${vscode.version}`, () =>
     const shown = 1 + pausedP0;
     await waitFor(() => api.view.description === `filter: P0 · paused — ${shown} of ${all.length}`, `the view description (is "${api.view.description}")`);
     // Escape restores the filter the list started from.
-    ui.manyAnswers.push(async (_items, options) => {
+    ui.manyAnswers.push((_items, options) => {
       options.onDidChange!('zzz-nothing', []);
-      return undefined;
+      return Promise.resolve(undefined);
     });
     await vscode.commands.executeCommand('trackManager.filter');
     assert.deepEqual(api.tree.filter, { priorities: ['P0'], statuses: ['paused'] });

@@ -7,16 +7,17 @@ import type { TrackManagerApi } from '../../src/extension/extension';
 import { gitApi, repositoryFor } from '../../src/extension/gitApi';
 import { vscodePrompter } from '../../src/extension/prompter';
 import { activateExtension, folders, ScriptedPrompter, trackNode, waitFor } from './helpers';
+import type { CliOutput } from '../helpers/cli-output';
 
 /**
  * The CLI without blocking the extension host: after git rewrites the store's files the extension
  * re-indexes under the store lock, and a synchronous child would hold up the very host it waits for.
  */
-function cli(args: string[]): Promise<any> {
+function cli<const A extends readonly string[]>(args: A): Promise<CliOutput<A>> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [process.env.TRACK_TEST_CLI!, ...args], { cwd: folders()[0].uri.fsPath, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' } }, (error, stdout, stderr) => {
       if (error) reject(new Error(`track ${args.join(' ')} failed: ${stderr}`));
-      else resolve(stdout.trim() ? JSON.parse(stdout) : null);
+      else resolve((stdout.trim() ? JSON.parse(stdout) : null) as CliOutput<A>);
     });
   });
 }
@@ -123,7 +124,7 @@ describe('git in the editor: merge set-up, stash on switch', function () {
     const one = (await cli(['create', '--name', 'Stash One', '--type', 'feature', '--goal', 'g', '--ready', '--branch', start])).track_id;
     const two = (await cli(['create', '--name', 'Stash Two', '--type', 'feature', '--goal', 'g', '--ready', '--branch', 'feature/stash-two'])).track_id;
     await api.actions.switchTo(folder(), one);
-    assert.equal((await cli(['get-active'])).track_id, one);
+    assert.equal((await cli(['get-active']))?.track_id, one);
     writeFileSync(path.join(root(), 'shared.txt'), 'local edit\n');
 
     ui.messageAnswers.push('Cancel');
@@ -132,7 +133,7 @@ describe('git in the editor: merge set-up, stash on switch', function () {
     assert.ok(asked, `asked (messages: ${JSON.stringify(ui.messages)})`);
     assert.deepEqual(asked.buttons, ['Stash Changes and Switch', 'Switch Without Checking Out', 'Cancel']);
     assertEditorWording(asked.text);
-    assert.equal((await cli(['get-active'])).track_id, one, 'Cancel: the track did not change');
+    assert.equal((await cli(['get-active']))?.track_id, one, 'Cancel: the track did not change');
     assert.equal(head(), start);
     assert.equal(readFileSync(path.join(root(), 'shared.txt'), 'utf8'), 'local edit\n');
     assert.equal(git('stash', 'list').trim(), '');
@@ -140,7 +141,7 @@ describe('git in the editor: merge set-up, stash on switch', function () {
     ui.messages.length = 0;
     ui.messageAnswers.push('Stash Changes and Switch');
     await api.actions.switchTo(folder(), two);
-    assert.equal((await cli(['get-active'])).track_id, two);
+    assert.equal((await cli(['get-active']))?.track_id, two);
     assert.equal(head(), 'feature/stash-two');
     assert.equal(readFileSync(path.join(root(), 'shared.txt'), 'utf8'), 'two\n');
     const stashes = git('stash', 'list', '--format=%gs');
@@ -151,7 +152,7 @@ describe('git in the editor: merge set-up, stash on switch', function () {
     ui.messages.length = 0;
     ui.messageAnswers.push('Restore Stashed Changes');
     await api.actions.switchTo(folder(), one);
-    assert.equal((await cli(['get-active'])).track_id, one);
+    assert.equal((await cli(['get-active']))?.track_id, one);
     assert.equal(head(), start);
     const offer = ui.messages.find((message) => message.buttons.includes('Restore Stashed Changes'));
     assert.ok(offer, `offered (messages: ${JSON.stringify(ui.messages)})`);
@@ -164,7 +165,7 @@ describe('git in the editor: merge set-up, stash on switch', function () {
     ui.messages.length = 0;
     ui.messageAnswers.push('Switch Without Checking Out');
     await api.actions.switchTo(folder(), two);
-    assert.equal((await cli(['get-active'])).track_id, two);
+    assert.equal((await cli(['get-active']))?.track_id, two);
     assert.equal(head(), start);
     assert.equal(readFileSync(path.join(root(), 'shared.txt'), 'utf8'), 'local edit\n');
     git('checkout', '--', 'shared.txt');

@@ -4,6 +4,7 @@ import type { TrackManagerApi } from '../../src/extension/extension';
 import type { PickItem, PickManyOptions, Prompter } from '../../src/extension/prompter';
 import type { TreeNode } from '../../src/extension/tracksTree';
 import type { CreateTrackInput } from '../../src/core/lifecycle';
+import type { CliOutput } from '../helpers/cli-output';
 
 export const EXTENSION_ID = 'track-manager.track-manager';
 
@@ -32,11 +33,11 @@ export function folders(): readonly vscode.WorkspaceFolder[] {
  * synchronous spawn would freeze the host while it holds the store lock (the CLI would then wait
  * for a lock that can never be released, and fail with E_LOCK_TIMEOUT).
  */
-export function cli(args: string[], cwd = folders()[0].uri.fsPath): Promise<any> {
+export function cli<const A extends readonly string[]>(args: A, cwd = folders()[0].uri.fsPath): Promise<CliOutput<A>> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [process.env.TRACK_TEST_CLI!, ...args], { cwd, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' } }, (error, stdout, stderr) => {
       if (error) reject(new Error(`track ${args.join(' ')} exited ${String(error.code)}: ${stderr}`));
-      else resolve(JSON.parse(stdout));
+      else resolve(JSON.parse(stdout) as CliOutput<A>);
     });
   });
 }
@@ -74,7 +75,8 @@ export class ScriptedPrompter implements Prompter {
   readonly picks: Array<{ placeHolder?: string; labels: string[]; items: Array<PickItem<unknown>> }> = [];
   readonly inputs: Array<vscode.InputBoxOptions> = [];
   readonly messages: Array<{ kind: string; text: string; buttons: string[] }> = [];
-  pickAnswers: Array<Answer<any>> = [];
+  /** Answers to lists of any item type: each is matched by label, or a function of the items shown. */
+  pickAnswers: Array<Answer<unknown>> = [];
   inputAnswers: Array<string | undefined> = [];
   messageAnswers: Array<string | undefined> = [];
   confirmAnswers: boolean[] = [];
@@ -85,13 +87,14 @@ export class ScriptedPrompter implements Prompter {
   readonly statuses: string[] = [];
   createAnswers: Array<CreateTrackInput | undefined> = [];
   /** Each plays the user on a tick-many list: it may type (options.onDidChange) and returns what is accepted. */
-  manyAnswers: Array<(items: Array<PickItem<any>>, options: PickManyOptions<any>) => Promise<{ items: Array<PickItem<any>>; value: string } | undefined>> = [];
+  manyAnswers: Array<(items: Array<PickItem<unknown>>, options: PickManyOptions<unknown>) => Promise<{ items: Array<PickItem<unknown>>; value: string } | undefined>> = [];
 
   async pick<T>(items: Array<PickItem<T>>, options: vscode.QuickPickOptions): Promise<PickItem<T> | undefined> {
     this.picks.push({ placeHolder: options.placeHolder, labels: items.map((i) => i.label), items });
     if (this.pickAnswers.length === 0) throw new Error(`unexpected quick pick: ${options.placeHolder}`);
     const answer = this.pickAnswers.shift()!;
-    if (typeof answer === 'function') return answer(items);
+    // The answer was written for this list, so what it picks is one of these items.
+    if (typeof answer === 'function') return answer(items) as PickItem<T> | undefined;
     const found = items.find((item) => item.kind !== vscode.QuickPickItemKind.Separator && item.label.includes(answer));
     if (!found) throw new Error(`no item "${answer}" in ${items.map((i) => i.label).join(', ')}`);
     return found;
@@ -136,7 +139,8 @@ export class ScriptedPrompter implements Prompter {
     this.picks.push({ placeHolder: options.placeHolder, labels: items.map((i) => i.label), items });
     const answer = this.manyAnswers.shift();
     if (!answer) throw new Error(`unexpected list: ${options.placeHolder}`);
-    return answer(items, options);
+    // As in pick: the answer picks among these items.
+    return answer(items, options as PickManyOptions<unknown>) as Promise<{ items: Array<PickItem<T>>; value: string } | undefined>;
   }
 
   lastMessage(): { kind: string; text: string; buttons: string[] } | undefined {

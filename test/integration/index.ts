@@ -12,7 +12,7 @@ export function run(): Promise<void> {
     color: false,
     timeout: 30_000,
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the repository's reporter, a CommonJS script outside the compiled tree
-    reporter: require(path.resolve(__dirname, '..', '..', '..', 'scripts', 'mocha-reporter.cjs')),
+    reporter: require(path.resolve(__dirname, '..', '..', '..', 'scripts', 'mocha-reporter.cjs')) as Mocha.ReporterConstructor,
   });
   // The multi-root scenario opens a .code-workspace with two folders and runs its own files.
   const multiRoot = process.env.TRACK_TEST_SCENARIO === 'multi-root';

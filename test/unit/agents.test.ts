@@ -52,6 +52,15 @@ const USER_SETTINGS = `{
 
 const USER_AGENTS_MD = '# Agents\n\nRun `npm test` before committing.\n';
 
+/** The parts of an agent's JSON settings these tests read. */
+interface McpConfig { mcpServers: Record<string, { args?: string[] }> }
+interface ClaudeSettings {
+  hooks: Record<string, Array<{ hooks: Array<{ command: string }> }>>;
+  permissions?: unknown;
+}
+const parseMcp = (text: string) => JSON.parse(text) as McpConfig;
+const parseSettings = (text: string) => JSON.parse(text) as ClaudeSettings;
+
 describe('track init --agents', function () {
   this.timeout(60_000);
   let ws: Workspace;
@@ -72,7 +81,7 @@ describe('track init --agents', function () {
     write('.claude/settings.json', USER_SETTINGS);
     write('AGENTS.md', USER_AGENTS_MD);
     const first = ws.ok(['init', '--agents', 'claude,copilot,gemini,cursor,codex', '--json']);
-    const actions = Object.fromEntries(first.agents.files.map((entry: any) => [entry.file, entry.action]));
+    const actions = Object.fromEntries(first.agents!.files.map((entry) => [entry.file, entry.action]));
     assert.deepEqual(actions, {
       '.mcp.json': 'update',
       '.claude/settings.json': 'update',
@@ -86,20 +95,20 @@ describe('track init --agents', function () {
     const mcp = read('.mcp.json');
     oneInsertion(USER_MCP, mcp);
     const parsedMcp = parseJsonWithPositions(mcp);
-    assert.deepEqual(Object.keys((JSON.parse(mcp.replace('// my servers', ''))).mcpServers), ['github', 'db', 'track-manager']);
+    assert.deepEqual(Object.keys(parseMcp(mcp.replace('// my servers', '')).mcpServers), ['github', 'db', 'track-manager']);
     assert.ok(member(parsedMcp, 'x-custom'));
-    assert.deepEqual(JSON.parse(mcp.replace('// my servers', '')).mcpServers['track-manager'], { type: 'stdio', command: 'track', args: ['mcp'] });
+    assert.deepEqual(parseMcp(mcp.replace('// my servers', '')).mcpServers['track-manager'], { type: 'stdio', command: 'track', args: ['mcp'] });
     assert.match(mcp, /\n {8}"track-manager": \{\n {12}"type": "stdio",/, 'written in the file\'s own indentation');
 
     const settings = read('.claude/settings.json');
     insertionsOnly(USER_SETTINGS, settings);
-    const hooks = JSON.parse(settings).hooks;
+    const hooks = parseSettings(settings).hooks;
     assert.equal(hooks.SessionStart.length, 2);
     assert.equal(hooks.SessionStart[0].hooks[0].command, 'echo hello');
     assert.equal(hooks.SessionStart[1].hooks[0].command, 'track brief');
     assert.equal(hooks.PreCompact[0].hooks[0].command, 'track hook pre-compact');
     assert.equal(hooks.PostToolUse[0].hooks[0].command, 'prettier --write');
-    assert.deepEqual(JSON.parse(settings).permissions, { allow: ['Bash(npm test:*)'], deny: [] });
+    assert.deepEqual(parseSettings(settings).permissions, { allow: ['Bash(npm test:*)'], deny: [] });
 
     const agentsMd = read('AGENTS.md');
     oneInsertion(USER_AGENTS_MD, agentsMd);
@@ -113,7 +122,7 @@ describe('track init --agents', function () {
 
     const snapshot = ['.mcp.json', '.claude/settings.json', '.vscode/mcp.json', '.gemini/settings.json', '.cursor/mcp.json', '.codex/config.toml', 'AGENTS.md'].map(read);
     const second = ws.ok(['init', '--agents', 'claude,copilot,gemini,cursor,codex', '--json']);
-    assert.ok(second.agents.files.every((entry: any) => entry.action === 'unchanged'));
+    assert.ok(second.agents!.files.every((entry) => entry.action === 'unchanged'));
     assert.deepEqual(['.mcp.json', '.claude/settings.json', '.vscode/mcp.json', '.gemini/settings.json', '.cursor/mcp.json', '.codex/config.toml', 'AGENTS.md'].map(read), snapshot);
   });
 
@@ -138,9 +147,9 @@ describe('track init --agents', function () {
 
   it('names a CLI installed inside the project by its relative path', () => {
     const plan = planAgentSetup(['claude', 'codex'], { command: 'node', args: ['node_modules/track-manager/dist/cli.js'] }, {});
-    const mcp = JSON.parse(plan.find((entry) => entry.file === '.mcp.json')!.after);
+    const mcp = parseMcp(plan.find((entry) => entry.file === '.mcp.json')!.after);
     assert.deepEqual(mcp.mcpServers['track-manager'].args, ['node_modules/track-manager/dist/cli.js', 'mcp']);
-    const settings = JSON.parse(plan.find((entry) => entry.file === '.claude/settings.json')!.after);
+    const settings = parseSettings(plan.find((entry) => entry.file === '.claude/settings.json')!.after);
     assert.equal(settings.hooks.SessionStart[0].hooks[0].command, 'node node_modules/track-manager/dist/cli.js brief');
     assert.match(plan.find((entry) => entry.file === '.codex/config.toml')!.after, /args = \["node_modules\/track-manager\/dist\/cli.js", "mcp"\]/);
   });

@@ -59,14 +59,14 @@ describe('CLI start-up: the read bundle and lazy loading', function () {
 
   it('runs each command from the bundle it needs: --version none, reads the read bundle, writes the main one', () => {
     assert.deepEqual(run(['--version']).bundles, []);
-    assert.equal(run(['--version']).stdout, `${JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version}\n`);
+    assert.equal(run(['--version']).stdout, `${(JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`);
     for (const name of READ_COMMAND_NAMES) assert.deepEqual(run([name, '--help']).bundles, ['cli-read.js'], name);
     assert.deepEqual(run(['create', '--help']).bundles, ['cli-main.js']);
     assert.deepEqual(run(['--help']).bundles, ['cli-main.js']);
     assert.deepEqual(run(['brief']).bundles, ['cli-brief.js']);
   });
 
-  it('prints the same output, errors and exit codes from the read bundle as from the whole CLI', async () => {
+  it('prints the same output, errors and exit codes from the read bundle as from the whole CLI', () => {
     const created = ws.cli(['create', '--name', 'Same Output', '--type', 'feature', '--goal', 'g', '--ready']);
     assert.equal(created.code, 0);
     const trackId = (JSON.parse(created.stdout) as { track_id: string }).track_id;

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { ERROR_EXIT_CODES } from '../../src/core/model/errors';
 import { COMMANDS } from '../../src/cli/commands';
-import { CLI, Workspace } from '../helpers/workspace';
+import { CLI, cliError, Workspace } from '../helpers/workspace';
 
 describe('the track CLI', function () {
   this.timeout(120_000);
@@ -72,13 +72,12 @@ describe('the track CLI', function () {
     const result = ws.cli(['show', '--track-id', 'track-missing-1', '--json']);
     assert.equal(result.code, 4);
     assert.equal(result.stdout, '');
-    const error = JSON.parse(result.stderr).error;
+    const error = cliError(result.stderr);
     assert.equal(error.code, 'E_TRACK_NOT_FOUND');
     assert.equal(typeof error.message, 'string');
-    const usage = JSON.parse(ws.cli(['nope', '--json']).stderr);
-    assert.equal(usage.error.code, 'E_USAGE');
+    assert.equal(cliError(ws.cli(['nope', '--json']).stderr).code, 'E_USAGE');
     const detect = ws.cli(['recover', 'detect', '--json']);
-    assert.equal(JSON.parse(detect.stdout).count, 0);
+    assert.equal(detect.json.count, 0);
   });
 
   it('bad values are E_INVALID_INPUT (3) with a next step', () => {

@@ -3,6 +3,8 @@ import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { TrackStore } from '../../src/core/store';
 import { runNode, Workspace } from '../helpers/workspace';
+import type { ContextEntry } from '../../src/core/model/schemas';
+import type { WorkerReport } from '../helpers/concurrency-worker';
 
 const WORKERS = 8;
 const MUTATIONS = 50;
@@ -21,7 +23,7 @@ describe('concurrency: 8 processes × 50 mutations on one store', function () {
       Array.from({ length: WORKERS }, (_, i) => runNode([worker, ws.dir, String(i + 1), String(MUTATIONS), shared.track_id])),
     );
     for (const result of results) assert.equal(result.code, 0, result.stderr);
-    const reports = results.map((result) => JSON.parse(result.stdout));
+    const reports = results.map((result) => JSON.parse(result.stdout) as WorkerReport);
 
     // No lost update: every create and every appended decision is there.
     const created = reports.flatMap((r) => r.creates);
@@ -30,9 +32,9 @@ describe('concurrency: 8 processes × 50 mutations on one store', function () {
     for (const id of created) assert.ok(tracks.some((t) => t.track_id === id), id);
     const folders = readdirSync(ws.tracksDir).filter((name) => name.startsWith('track-') && !name.startsWith('track-registry') && !name.startsWith('track-index'));
     assert.equal(folders.length, created.length + 1);
-    const decisions = ws.readJson(path.join(ws.tracksDir, shared.track_id, 'context', 'decisions.json')).decisions;
+    const decisions = ws.readJson<{ decisions: ContextEntry[] }>(path.join(ws.tracksDir, shared.track_id, 'context', 'decisions.json')).decisions;
     assert.equal(decisions.length, reports.reduce((sum, r) => sum + r.decisions, 0));
-    assert.equal(new Set(decisions.map((d: any) => d.id)).size, decisions.length, 'decision ids unique');
+    assert.equal(new Set(decisions.map((d) => d.id)).size, decisions.length, 'decision ids unique');
 
     // Never two active: at most one now, and the active intervals in the histories never overlap.
     const records = folders.map((id) => ws.readJson(ws.trackFile(id)));

@@ -2,8 +2,9 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument } from '../../src/core/storage/files';
-import { trackSchema } from '../../src/core/model/schemas';
-import { Workspace } from '../helpers/workspace';
+import { trackSchema, type Track } from '../../src/core/model/schemas';
+import { cliError, Workspace } from '../helpers/workspace';
+import { isTrackError } from '../../src/core/model/errors';
 
 describe('corruption: damaged files give clear errors and are never overwritten', function () {
   this.timeout(120_000);
@@ -50,14 +51,14 @@ describe('corruption: damaged files give clear errors and are never overwritten'
       for (const args of [['show', '--track-id', victim], ['activate', '--track-id', victim], ['update', '--track-id', victim, '--field', 'priority', '--value', 'P0'], ['switch', '--to', victim]]) {
         const result = ws.cli([...args, '--json']);
         assert.equal(result.code, 9, `${args[0]}: ${result.stderr}`);
-        const error = JSON.parse(result.stderr).error;
+        const error = cliError(result.stderr);
         assert.equal(error.code, 'E_CORRUPT_FILE');
         assert.ok(error.message.includes(path.join('.claude', 'conductor', 'tracks', victim, 'track.json')), error.message);
         assert.equal(readFileSync(ws.trackFile(victim), 'utf8'), bytes, 'never overwritten');
       }
       const listed = ws.ok(['list']);
-      assert.ok(listed.some((t: any) => t.track_id === healthy));
-      assert.equal(ws.ok(['get-active']).track_id, healthy);
+      assert.ok(listed.some((t) => t.track_id === healthy));
+      assert.equal(ws.ok(['get-active'])?.track_id, healthy);
       assert.equal(ws.cli(['pause', '--track-id', healthy, '--reason', 'still works']).code, 0);
       assert.equal(ws.cli(['resume', '--track-id', healthy]).code, 0);
     });
@@ -80,8 +81,8 @@ describe('corruption: damaged files give clear errors and are never overwritten'
 
   it('names the invalid field', () => {
     writeFileSync(ws.trackFile(victim), original.replace('"status": "draft"', '"status": "banana"'));
-    const error = JSON.parse(ws.cli(['show', '--track-id', victim, '--json']).stderr).error;
-    assert.equal(error.details.field, 'status');
+    const error = cliError(ws.cli(['show', '--track-id', victim, '--json']).stderr);
+    assert.equal(error.details?.field, 'status');
     assert.match(error.message, /at field "status"/);
   });
 
@@ -101,14 +102,15 @@ describe('corruption: damaged files give clear errors and are never overwritten'
     writeFileSync(ws.trackFile(victim), '{"truncated": ');
     const result = ws.cli(['list']);
     assert.equal(result.code, 0);
-    assert.deepEqual(result.json.map((t: any) => t.track_id), [healthy]);
+    assert.deepEqual(result.json.map((t) => t.track_id), [healthy]);
     assert.match(result.stderr, /warning: .*track\.json is corrupt/);
     writeFileSync(ws.trackFile(victim), original);
     assert.equal(ws.ok(['list']).length, 2, 'indexed again once repaired');
   });
 
   it('fields written by a newer version survive a rewrite by this one (loose schemas)', () => {
-    const extended = JSON.parse(original);
+    // A newer version's fields, at the top and inside a nested object.
+    const extended = JSON.parse(original) as Track & { future_field?: unknown; context: { future_context?: unknown } };
     extended.future_field = { keep: 'me' };
     extended.context.future_context = [1, 2, 3];
     writeFileSync(ws.trackFile(victim), JSON.stringify(extended));
@@ -126,9 +128,9 @@ describe('corruption: damaged files give clear errors and are never overwritten'
     const first = await readRegistry(paths);
     assert.equal(first!.tracks[healthy].status, 'active');
     const registry = ws.readIndex();
-    registry.tracks[healthy].status = 'banana';
+    (registry.tracks[healthy] as { status: string }).status = 'banana'; // a value the schema refuses
     ws.writeJson(ws.registryFile, registry);
-    await assert.rejects(readRegistry(paths), (error: any) => error.code === 'E_CORRUPT_FILE' && error.details.field === `tracks.${healthy}.status`);
+    await assert.rejects(readRegistry(paths), (error) => isTrackError(error, 'E_CORRUPT_FILE') && error.details.field === `tracks.${healthy}.status`);
     registry.tracks[healthy].status = 'active';
     registry.tracks[healthy].extra = { nested: true };
     ws.writeJson(ws.registryFile, registry);
@@ -150,7 +152,7 @@ describe('corruption: damaged files give clear errors and are never overwritten'
         assert.equal(readFileSync(ws.registryFile, 'utf8'), bytes, 'not overwritten by a write');
         const doctor = ws.cli(['doctor']);
         assert.equal(doctor.code, 15);
-        assert.ok(doctor.json.problems.some((p: any) => p.code === 'REGISTRY_CORRUPT' && p.repairable));
+        assert.ok(doctor.json.problems.some((p) => p.code === 'REGISTRY_CORRUPT' && p.repairable));
         const repair = ws.cli(['doctor', '--repair']);
         assert.equal(repair.code, 0, repair.stdout);
         assert.ok(repair.json.repaired.some((r: string) => /Rebuilt the registry/.test(r)));

@@ -2,6 +2,11 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Workspace } from '../helpers/workspace';
+import type { Track } from '../../src/core/model/schemas';
+import type { DoctorReport } from '../../src/core/doctor';
+import type { ContextEntry, MergeConflict } from '../../src/core/model/schemas';
+
+type DecisionsDocument = { decisions: ContextEntry[]; merge_conflicts: MergeConflict[] };
 
 describe('doctor', function () {
   this.timeout(60_000);
@@ -16,7 +21,7 @@ describe('doctor', function () {
   });
   afterEach(() => ws.cleanup());
 
-  const codes = (report: any) => report.problems.map((p: any) => p.code).sort();
+  const codes = (report: DoctorReport) => report.problems.map((p) => p.code).sort();
 
   /** A committed-but-unapplied write of track b, as a process killed after its commit point leaves it. */
   function pendingJournal(change: Record<string, unknown>, tag: string): string {
@@ -45,14 +50,14 @@ describe('doctor', function () {
     assert.equal(problem.file, path.join('.claude', 'conductor', 'tracks', a, 'context', 'decisions.json'));
     assert.match(problem.message, /decisions\[decision-001\] rewritten on both sides: kept "Use Postgres", set aside .*Use SQLite/);
     ws.ok(['context', 'add-decision', '--track-id', a, '--text', 'Cache sessions']);
-    const after = ws.readJson(decisionsFile);
-    assert.deepEqual(after.decisions.map((d: any) => d.text), ['Use Postgres', 'Cache sessions']);
+    const after = ws.readJson<DecisionsDocument>(decisionsFile);
+    assert.deepEqual(after.decisions.map((d) => d.text), ['Use Postgres', 'Cache sessions']);
     assert.equal(after.merge_conflicts.length, 1, 'the merge note survives a later write');
     const checkpoint = ws.ok(['checkpoint', 'create', '--track-id', a]).snapshot_id;
     ws.ok(['context', 'add-decision', '--track-id', a, '--text', 'Drop the cache']);
     ws.ok(['checkpoint', 'restore', '--track-id', a, '--checkpoint', checkpoint]);
-    const restored = ws.readJson(decisionsFile);
-    assert.deepEqual(restored.decisions.map((d: any) => d.text), ['Use Postgres', 'Cache sessions']);
+    const restored = ws.readJson<DecisionsDocument>(decisionsFile);
+    assert.deepEqual(restored.decisions.map((d) => d.text), ['Use Postgres', 'Cache sessions']);
     assert.equal(restored.merge_conflicts.length, 1, 'and a checkpoint restore');
   });
 
@@ -87,7 +92,7 @@ describe('doctor', function () {
     assert.deepEqual(codes(ws.cli(['doctor']).json), ['LEFTOVER_TEMP', 'PENDING_JOURNAL']);
     const repaired = ws.cli(['doctor', '--repair']).json;
     assert.equal(repaired.healthy, true);
-    assert.equal(ws.readJson(trackFile).priority, 'P0', 'rolled forward');
+    assert.equal(ws.readJson<Track>(trackFile).priority, 'P0', 'rolled forward');
     assert.ok(!existsSync(orphanTemp));
     assert.ok(!existsSync(path.join(ws.tracksDir, 'track-journal.json')));
   });
@@ -95,7 +100,7 @@ describe('doctor', function () {
   it('any write finishes a pending journal first', () => {
     const trackFile = pendingJournal({ name: 'Rolled Forward' }, '03');
     ws.ok(['update', '--track-id', a, '--field', 'priority', '--value', 'P1']);
-    assert.equal(ws.readJson(trackFile).name, 'Rolled Forward');
+    assert.equal(ws.readJson<Track>(trackFile).name, 'Rolled Forward');
   });
 
   it('a journal pointing outside the store is refused', () => {
@@ -111,10 +116,10 @@ describe('doctor', function () {
     const file = ws.trackFile(b);
     ws.writeJson(file, { ...ws.readJson(file), status: 'active' });
     const report = ws.cli(['doctor']).json;
-    const multiple = report.problems.find((p: any) => p.code === 'MULTIPLE_ACTIVE');
+    const multiple = report.problems.find((p) => p.code === 'MULTIPLE_ACTIVE');
     assert.ok(multiple);
     assert.equal(multiple.repairable, true);
-    assert.match(multiple.message, new RegExp(`takes ${a}`));
+    assert.match(multiple?.message ?? '', new RegExp(`takes ${a}`));
     const repaired = ws.cli(['doctor', '--repair']).json;
     assert.ok(repaired.repaired.some((line: string) => line.startsWith(`Paused ${b}`)));
     assert.equal(ws.readJson(file).status, 'paused');
@@ -123,17 +128,17 @@ describe('doctor', function () {
 
   it('two active tracks after a merge: --repair keeps the one activated last and pauses the other with a reason', () => {
     const file = ws.trackFile(b);
-    const later = new Date(Date.parse(ws.readJson(ws.trackFile(a)).last_activated_at) + 60_000).toISOString();
+    const later = new Date(Date.parse(ws.readJson(ws.trackFile(a)).last_activated_at!) + 60_000).toISOString();
     ws.writeJson(file, { ...ws.readJson(file), status: 'active', last_activated_at: later, status_history: [...ws.readJson(file).status_history, { from: 'draft', to: 'active', at: later }] });
-    const multiple = ws.cli(['doctor']).json.problems.find((p: any) => p.code === 'MULTIPLE_ACTIVE');
-    assert.match(multiple.message, /keeps the one activated last/);
+    const multiple = ws.cli(['doctor']).json.problems.find((p) => p.code === 'MULTIPLE_ACTIVE');
+    assert.match(multiple?.message ?? '', /keeps the one activated last/);
     const repaired = ws.cli(['doctor', '--repair']).json;
     assert.ok(repaired.repaired.some((line: string) => line.startsWith(`Paused ${a}`)), JSON.stringify(repaired.repaired));
     assert.equal(ws.readJson(file).status, 'active', 'the one activated last stays active');
     const paused = ws.readJson(ws.trackFile(a));
     assert.equal(paused.status, 'paused');
-    assert.match(paused.status_history.at(-1).reason, new RegExp(`${b} was activated later`));
-    assert.equal(ws.ok(['get-active']).track_id, b);
+    assert.match(paused.status_history.at(-1)?.reason ?? '', new RegExp(`${b} was activated later`));
+    assert.equal(ws.ok(['get-active'])?.track_id, b);
     assert.equal(repaired.healthy, true);
   });
 
@@ -146,7 +151,7 @@ describe('doctor', function () {
     const report = ws.cli(['doctor', '--repair']).json;
     assert.ok(!existsSync(empty));
     assert.ok(existsSync(kept));
-    assert.ok(report.problems.some((p: any) => p.code === 'ORPHAN_FOLDER' && !p.repairable));
+    assert.ok(report.problems.some((p) => p.code === 'ORPHAN_FOLDER' && !p.repairable));
   });
 
   it('reports corrupt checkpoints and context files by name', () => {
@@ -157,7 +162,7 @@ describe('doctor', function () {
     writeFileSync(path.join(ws.tracksDir, b, 'context', 'decisions.json'), '{"schema_version":1,"decisions":"none"}');
     const report = ws.cli(['doctor']);
     assert.equal(report.code, 15);
-    const files = report.json.problems.filter((p: any) => p.code === 'CORRUPT_FILE').map((p: any) => p.file).sort();
+    const files = report.json.problems.filter((p) => p.code === 'CORRUPT_FILE').map((p) => p.file).sort();
     assert.deepEqual(files, [
       path.join('.claude', 'conductor', 'tracks', a, 'checkpoints', 'checkpoint-001.json'),
       path.join('.claude', 'conductor', 'tracks', b, 'context', 'decisions.json'),

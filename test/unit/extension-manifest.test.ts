@@ -3,7 +3,19 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from '../helpers/workspace';
 
-const manifest = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8'));
+/** The parts of package.json these tests read. */
+interface Manifest {
+  engines: { vscode: string };
+  main: string;
+  contributes: {
+    commands: Array<{ command: string; category?: string; icon?: string }>;
+    menus?: Record<string, Array<{ command: string }>>;
+    viewsContainers: { activitybar: Array<{ title: string; icon: string }> };
+    viewsWelcome: Array<{ when: string; contents: string }>;
+  };
+}
+
+const manifest = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as Manifest;
 
 function extensionSources(): string {
   const dir = path.join(PROJECT_ROOT, 'src', 'extension');
@@ -21,16 +33,16 @@ function extensionSources(): string {
 
 describe('the extension manifest', () => {
   it('contributes every command the extension registers, and registers every contributed command', () => {
-    const contributed = new Set<string>(manifest.contributes.commands.map((c: { command: string }) => c.command));
+    const contributed = new Set<string>(manifest.contributes.commands.map((c) => c.command));
     const registered = new Set([...extensionSources().matchAll(/registerCommand\(\s*['"`]([\w.]+)['"`]/g)].map((m) => m[1]));
     assert.ok(registered.size > 0);
     assert.deepEqual([...registered].sort(), [...contributed].sort());
   });
 
   it('every command used in a menu is contributed, with the Track Manager category', () => {
-    const contributed = new Set<string>(manifest.contributes.commands.map((c: { command: string }) => c.command));
+    const contributed = new Set<string>(manifest.contributes.commands.map((c) => c.command));
     for (const command of manifest.contributes.commands) assert.equal(command.category, 'Track Manager', command.command);
-    for (const entries of Object.values<Array<{ command: string }>>(manifest.contributes.menus ?? {})) {
+    for (const entries of Object.values(manifest.contributes.menus ?? {})) {
       for (const entry of entries) assert.ok(contributed.has(entry.command), entry.command);
     }
   });
@@ -67,7 +79,7 @@ describe('the extension manifest', () => {
     const svg = readFileSync(path.join(PROJECT_ROOT, icon), 'utf8');
     assert.match(svg, /^<svg [^>]*viewBox="0 0 24 24"[^>]*stroke="currentColor"/, 'a monochrome 24×24 icon that follows the theme');
     assert.doesNotMatch(svg, /<(image|script)|href=/, 'self-contained');
-    const doctor = manifest.contributes.commands.find((c: { command: string }) => c.command === 'trackManager.runDoctor');
-    assert.equal(doctor.icon, '$(pulse)');
+    const doctor = manifest.contributes.commands.find((c) => c.command === 'trackManager.runDoctor');
+    assert.equal(doctor?.icon, '$(pulse)');
   });
 });

@@ -35,12 +35,12 @@ describe('branch per track (real git repositories)', function () {
     git(ws.dir, 'branch', 'beta-work');
     const activated = ws.ok(['activate', '--track-id', a, '--checkout']);
     assert.equal(activated.status, 'active');
-    assert.equal(activated.git.created, true);
+    assert.equal(activated.git?.created, true);
     assert.equal(headBranch(ws.dir), 'feature/track-alpha');
     const switched = ws.ok(['switch', '--to', b, '--checkout']);
     assert.equal(switched.activated, b);
-    assert.equal(switched.git.created, false);
-    assert.equal(switched.git.previous_branch, 'feature/track-alpha');
+    assert.equal(switched.git?.created, false);
+    assert.equal(switched.git?.previous_branch, 'feature/track-alpha');
     assert.equal(headBranch(ws.dir), 'beta-work');
     // Without --checkout git is left alone.
     ws.ok(['switch', '--to', a]);
@@ -68,7 +68,7 @@ describe('branch per track (real git repositories)', function () {
     assert.equal(readFileSync(ws.trackFile(b), 'utf8'), otherBefore);
     assert.equal(headBranch(ws.dir), 'alpha');
     assert.equal(readFileSync(path.join(ws.dir, 'README.md'), 'utf8'), 'unsaved alpha work\n');
-    assert.equal(ws.ok(['get-active']).track_id, a);
+    assert.equal(ws.ok(['get-active'])?.track_id, a);
   });
 
   it('--stash stashes under the track left, and resuming that track offers and pops it', () => {
@@ -83,20 +83,20 @@ describe('branch per track (real git repositories)', function () {
     writeFileSync(path.join(ws.dir, 'new-file.txt'), 'untracked alpha work\n');
     const switched = ws.ok(['switch', '--to', b, '--checkout', '--stash']);
     assert.equal(headBranch(ws.dir), 'beta');
-    assert.match(switched.git.stashed.message, new RegExp(`track-manager: ${a} \\(Track Alpha\\)`));
+    assert.match(switched.git?.stashed?.message ?? '', new RegExp(`track-manager: ${a} \\(Track Alpha\\)`));
     assert.equal(readFileSync(path.join(ws.dir, 'README.md'), 'utf8'), 'beta version\n');
     // The store's own files are not stashed: the switch is still recorded.
-    assert.equal(ws.ok(['get-active']).track_id, b);
+    assert.equal(ws.ok(['get-active'])?.track_id, b);
 
     ws.ok(['pause', '--track-id', b, '--reason', 'back to alpha']);
     const offered = ws.cli(['resume', '--track-id', a, '--checkout']);
     assert.equal(offered.code, 0, offered.stderr);
     assert.match(offered.stderr, /stash saved when this track was left/);
-    assert.match(offered.json.git.stash_available.message, new RegExp(a));
+    assert.match(offered.json.git?.stash_available?.message ?? '', new RegExp(a));
     assert.equal(readFileSync(path.join(ws.dir, 'README.md'), 'utf8'), 'hello\n');
     ws.ok(['pause', '--track-id', a, '--reason', 'again']);
     const popped = ws.ok(['resume', '--track-id', a, '--checkout', '--pop-stash']);
-    assert.equal(popped.git.stash_popped, true);
+    assert.equal(popped.git?.stash_popped, true);
     assert.equal(readFileSync(path.join(ws.dir, 'README.md'), 'utf8'), 'unsaved alpha work\n');
     assert.equal(readFileSync(path.join(ws.dir, 'new-file.txt'), 'utf8'), 'untracked alpha work\n');
     assert.equal(git(ws.dir, 'stash', 'list').trim(), '');
@@ -109,11 +109,11 @@ describe('branch per track (real git repositories)', function () {
     git(ws.dir, 'checkout', '--quiet', 'main');
     const shown = ws.cli(['checkpoint', 'restore', '--track-id', a, '--checkpoint', checkpoint]);
     assert.equal(shown.code, 0, shown.stderr);
-    assert.equal(shown.json.checkpoint_git.branch, 'alpha');
+    assert.equal(shown.json.checkpoint_git?.branch, 'alpha');
     assert.match(shown.stderr, /taken on branch alpha/);
     assert.equal(headBranch(ws.dir), 'main');
     const moved = ws.ok(['checkpoint', 'restore', '--track-id', a, '--checkpoint', checkpoint, '--checkout']);
-    assert.equal(moved.checkout.switched, true);
+    assert.equal(moved.checkout?.switched, true);
     assert.equal(headBranch(ws.dir), 'alpha');
   });
 });

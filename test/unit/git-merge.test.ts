@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { CLI, Workspace } from '../helpers/workspace';
 import { configureIdentity, git, initRepo } from '../helpers/git-repo';
+import type { ContextEntry, Track } from '../../src/core/model/schemas';
 
 /** Two clones of one repository sharing a committed store, with the merge driver registered. */
 class TwoClones {
@@ -31,7 +32,7 @@ class TwoClones {
     const driver = `"${process.execPath}" "${CLI}" merge-file %O %A %B %P`;
     git(this.a.dir, 'commit', '--quiet', '--allow-empty', '-m', 'root');
     const setup = this.a.ok(['init', '--git', '--driver-command', driver, '--json']);
-    assert.equal(setup.git.gitattributes_changed, true);
+    assert.equal(setup.git?.gitattributes_changed, true);
     this.commit(this.a, 'set up the merge driver');
     git(this.a.dir, 'push', '--quiet', 'origin', 'HEAD:main');
     git(this.b.dir, 'pull', '--quiet', 'origin', 'main');
@@ -132,7 +133,7 @@ describe('the git merge driver on two clones', function () {
     git(clones.a.dir, 'push', '--quiet', 'origin', 'HEAD:main');
     git(clones.b.dir, 'pull', '--quiet', 'origin', 'main');
     const decisions = new Set<string>();
-    const readTracks = (ws: Workspace) => ids.map((id) => ws.readJson(path.join(ws.dir, '.claude/conductor/tracks', id, 'track.json')));
+    const readTracks = (ws: Workspace) => ids.map((id) => ws.readJson<Track>(path.join(ws.dir, '.claude/conductor/tracks', id, 'track.json')));
     let base = readTracks(clones.a);
     let edits = 0;
     const repairs: string[] = [];
@@ -175,12 +176,12 @@ describe('the git merge driver on two clones', function () {
         repairs.push(...ws.ok(['doctor', '--repair']).repaired.filter((line: string) => line.startsWith('Paused')));
       }
       ids.forEach((id, index) => {
-        const merged = clones.a.readJson(path.join(clones.a.dir, '.claude/conductor/tracks', id, 'track.json'));
-        const conflicts: any[] = merged.merge_conflicts ?? [];
+        const merged = clones.a.readJson<Track>(path.join(clones.a.dir, '.claude/conductor/tracks', id, 'track.json'));
+        const conflicts = merged.merge_conflicts ?? [];
         for (const side of before) {
           const version = side[index];
           for (const entry of version.status_history) {
-            assert.ok(merged.status_history.some((m: any) => m.at === entry.at && m.to === entry.to), `${id}: status change to ${entry.to} at ${entry.at} kept`);
+            assert.ok(merged.status_history.some((m) => m.at === entry.at && m.to === entry.to), `${id}: status change to ${entry.to} at ${entry.at} kept`);
           }
           for (const field of ['priority', 'name'] as const) {
             if (version[field] !== base[index][field] && version[field] !== merged[field]) {
@@ -202,8 +203,8 @@ describe('the git merge driver on two clones', function () {
     }
     // Every decision and assumption written on either side is in the merged store.
     const written = ids.flatMap((id) => ['decisions', 'assumptions'].flatMap((kind) => {
-      const doc = clones.a.readJson(path.join(clones.a.dir, '.claude/conductor/tracks', id, 'context', `${kind}.json`));
-      return doc[kind].map((entry: any) => entry.text);
+      const doc = clones.a.readJson<Record<string, ContextEntry[]>>(path.join(clones.a.dir, '.claude/conductor/tracks', id, 'context', `${kind}.json`));
+      return doc[kind].map((entry) => entry.text);
     }));
     for (const text of decisions) assert.ok(written.includes(text), `${text} kept`);
     const doctor = clones.a.cli(['doctor']);

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { Workspace } from '../helpers/workspace';
+import { cliError, Workspace } from '../helpers/workspace';
 
 /** Snapshot of every path under a folder with its size and mtime, to prove nothing was touched. */
 function tree(dir: string): string[] {
@@ -60,7 +60,7 @@ describe('hostile ids are rejected before any path is built', function () {
       for (const args of chosen) {
         const result = ws.cli([...args, '--json']);
         assert.equal(result.code, 3, `${args.join(' ')} → ${result.code} ${result.stderr}`);
-        assert.equal(JSON.parse(result.stderr).error.code, 'E_INVALID_INPUT');
+        assert.equal(cliError(result.stderr).code, 'E_INVALID_INPUT');
       }
       assert.deepEqual(tree(ws.dir), before);
     });

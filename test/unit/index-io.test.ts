@@ -3,6 +3,7 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkS
 import * as path from 'node:path';
 import { TrackStore } from '../../src/core/store';
 import { Workspace } from '../helpers/workspace';
+import type { Registry } from '../../src/core/model/schemas';
 
 /** Every file under a folder with its identity (inode, size, modification time). */
 function snapshot(dir: string): Map<string, { ino: number; size: number; mtimeMs: number }> {
@@ -60,7 +61,7 @@ async function seededStore(ws: Workspace, count: number): Promise<{ store: Track
 async function filesRead<T>(work: () => Promise<T>): Promise<{ result: T; files: string[] }> {
   const files: string[] = [];
   // The module object itself (an `import * as` copy would not reach the core's calls).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, to wrap its functions
   const api = require('node:fs/promises') as Record<string, (...args: unknown[]) => unknown>;
   const originals = { open: api.open, readFile: api.readFile };
   api.open = (file: unknown, flags: unknown, ...rest: unknown[]) => {
@@ -143,15 +144,15 @@ describe('index format 2: the head, the base and the log', function () {
     ws.ok(['doctor', '--repair']);
     assert.equal(ws.ok(['list']).length, 2);
     const baseFile = path.join(ws.tracksDir, 'track-index.json');
-    const base = ws.readJson(baseFile);
-    base.tracks[a].status = 'banana';
+    const base = ws.readJson<Pick<Registry, 'tracks' | 'runs'>>(baseFile);
+    (base.tracks[a] as { status: string }).status = 'banana'; // a value the schema refuses
     writeFileSync(baseFile, JSON.stringify(base));
     const list = ws.cli(['list']);
     assert.equal(list.code, 0);
     assert.equal(list.json.length, 2, 'listed from the track files');
     assert.match(list.stderr, /track-index\.json is corrupt at field "tracks\..*\.status"/);
     const doctor = ws.cli(['doctor']);
-    assert.ok(doctor.json.problems.some((p: any) => p.code === 'REGISTRY_CORRUPT'));
+    assert.ok(doctor.json.problems.some((p) => p.code === 'REGISTRY_CORRUPT'));
     assert.equal(ws.cli(['doctor', '--repair']).code, 0);
     assert.equal(ws.readIndex().tracks[a].status, 'draft');
   });
@@ -187,10 +188,10 @@ describe('index format 2: the head, the base and the log', function () {
     const whole = ws.readIndex();
     ws.writeJson(ws.registryFile, whole);
     for (const name of ['track-index.json', 'track-index.log']) unlinkSync(path.join(ws.tracksDir, name));
-    assert.equal(ws.ok(['get-active']).track_id, a);
+    assert.equal(ws.ok(['get-active'])?.track_id, a);
     assert.equal(ws.ok(['list']).length, 2);
     ws.ok(['switch', '--to', b]);
-    const head = ws.readJson(ws.registryFile);
+    const head = ws.readJson<Registry & { index: { format: number } }>(ws.registryFile);
     assert.deepEqual(head.tracks, {});
     assert.equal(head.index.format, 2);
     assert.equal(head.active_track, b);

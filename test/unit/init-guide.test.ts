@@ -4,7 +4,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { TrackStore } from '../../src/core/store';
-import { runNode, Workspace } from '../helpers/workspace';
+import { parseJson, runNode, Workspace } from '../helpers/workspace';
+import type { GUIDE_SCRIPTS } from '../../src/cli/guide-scripts';
+import type { Run } from '../../src/core/model/schemas';
+import type { CliOutput, CliOutputs } from '../helpers/cli-output';
 
 /**
  * The usage guide's command lines, copied from seed/track-manager-usage.md character for character,
@@ -130,7 +133,7 @@ const stats = await registry.getStats();
 console.log(\`Total tracks: \${stats.total_tracks}\`);
 console.log(\`Completed: \${stats.completed_count}\`);
 `,
-};
+} as const;
 
 const GUIDE_IDS = {
   oauth: 'track-oauth-authentication-1736899200000',
@@ -138,6 +141,27 @@ const GUIDE_IDS = {
   run: 'greenfield-fullstack-xyz123',
   placeholder: '<track-id>',
 };
+
+type Scripts = typeof GUIDE_SCRIPTS;
+/** The script a command line runs: the one whose file its path ends with (quoted or not). */
+type ScriptOf<File extends string> = { [K in keyof Scripts]: File extends `${string}${Scripts[K]['file']}${'' | '"'}` ? K : never }[keyof Scripts];
+type FirstWord<S extends string> = S extends `${infer Word} ${string}` ? Word : S;
+type Words<S extends string> = S extends `${infer Word} ${infer More}` ? [Word, ...Words<More>] : [S];
+/**
+ * What a guide script's command line prints: the output of the `track` command it maps to
+ * (GUIDE_SCRIPTS), e.g. `node .claude/tools/session-recovery.mjs resume --run-id X` → `recover resume --run-id`.
+ */
+type GuideOutput<Line extends string> =
+  Line extends `node ${infer File} ${infer Rest}`
+    ? [ScriptOf<File>] extends [never] ? unknown
+      : ScriptOf<File> extends infer Script extends keyof Scripts
+        ? FirstWord<Rest> extends infer Command extends keyof Scripts[Script]['commands']
+          ? Scripts[Script]['commands'][Command] extends infer Mapped extends string
+            ? CliOutput<[...Words<Mapped>, ...(Rest extends `${string}--run-id${string}` ? ['--run-id'] : [])]>
+            : unknown
+          : unknown
+        : unknown
+    : unknown;
 
 /** A workspace after `track init`, where the guide's lines run through a shell. */
 class GuideWorkspace extends Workspace {
@@ -150,7 +174,7 @@ class GuideWorkspace extends Workspace {
   }
 
   /** Runs one of the guide's command lines as written, with the example ids replaced by real ones. */
-  sh(line: string, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { code: number; stdout: string; stderr: string; json: any } {
+  sh(line: string, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { code: number; stdout: string; stderr: string; json: unknown } {
     let command = line;
     for (const [key, guideId] of Object.entries(GUIDE_IDS)) {
       const real = this.ids[key as keyof typeof GUIDE_IDS];
@@ -161,17 +185,14 @@ class GuideWorkspace extends Workspace {
       env: { ...process.env, TRACK_MANAGER_ROOT: '', TRACK_OWNER_PID: '', ...options.env },
       encoding: 'utf8',
     });
-    let json: any;
-    try {
-      json = JSON.parse(result.stdout);
-    } catch {
-      json = undefined;
-    }
-    return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, json };
+    return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, json: parseJson(result.stdout) };
   }
 
-  ok(line: string | string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): any {
-    if (Array.isArray(line)) return super.ok(line, options);
+  override ok<const A extends readonly string[]>(args: A, options?: { cwd?: string; env?: NodeJS.ProcessEnv }): CliOutput<A>;
+  /** A guide's command line, run by a shell: typed as the `track` command it maps to prints. */
+  override ok<const L extends string>(line: L, options?: { cwd?: string; env?: NodeJS.ProcessEnv }): GuideOutput<L>;
+  override ok(line: string | readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): unknown {
+    if (typeof line !== 'string') return super.ok(line, options);
     const result = this.sh(line, options);
     if (result.code !== 0) throw new Error(`${line} exited ${result.code}: ${result.stderr}`);
     return result.json;
@@ -184,11 +205,11 @@ class GuideWorkspace extends Workspace {
     this.writeJson(this.trackFile(trackId), { ...track, updated_at: at });
     const registry = this.readIndex();
     registry.tracks[trackId].updated_at = at;
-    for (const [runId, run] of Object.entries<any>(registry.runs ?? {})) {
+    for (const [runId, run] of Object.entries(registry.runs ?? {})) {
       if (run.track_id !== trackId) continue;
       run.updated_at = at;
       const runFile = path.join(this.tracksDir, trackId, 'workflows', runId, 'run.json');
-      this.writeJson(runFile, { ...this.readJson(runFile), updated_at: at, heartbeat_at: at });
+      this.writeJson(runFile, { ...this.readJson<Run>(runFile), updated_at: at, heartbeat_at: at });
     }
     this.writeJson(this.registryFile, registry);
     return at;
@@ -204,7 +225,7 @@ describe("the usage guide's command lines, verbatim, after track init", function
   it('the workspace needs no node_modules: the scripts load one runtime file that carries its version', () => {
     for (let dir = ws.dir; path.dirname(dir) !== dir; dir = path.dirname(dir)) assert.ok(!existsSync(path.join(dir, 'node_modules')), dir);
     const runtime = path.join(ws.dir, '.claude/skills/track-manager/track-manager-runtime.cjs');
-    const version = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')).version;
+    const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
     const loaded = spawnSync(process.execPath, ['-p', `require(${JSON.stringify(runtime)}).VERSION`], { encoding: 'utf8' });
     assert.equal(loaded.stdout.trim(), version);
   });
@@ -232,7 +253,7 @@ describe("the usage guide's command lines, verbatim, after track init", function
     ws.ids.oauth = ws.ok(GUIDE.ex1[0]).track_id;
     ws.ok(GUIDE.ex1[1]);
     const active = ws.ok(GUIDE.ex2[0]);
-    assert.deepEqual({ track_id: active.track_id, name: active.name, status: active.status }, { track_id: ws.ids.oauth, name: 'OAuth Authentication', status: 'active' });
+    assert.deepEqual({ track_id: active?.track_id, name: active?.name, status: active?.status }, { track_id: ws.ids.oauth, name: 'OAuth Authentication', status: 'active' });
     const bug = ws.ok(GUIDE.ex2[1]);
     assert.match(bug.track_id, /^track-login-timeout-fix-\d{13}$/);
     assert.equal(bug.priority, 'P0');
@@ -241,11 +262,11 @@ describe("the usage guide's command lines, verbatim, after track init", function
     assert.deepEqual(Object.keys(switched), ['suspended', 'activated', 'checkpoint']);
     assert.equal(switched.suspended, ws.ids.oauth);
     assert.equal(switched.activated, ws.ids.bug);
-    assert.match(switched.checkpoint, /^snap-checkpoint-\d{13}-[0-9a-f]{6}$/);
+    assert.match(switched.checkpoint ?? '', /^snap-checkpoint-\d{13}-[0-9a-f]{6}$/);
     assert.equal(ws.ok(GUIDE.ex2[3]).status, 'completed');
     const back = ws.ok(GUIDE.ex2[4]);
     assert.equal(back.activated, ws.ids.oauth);
-    assert.equal(ws.ok(GUIDE.ex2[0]).track_id, ws.ids.oauth);
+    assert.equal(ws.ok(GUIDE.ex2[0])?.track_id, ws.ids.oauth);
   });
 
   it('Example 3: detect prints the report; resume a track and a run print the guide\'s JSON', async () => {
@@ -259,7 +280,7 @@ describe("the usage guide's command lines, verbatim, after track init", function
     const store = new TrackStore({ root: ws.dir });
     for (let step = 1; step <= 6; step += 1) await store.recordRunStep(run.run_id, { step, state: { step } });
     const autoSnapshot = ws.ok(`node .claude/tools/run-manager.mjs step --run-id ${run.run_id} --step 7 --state '{"step":7}'`).snapshot;
-    ws.backdate(ws.ids.oauth!, 35);
+    ws.backdate(ws.ids.oauth, 35);
 
     const detect = ws.sh(GUIDE.ex3[0]);
     assert.equal(detect.code, 0, detect.stderr);
@@ -301,8 +322,8 @@ describe("the usage guide's command lines, verbatim, after track init", function
     await store.completeTrack(refactor);
     await store.switchTrack(oauth);
 
-    assert.deepEqual(ws.ok(GUIDE.ex4[0]).map((t: any) => t.track_id), [oauth]);
-    assert.deepEqual(ws.ok(GUIDE.ex4[1]).map((t: any) => t.track_id).sort(), [oauth, dash, search].sort());
+    assert.deepEqual(ws.ok(GUIDE.ex4[0]).map((t) => t.track_id), [oauth]);
+    assert.deepEqual(ws.ok(GUIDE.ex4[1]).map((t) => t.track_id).sort(), [oauth, dash, search].sort());
     const stats = ws.ok(GUIDE.ex4[2]);
     assert.deepEqual(
       {
@@ -333,7 +354,7 @@ describe("the usage guide's command lines, verbatim, after track init", function
     assert.equal(first.code, 0, first.stderr);
     const id = expectOutput(first.stdout, 1);
     const onDisk = ws.readJson(ws.trackFile(id));
-    assert.equal(onDisk.outcomes.summary, 'User dashboard completed with 5 analytics widgets. Performance optimized.');
+    assert.equal(onDisk.outcomes?.summary, 'User dashboard completed with 5 analytics widgets. Performance optimized.');
     assert.deepEqual(onDisk.context.success_criteria.length, 3);
 
     // From any other working directory (even one with its own store) the store is the scripts' workspace.
@@ -347,7 +368,7 @@ describe("the usage guide's command lines, verbatim, after track init", function
       assert.equal(listed.length, 2);
       const fromElsewhere = ws.sh(`node ${JSON.stringify(path.join(ws.dir, '.claude/skills/track-manager/registry.mjs'))} list`, { cwd: elsewhere, env: { TRACK_MANAGER_ROOT: elsewhere } });
       assert.equal(fromElsewhere.code, 0, fromElsewhere.stderr);
-      assert.equal(fromElsewhere.json?.length, 2);
+      assert.equal(parseJson<CliOutputs['list']>(fromElsewhere.stdout)?.length, 2);
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }
@@ -367,7 +388,7 @@ describe("the usage guide's command lines, verbatim, after track init", function
     const missing = ws.sh('node .claude/skills/track-manager/manager.mjs activate --track-id track-nope-1');
     assert.equal(missing.code, 4);
     assert.match(missing.stderr, /Track not found: track-nope-1/);
-    assert.deepEqual(ws.ok(GUIDE.troubleshooting[1]).map((t: any) => t.track_id).sort(), [a, b].sort());
+    assert.deepEqual(ws.ok(GUIDE.troubleshooting[1]).map((t) => t.track_id).sort(), [a, b].sort());
 
     const store = new TrackStore({ root: ws.dir });
     for (let i = 0; i < 11; i += 1) await store.createCheckpoint(b, { name: `cp ${i}` });

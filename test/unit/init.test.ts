@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AGENT_SCRIPT_FILES, applyInitPlan, detectOriginalSetup, ownershipOf, planWorkspaceSetup, stamp } from '../../src/core/init';
-import { CLI, PROJECT_ROOT, runNode, Workspace } from '../helpers/workspace';
+import { CLI, cliError, PROJECT_ROOT, runNode, Workspace } from '../helpers/workspace';
+import { isTrackError } from '../../src/core/model/errors';
 
 const MANAGER = '.claude/skills/track-manager/manager.mjs';
 const SKILL = '.claude/skills/track-manager/SKILL.md';
@@ -34,7 +35,7 @@ describe('track init', function () {
   it('writes the store, the guide\'s scripts at the guide\'s paths, the runtime and SKILL.md', () => {
     const result = ws.cli(['init', '--json']);
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(result.json.files.map((f: any) => [f.path, f.action]), [
+    assert.deepEqual(result.json.files.map((f) => [f.path, f.action]), [
       ['.claude/conductor/tracks/track-registry.json', 'create'],
       ...AGENT_SCRIPT_FILES.map((f) => [f.path, 'create']),
     ]);
@@ -55,7 +56,7 @@ describe('track init', function () {
     const before = snapshot(ws.dir);
     const again = ws.cli(['init', '--json']);
     assert.equal(again.code, 0, again.stderr);
-    assert.ok(again.json.files.every((f: any) => f.action === 'unchanged'), JSON.stringify(again.json.files));
+    assert.ok(again.json.files.every((f) => f.action === 'unchanged'), JSON.stringify(again.json.files));
     assert.deepEqual(snapshot(ws.dir), before);
   });
 
@@ -88,7 +89,7 @@ describe('track init', function () {
     assert.ok(existsSync(file('.claude/tools/snapshot-manager.mjs')));
     const json = ws.cli(['init', '--json']);
     assert.equal(json.code, 19);
-    assert.deepEqual(JSON.parse(json.stderr).error.details.files, [MANAGER, '.claude/tools/run-manager.mjs']);
+    assert.deepEqual(cliError(json.stderr).details?.files, [MANAGER, '.claude/tools/run-manager.mjs']);
     assert.deepEqual(json.json.left, [MANAGER, '.claude/tools/run-manager.mjs']);
   });
 
@@ -101,19 +102,19 @@ describe('track init', function () {
     assert.equal(readFileSync(file(MANAGER), 'utf8'), original);
     const forced = ws.cli(['init', '--force', '--json']);
     assert.equal(forced.code, 0, forced.stderr);
-    const entry = forced.json.files.find((f: any) => f.path === MANAGER);
-    assert.equal(entry.action, 'move-aside');
-    assert.equal(entry.moved_to, `${MANAGER}.orig`);
+    const entry = forced.json.files.find((f) => f.path === MANAGER);
+    assert.equal(entry?.action, 'move-aside');
+    assert.equal(entry?.moved_to, `${MANAGER}.orig`);
     assert.equal(readFileSync(file(`${MANAGER}.orig`), 'utf8'), original);
     assert.equal(ownershipOf(readFileSync(file(MANAGER), 'utf8')).kind, 'ours');
     const again = ws.cli(['init', '--force', '--json']);
     assert.equal(again.code, 0);
-    assert.ok(again.json.files.every((f: any) => f.action === 'unchanged'));
+    assert.ok(again.json.files.every((f) => f.action === 'unchanged'));
     assert.ok(!existsSync(file(`${MANAGER}.orig.2`)));
     // And back: the original is one rename away.
     writeFileSync(file(MANAGER), 'edited again');
     const third = ws.cli(['init', '--force', '--json']);
-    assert.equal(third.json.files.find((f: any) => f.path === MANAGER).moved_to, `${MANAGER}.orig.2`, 'an earlier copy is never overwritten');
+    assert.equal(third.json.files.find((f) => f.path === MANAGER)?.moved_to, `${MANAGER}.orig.2`, 'an earlier copy is never overwritten');
     assert.equal(readFileSync(file(`${MANAGER}.orig`), 'utf8'), original);
   });
 
@@ -126,7 +127,7 @@ describe('track init', function () {
     assert.equal(plan.entries.find((e) => e.path === MANAGER)!.action, 'upgrade');
     const result = ws.cli(['init', '--json']);
     assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.json.files.find((f: any) => f.path === MANAGER).action, 'upgrade');
+    assert.equal(result.json.files.find((f) => f.path === MANAGER)?.action, 'upgrade');
     assert.doesNotMatch(readFileSync(file(MANAGER), 'utf8'), /older Track Manager/);
   });
 
@@ -134,7 +135,7 @@ describe('track init', function () {
     const plan = await planWorkspaceSetup({ workspaceRoot: ws.dir, version: '0.1.0', assetsDir: ASSETS });
     mkdirSync(path.dirname(file(MANAGER)), { recursive: true });
     writeFileSync(file(MANAGER), '// written while the preview was open\n');
-    await assert.rejects(applyInitPlan(plan), (error: any) => error.code === 'E_INIT_CONFLICT' && /manager\.mjs changed after the set-up plan/.test(error.message));
+    await assert.rejects(applyInitPlan(plan), (error) => isTrackError(error, 'E_INIT_CONFLICT') && /manager\.mjs changed after the set-up plan/.test(error.message));
     assert.equal(readFileSync(file(MANAGER), 'utf8'), '// written while the preview was open\n');
   });
 
@@ -206,7 +207,7 @@ describe('track init', function () {
       const runs = await Promise.all([1, 2, 3].map(() => runNode([CLI, 'init', '--json'], { cwd: fresh.dir, env: { TRACK_MANAGER_ROOT: '' } })));
       for (const run of runs) assert.equal(run.code, 0, run.stderr);
       const again = fresh.cli(['init', '--json']);
-      assert.ok(again.json.files.every((f: any) => f.action === 'unchanged'), JSON.stringify(again.json.files));
+      assert.ok(again.json.files.every((f) => f.action === 'unchanged'), JSON.stringify(again.json.files));
       assert.equal(fresh.readJson(fresh.registryFile).schema_version, 1);
     } finally {
       fresh.cleanup();
@@ -214,8 +215,8 @@ describe('track init', function () {
   });
 
   it('the npm package and the .vsix carry the runtime and the templates beside the CLI', () => {
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
-    const files = new Set<string>(packed[0].files.map((f: { path: string }) => f.path));
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as Array<{ files: Array<{ path: string }> }>;
+    const files = new Set<string>(packed[0].files.map((f) => f.path));
     for (const name of ['track-manager-runtime.cjs', 'manager.mjs', 'registry.mjs', 'session-recovery.mjs', 'snapshot-manager.mjs', 'run-manager.mjs', 'SKILL.md']) {
       assert.ok(files.has(`dist/init/${name}`), name);
     }

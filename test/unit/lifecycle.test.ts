@@ -70,8 +70,8 @@ describe('lifecycle: every transition, allowed and refused', () => {
           await act(store, action, id);
           const after = ws.readJson(ws.trackFile(id));
           assert.equal(after.status, to);
-          assert.deepEqual(after.status_history.at(-1).from, from);
-          assert.deepEqual(after.status_history.at(-1).to, to);
+          assert.deepEqual(after.status_history.at(-1)?.from, from);
+          assert.deepEqual(after.status_history.at(-1)?.to, to);
           assert.equal(ws.readIndex().tracks[id].status, to, 'registry follows');
           assert.equal(ws.readIndex().active_track, to === 'active' ? id : null);
         } else {

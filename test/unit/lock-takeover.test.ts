@@ -6,7 +6,10 @@ import { createContext } from '../../src/core/storage/context';
 import { TrackStore } from '../../src/core/store';
 import { commitFiles, rollForwardJournal } from '../../src/core/storage/journal';
 import { withStoreLock } from '../../src/core/storage/lock';
-import { CLI, runNode, Workspace } from '../helpers/workspace';
+import { CLI, cliError, runNode, Workspace } from '../helpers/workspace';
+import type { ContextEntry } from '../../src/core/model/schemas';
+import type { WorkerReport } from '../helpers/concurrency-worker';
+import type { DoctorReport } from '../../src/core/doctor';
 
 const helper = (name: string) => path.join(__dirname, '..', 'helpers', name);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -38,7 +41,7 @@ async function letGo(writer: { child: ChildProcess; output: () => string }): Pro
   writer.child.stdin!.write('go\n');
   await exited(writer.child);
   const last = writer.output().trim().split('\n').pop()!;
-  return JSON.parse(last);
+  return JSON.parse(last) as { ok?: boolean; code?: string };
 }
 
 function leftovers(dir: string): string[] {
@@ -116,11 +119,11 @@ describe('the store lock under attack: takeovers, pauses, clocks (issue 7)', fun
         Array.from({ length: 8 }, (_, i) => runNode([helper('concurrency-worker.js'), ws.dir, String(round * 10 + i + 1), '3', shared.track_id])),
       );
       for (const result of results) assert.equal(result.code, 0, `a writer failed: ${result.stderr}`);
-      const reports = results.map((result) => JSON.parse(result.stdout));
+      const reports = results.map((result) => JSON.parse(result.stdout) as WorkerReport);
       expectedDecisions += reports.reduce((sum, r) => sum + r.decisions, 0);
       createdCount += reports.reduce((sum, r) => sum + r.creates.length, 0);
     }
-    const decisions = ws.readJson(path.join(ws.tracksDir, shared.track_id, 'context', 'decisions.json')).decisions;
+    const decisions = ws.readJson<{ decisions: ContextEntry[] }>(path.join(ws.tracksDir, shared.track_id, 'context', 'decisions.json')).decisions;
     assert.equal(decisions.length, expectedDecisions, 'no decision lost');
     assert.equal((await store.listTracks()).tracks.length, createdCount + 2, 'no create lost');
     const report = await store.doctor();
@@ -147,7 +150,7 @@ describe('the store lock under attack: takeovers, pauses, clocks (issue 7)', fun
     await sleep(2_300);
     const blocked = update('must wait', { TRACK_MANAGER_LOCK_TIMEOUT_MS: '600' });
     assert.equal(blocked.code, 7, `refused while the lock has an owner being recorded: ${blocked.stderr}`);
-    assert.equal(JSON.parse(blocked.stderr).error.code, 'E_LOCK_TIMEOUT');
+    assert.equal(cliError(blocked.stderr).code, 'E_LOCK_TIMEOUT');
     assert.ok(existsSync(path.join(lockDir, `owner.${'ab'.repeat(16)}.json`)), 'the owner file was not removed');
     assert.notEqual(notes(), 'must wait');
     const stale = update('after stale', { TRACK_MANAGER_LOCK_TIMEOUT_MS: '6000', TRACK_MANAGER_LOCK_STALE_MS: '2000' });
@@ -155,17 +158,17 @@ describe('the store lock under attack: takeovers, pauses, clocks (issue 7)', fun
     assert.equal(notes(), 'after stale');
   });
 
-  it('an ownerless lock dated 20 s in the future: waiters never see a negative age, and it is taken over after the short grace', async () => {
+  it('an ownerless lock dated 20 s in the future: waiters never see a negative age, and it is taken over after the short grace', () => {
     mkdirSync(lockDir);
     const future = (Date.now() + 20_000) / 1000;
     utimesSync(lockDir, future, future);
     const blocked = update('blocked', { TRACK_MANAGER_LOCK_TIMEOUT_MS: '300' });
     if (blocked.code !== 0) {
-      const error = JSON.parse(blocked.stderr).error;
+      const error = cliError<{ refreshed_ms_ago: number }>(blocked.stderr);
       assert.equal(error.code, 'E_LOCK_TIMEOUT');
       assert.doesNotMatch(error.message, /-\d/, error.message);
       assert.match(error.message, /last refreshed \d+\.\d s ago/);
-      assert.ok(error.details.refreshed_ms_ago >= 0);
+      assert.ok((error.details?.refreshed_ms_ago ?? -1) >= 0);
     }
     assert.equal(update('after future', { TRACK_MANAGER_LOCK_TIMEOUT_MS: '6000' }).code, 0);
     assert.equal(notes(), 'after future');
@@ -177,7 +180,7 @@ describe('the store lock under attack: takeovers, pauses, clocks (issue 7)', fun
     utimesSync(lockDir, future, future);
     await sleep(2_200);
     const report = ws.cli(['doctor']).json;
-    const stale = report.problems.find((p: any) => p.code === 'STALE_LOCK');
+    const stale = report.problems.find((p) => p.code === 'STALE_LOCK');
     assert.ok(stale, JSON.stringify(report.problems));
     assert.doesNotMatch(stale.message, /-\d/);
     const repaired = ws.cli(['doctor', '--repair']).json;
@@ -203,7 +206,7 @@ describe('the store lock under attack: takeovers, pauses, clocks (issue 7)', fun
         const result = update('contested', { TRACK_MANAGER_LOCK_TIMEOUT_MS: '1000' });
         if (offsetMs > 0) {
           assert.equal(result.code, 7, 'a future date is not a licence to take a live holder\'s lock');
-          assert.doesNotMatch(JSON.parse(result.stderr).error.message, /-\d/);
+          assert.doesNotMatch(cliError(result.stderr).message, /-\d/);
         } else {
           assert.equal(result.code, 0, 'a lock not refreshed for 60 s is stale even if its holder runs');
         }
@@ -238,7 +241,7 @@ describe('the store lock under attack: takeovers, pauses, clocks (issue 7)', fun
       assert.match(outcome, /REFUSED/);
       const names = listing.split('\n').filter(Boolean);
       assert.deepEqual(names.filter((name) => /lock-owner|track-registry\.lock|\.tmp$/.test(name)), [], names.join(' '));
-      assert.deepEqual(JSON.parse(doctor).problems.filter((p: any) => p.code === 'LEFTOVER_TEMP' || p.code === 'STALE_LOCK'), []);
+      assert.deepEqual((JSON.parse(doctor) as DoctorReport).problems.filter((p) => p.code === 'LEFTOVER_TEMP' || p.code === 'STALE_LOCK'), []);
     } finally {
       scratch.cleanup();
     }

@@ -9,7 +9,8 @@ import { withStoreLock } from '../../src/core/storage/lock';
 import { TrackStore } from '../../src/core/store';
 import { mutate } from '../../src/core/storage/transaction';
 import { recordLockOwner } from '../helpers/lock-owner';
-import { Workspace } from '../helpers/workspace';
+import { cliError, Workspace } from '../helpers/workspace';
+import type { ContextEntry } from '../../src/core/model/schemas';
 
 /** Records this (live) test process as the lock's owner, as a holder does: a file named by its token inside the lock. */
 function holdLock(root: string): Promise<ChildProcess> {
@@ -47,17 +48,17 @@ describe('the store lock (proper-lockfile)', function () {
     try {
       const result = update('blocked');
       assert.equal(result.code, 7);
-      const error = JSON.parse(result.stderr).error;
+      const error = cliError<{ holder: { pid: number } }>(result.stderr);
       assert.equal(error.code, 'E_LOCK_TIMEOUT');
       assert.match(error.message, new RegExp(`held by pid ${holder.pid} on ${hostname()} \\(track lock-holder test\\) for \\d+\\.\\d s`));
       assert.match(error.message, /Wait a few seconds and retry/);
-      assert.equal(error.details.holder.pid, holder.pid);
+      assert.equal(error.details?.holder.pid, holder.pid);
       assert.equal(ws.readJson(ws.trackFile(id)).metadata, undefined, 'nothing written');
     } finally {
       await release(holder);
     }
     assert.equal(update('free').code, 0);
-    assert.equal(ws.readJson(ws.trackFile(id)).metadata.notes, 'free');
+    assert.equal(ws.readJson(ws.trackFile(id)).metadata?.notes, 'free');
   });
 
   it('a backdated lock (not refreshed for over 30 s) is stale and taken over', () => {
@@ -109,7 +110,7 @@ describe('the store lock (proper-lockfile)', function () {
     const old = (Date.now() - 120_000) / 1000;
     utimesSync(lockDir, old, old);
     const report = ws.cli(['doctor']).json;
-    assert.ok(report.problems.some((p: any) => p.code === 'STALE_LOCK' && p.repairable));
+    assert.ok(report.problems.some((p) => p.code === 'STALE_LOCK' && p.repairable));
     const repaired = ws.cli(['doctor', '--repair']).json;
     assert.equal(repaired.healthy, true);
     assert.ok(repaired.repaired.some((r: string) => /stale lock/.test(r)));
@@ -159,8 +160,8 @@ describe('the store lock (proper-lockfile)', function () {
     const store = new TrackStore({ root: ws.dir, lockTimeoutMs: 1_000 });
     const writes = Array.from({ length: 30 }, (_, i) => store.addDecision(id, { text: `decision ${i}` }));
     await Promise.all(writes);
-    assert.equal(ws.readJson(path.join(ws.tracksDir, id, 'context', 'decisions.json')).decisions.length, 30);
-    await withStoreLock(createContext({ root: ws.dir }).paths, {}, async () => undefined);
+    assert.equal(ws.readJson<{ decisions: ContextEntry[] }>(path.join(ws.tracksDir, id, 'context', 'decisions.json')).decisions.length, 30);
+    await withStoreLock(createContext({ root: ws.dir }).paths, {}, () => Promise.resolve(undefined));
   });
 
   it('temp file names are unique per process and per call', () => {

@@ -6,6 +6,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CLI, runNode, Workspace } from '../helpers/workspace';
+import type { compactTrack } from '../../src/core/tools';
+import type { TrackSummary } from '../../src/core/queries';
+import type { DetectResult } from '../../src/core/recovery';
+import type { SwitchResult } from '../../src/core/lifecycle';
+import type { ContextEntry, Run, Track } from '../../src/core/model/schemas';
 
 /** The real server (dist/cli.js mcp) as a child process, driven by the SDK's own client. */
 async function connect(ws: Workspace, env: Record<string, string> = {}): Promise<Client> {
@@ -21,18 +26,48 @@ async function connect(ws: Workspace, env: Record<string, string> = {}): Promise
   return client;
 }
 
-type ToolReply = { ok: true; value: any } | { ok: false; error: { code: string; message: string; next?: string } };
+type Compact = ReturnType<typeof compactTrack>;
+
+/** What each tool returns (src/core/tools.ts), in the core's types, for the fields these tests read. */
+interface ToolOutputs {
+  get_active_track: Compact | null;
+  list_tracks: { tracks: Array<Omit<TrackSummary, 'created_at'>>; problems: string[] };
+  show_track: Compact & {
+    decisions: Array<{ id: string; text: string }>;
+    assumptions: Array<{ id: string; text: string }>;
+    checkpoints: Array<{ snapshot_id: string; name?: string; created_at: string }>;
+    runs: Array<{ run_id: string; status: string }>;
+  };
+  create_track: Compact;
+  activate_track: Compact;
+  switch_track: SwitchResult;
+  pause_track: { track_id: string; status: string; reason: string; checkpoint: string };
+  resume_track: Compact & { checkpoint_restored: string | null; checkpoint_saved: string | null };
+  complete_track: Compact & { outcomes: Track['outcomes'] | null };
+  create_checkpoint: { snapshot_id: string; track_id: string; created_at: string };
+  add_decision: ContextEntry;
+  add_assumption: ContextEntry;
+  start_run: { run_id: string; track_id: string; status: string; current_step: number };
+  record_run_step: { run_id: string; status: string; current_step: number; snapshot: string };
+  finish_run: Run;
+  detect_interrupted: DetectResult;
+  recover: { success: boolean };
+}
+
+type ToolError = { code: string; message: string; next?: string };
+type ToolReply<T = unknown> = { ok: true; value: T } | { ok: false; error: ToolError };
 
 async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<ToolReply> {
   const result = (await client.callTool({ name, arguments: args })) as { content: Array<{ type: string; text: string }>; isError?: boolean };
-  const body = JSON.parse(result.content[0].text);
-  return result.isError ? { ok: false, error: body.error } : { ok: true, value: body };
+  const body = JSON.parse(result.content[0].text) as unknown;
+  return result.isError ? { ok: false, error: (body as { error: ToolError }).error } : { ok: true, value: body };
 }
 
-async function ok(client: Client, name: string, args: Record<string, unknown> = {}): Promise<any> {
+async function ok<N extends keyof ToolOutputs>(client: Client, name: N, args: Record<string, unknown> = {}): Promise<ToolOutputs[N]> {
   const reply = await call(client, name, args);
   if (!reply.ok) throw new Error(`${name} failed: ${reply.error.code}: ${reply.error.message}`);
-  return reply.value;
+  // The tool named its own output type above.
+  return reply.value as ToolOutputs[N];
 }
 
 async function fails(client: Client, name: string, args: Record<string, unknown>, code: string): Promise<{ code: string; message: string; next?: string }> {
@@ -89,7 +124,7 @@ describe('track mcp (a stdio MCP server, driven by the SDK client)', function ()
       assert.equal(tool.inputSchema.type, 'object');
     }
     const create = tools.find((tool) => tool.name === 'create_track')!;
-    const properties = create.inputSchema.properties as Record<string, any>;
+    const properties = create.inputSchema.properties as Record<string, { enum?: string[]; minLength?: number }>;
     assert.deepEqual(properties.priority.enum, ['P0', 'P1', 'P2', 'P3']);
     assert.equal(properties.name.minLength, 3);
     assert.deepEqual([...(create.inputSchema.required as string[])].sort(), ['goal', 'name', 'type']);
@@ -116,7 +151,7 @@ describe('track mcp (a stdio MCP server, driven by the SDK client)', function ()
     await ok(client, 'activate_track', { trackId: first.track_id });
     const another = await fails(client, 'activate_track', { trackId: second.track_id }, 'E_ANOTHER_ACTIVE');
     assert.match(another.next!, /switch_track/);
-    assert.equal((await ok(client, 'get_active_track')).track_id, first.track_id);
+    assert.equal((await ok(client, 'get_active_track'))?.track_id, first.track_id);
 
     const decision = await ok(client, 'add_decision', { text: 'Use PKCE', rationale: 'public client' });
     assert.equal(decision.id, 'decision-001');
@@ -134,14 +169,14 @@ describe('track mcp (a stdio MCP server, driven by the SDK client)', function ()
 
     const shown = await ok(client, 'show_track', {});
     assert.equal(shown.track_id, first.track_id);
-    assert.deepEqual(shown.decisions.map((entry: any) => entry.text), ['Use PKCE']);
-    assert.deepEqual(shown.assumptions.map((entry: any) => entry.text), ['Users have Google accounts']);
+    assert.deepEqual(shown.decisions.map((entry) => entry.text), ['Use PKCE']);
+    assert.deepEqual(shown.assumptions.map((entry) => entry.text), ['Users have Google accounts']);
     assert.equal(shown.checkpoints[0].name, 'before refactor');
     assert.equal(shown.runs[0].status, 'completed');
 
     const switched = await ok(client, 'switch_track', { trackId: second.track_id });
     assert.equal(switched.suspended, first.track_id);
-    assert.match(switched.checkpoint, /^snap-/);
+    assert.match(switched.checkpoint ?? '', /^snap-/);
     const paused = await ok(client, 'pause_track', { reason: 'lunch' });
     assert.equal(paused.status, 'paused');
     await fails(client, 'resume_track', { trackId: second.track_id, checkpointId: 'snap-nope' }, 'E_CHECKPOINT_NOT_FOUND');
@@ -149,18 +184,18 @@ describe('track mcp (a stdio MCP server, driven by the SDK client)', function ()
     await fails(client, 'resume_track', { trackId: second.track_id }, 'E_ANOTHER_ACTIVE');
 
     const listed = await ok(client, 'list_tracks', { status: 'paused' });
-    assert.deepEqual(listed.tracks.map((track: any) => track.track_id), [second.track_id]);
+    assert.deepEqual(listed.tracks.map((track) => track.track_id), [second.track_id]);
     await fails(client, 'list_tracks', { priority: 'urgent' }, 'E_INVALID_INPUT');
 
     const detected = await ok(client, 'detect_interrupted', { staleAfterMinutes: 0 });
-    assert.ok(detected.interrupted.some((item: any) => item.track_id === first.track_id));
+    assert.ok(detected.interrupted.some((item) => item.track_id === first.track_id));
     const recovered = await ok(client, 'recover', { trackId: first.track_id });
     assert.equal(recovered.success, true);
     await fails(client, 'recover', {}, 'E_INVALID_INPUT');
 
     const done = await ok(client, 'complete_track', { summary: 'Shipped', filesModified: ['src/auth.ts'], lessonsLearned: ['PKCE is simple'] });
     assert.equal(done.status, 'completed');
-    assert.equal(done.outcomes.summary, 'Shipped');
+    assert.equal(done.outcomes?.summary, 'Shipped');
     await fails(client, 'complete_track', { trackId: first.track_id }, 'E_INVALID_TRANSITION');
 
     // What the tools wrote is what the CLI reads.
@@ -224,7 +259,7 @@ describe('track mcp (a stdio MCP server, driven by the SDK client)', function ()
     assert.equal(code, 0);
     await until(() => (updated.includes('track://active') ? true : undefined), 'resources/updated for track://active');
     await until(() => (updated.includes(`track://${created.track_id}`) ? true : undefined), 'resources/updated for the track');
-    const read = JSON.parse(((await client.readResource({ uri: 'track://active' })).contents[0] as { text: string }).text);
+    const read = JSON.parse(((await client.readResource({ uri: 'track://active' })).contents[0] as { text: string }).text) as Track;
     assert.equal(read.track_id, created.track_id);
     assert.equal(read.status, 'active');
 
@@ -238,7 +273,7 @@ describe('track mcp (a stdio MCP server, driven by the SDK client)', function ()
     const again = ws.ok(['create', '--name', 'Reborn Store', '--type', 'feature', '--goal', 'g']);
     ws.ok(['activate', '--track-id', again.track_id]);
     await until(() => (updated.includes('track://active') ? true : undefined), 'an update after the store was deleted and made again');
-    const reborn = JSON.parse(((await client.readResource({ uri: 'track://active' })).contents[0] as { text: string }).text);
+    const reborn = JSON.parse(((await client.readResource({ uri: 'track://active' })).contents[0] as { text: string }).text) as Track;
     assert.equal(reborn.name, 'Reborn Store');
   });
 });

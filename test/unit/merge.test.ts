@@ -1,10 +1,19 @@
 import * as assert from 'node:assert/strict';
 import { mergeDocuments } from '../../src/core/merge';
 import { planGitSetup } from '../../src/core/git-setup';
+import type { Activity, ContextEntry, MergeConflict, Track } from '../../src/core/model/schemas';
 
 const NOW = '2026-01-10T00:00:00.000Z';
 
-function track(overrides: Record<string, unknown> = {}): any {
+/** A decisions or assumptions document after a merge (only the fields these tests read). */
+interface Entries {
+  decisions: ContextEntry[];
+  assumptions: ContextEntry[];
+  merge_conflicts?: Array<MergeConflict & { discarded: ContextEntry }>;
+}
+
+/** A valid track document; `overrides` may make it invalid on purpose. */
+function track(overrides: Record<string, unknown> = {}): Track {
   return {
     schema_version: 1,
     track_id: 'track-x-1',
@@ -32,7 +41,7 @@ describe('three-way merge of store documents', () => {
     const result = mergeDocuments('track', base, ours, theirs, NOW);
     assert.equal(result.invalid, null);
     assert.deepEqual(result.conflicts, []);
-    const merged = result.merged as any;
+    const merged = result.merged as Track;
     assert.equal(merged.status, 'active');
     assert.equal(merged.priority, 'P1');
     assert.equal(merged.updated_at, '2026-01-03T00:00:00.000Z');
@@ -44,12 +53,12 @@ describe('three-way merge of store documents', () => {
     const base = track();
     const ours = track({ priority: 'P0', updated_at: '2026-01-05T00:00:00.000Z' });
     const theirs = track({ priority: 'P3', updated_at: '2026-01-04T00:00:00.000Z' });
-    const merged = mergeDocuments('track', base, ours, theirs, NOW).merged as any;
+    const merged = mergeDocuments('track', base, ours, theirs, NOW).merged as Track;
     assert.equal(merged.priority, 'P0');
     assert.deepEqual(merged.merge_conflicts, [{ field: 'priority', kept: 'P0', discarded: 'P3', at: NOW }]);
-    const flipped = mergeDocuments('track', base, { ...ours, updated_at: '2026-01-03T00:00:00.000Z' }, theirs, NOW).merged as any;
+    const flipped = mergeDocuments('track', base, { ...ours, updated_at: '2026-01-03T00:00:00.000Z' }, theirs, NOW).merged as Track;
     assert.equal(flipped.priority, 'P3');
-    assert.deepEqual(flipped.merge_conflicts[0].discarded, 'P0');
+    assert.deepEqual(flipped.merge_conflicts?.[0].discarded, 'P0');
   });
 
   it('unions status histories by time, adds both sides\' counters, and moves a status with its timestamps', () => {
@@ -65,10 +74,10 @@ describe('three-way merge of store documents', () => {
       metrics: { active_duration_ms: 50, pause_count: 0, snapshots_created: 2 },
     });
     const result = mergeDocuments('track', base, ours, theirs, NOW);
-    const merged = result.merged as any;
+    const merged = result.merged as Track;
     assert.equal(merged.status, 'completed');
     assert.equal(merged.completed_at, '2026-01-03T00:00:00.000Z');
-    assert.deepEqual(merged.status_history.map((h: any) => h.to), ['draft', 'paused', 'completed']);
+    assert.deepEqual(merged.status_history.map((h) => h.to), ['draft', 'paused', 'completed']);
     assert.deepEqual(merged.metrics, { active_duration_ms: 150, pause_count: 1, snapshots_created: 3 });
     assert.deepEqual(result.conflicts.map((c) => c.field), ['status']);
   });
@@ -80,24 +89,24 @@ describe('three-way merge of store documents', () => {
     const theirs = { schema_version: 1, decisions: [entry('d1', '2026-01-01T00:00:00.000Z', 'theirs', { updated_at: '2026-01-05T00:00:00.000Z' }), entry('d2', '2026-01-02T00:00:00.000Z')] };
     const result = mergeDocuments('decisions', base, ours, theirs, NOW);
     assert.equal(result.invalid, null);
-    const merged = result.merged as any;
-    assert.deepEqual(merged.decisions.map((d: any) => `${d.id}:${d.text}`), ['d1:theirs', 'd2:d2', 'd3:d3']);
+    const merged = result.merged as Entries;
+    assert.deepEqual(merged.decisions.map((d) => `${d.id}:${d.text}`), ['d1:theirs', 'd2:d2', 'd3:d3']);
     assert.deepEqual(merged.merge_conflicts, [{ field: 'decisions[d1]', kept: 'theirs', discarded: ours.decisions[0], at: NOW }]);
     assert.deepEqual(result.conflicts, merged.merge_conflicts);
     // The other way round, ours is the later rewrite; a later merge keeps the earlier record.
-    const flipped = mergeDocuments('decisions', base, { ...ours, decisions: [entry('d1', '2026-01-01T00:00:00.000Z', 'ours', { updated_at: '2026-01-06T00:00:00.000Z' })] }, theirs, NOW).merged as any;
-    assert.deepEqual(flipped.decisions.map((d: any) => d.text), ['ours', 'd2']);
-    assert.equal(flipped.merge_conflicts[0].discarded.text, 'theirs');
-    const again = mergeDocuments('decisions', merged, { ...merged, decisions: [...merged.decisions, entry('d4', '2026-01-07T00:00:00.000Z')] }, merged, NOW).merged as any;
-    assert.equal(again.merge_conflicts.length, 1);
+    const flipped = mergeDocuments('decisions', base, { ...ours, decisions: [entry('d1', '2026-01-01T00:00:00.000Z', 'ours', { updated_at: '2026-01-06T00:00:00.000Z' })] }, theirs, NOW).merged as Entries;
+    assert.deepEqual(flipped.decisions.map((d) => d.text), ['ours', 'd2']);
+    assert.equal(flipped.merge_conflicts?.[0].discarded.text, 'theirs');
+    const again = mergeDocuments('decisions', merged, { ...merged, decisions: [...merged.decisions, entry('d4', '2026-01-07T00:00:00.000Z')] }, merged, NOW).merged as Entries;
+    assert.equal(again.merge_conflicts?.length, 1);
   });
 
   it('assumptions rewritten on both sides without updated_at: ours kept on a tie, theirs recorded', () => {
     const entry = (text: string) => ({ id: 'assumption-001', text, at: '2026-01-01T00:00:00.000Z' });
     const result = mergeDocuments('assumptions', { schema_version: 1, assumptions: [entry('base')] }, { schema_version: 1, assumptions: [entry('ours')] }, { schema_version: 1, assumptions: [entry('theirs')] }, NOW);
-    const merged = result.merged as any;
-    assert.deepEqual(merged.assumptions.map((a: any) => a.text), ['ours']);
-    assert.deepEqual(merged.merge_conflicts.map((c: any) => [c.field, c.kept, c.discarded.text]), [['assumptions[assumption-001]', 'ours', 'theirs']]);
+    const merged = result.merged as Entries;
+    assert.deepEqual(merged.assumptions.map((a) => a.text), ['ours']);
+    assert.deepEqual(merged.merge_conflicts?.map((c) => [c.field, c.kept, c.discarded.text]), [['assumptions[assumption-001]', 'ours', 'theirs']]);
   });
 
   it('two clones adding the same next id: both entries kept, the later renumbered, no conflict', () => {
@@ -106,8 +115,8 @@ describe('three-way merge of store documents', () => {
     const ours = { schema_version: 1, decisions: [...base.decisions, entry('decision-002', '2026-01-03T00:00:00.000Z', 'ours')] };
     const theirs = { schema_version: 1, decisions: [...base.decisions, entry('decision-002', '2026-01-02T00:00:00.000Z', 'theirs')] };
     const result = mergeDocuments('decisions', base, ours, theirs, NOW);
-    const merged = result.merged as any;
-    assert.deepEqual(merged.decisions.map((d: any) => `${d.id}:${d.text}`), ['decision-001:first', 'decision-002:theirs', 'decision-003:ours']);
+    const merged = result.merged as Entries;
+    assert.deepEqual(merged.decisions.map((d) => `${d.id}:${d.text}`), ['decision-001:first', 'decision-002:theirs', 'decision-003:ours']);
     assert.equal(merged.merge_conflicts, undefined);
     assert.deepEqual(result.conflicts, []);
   });
@@ -116,7 +125,7 @@ describe('three-way merge of store documents', () => {
     const base = track({ metadata: { tags: ['a', 'b'] } });
     const ours = track({ metadata: { tags: ['a', 'b', 'c'] }, updated_at: '2026-01-02T00:00:00.000Z' });
     const theirs = track({ metadata: { tags: ['b', 'd'] }, updated_at: '2026-01-03T00:00:00.000Z' });
-    assert.deepEqual((mergeDocuments('track', base, ours, theirs, NOW).merged as any).metadata.tags, ['b', 'c', 'd']);
+    assert.deepEqual((mergeDocuments('track', base, ours, theirs, NOW).merged as Track).metadata?.tags, ['b', 'c', 'd']);
   });
 
   it('reports a result that would not validate instead of returning it as good', () => {
@@ -138,7 +147,7 @@ describe('three-way merge of store documents', () => {
     const base = { schema_version: 1, intervals: [] };
     const ours = { schema_version: 1, intervals: [{ start: '2026-01-01T10:00:00.000Z', end: '2026-01-01T11:00:00.000Z' }] };
     const theirs = { schema_version: 1, intervals: [{ start: '2026-01-01T10:30:00.000Z', end: '2026-01-01T12:00:00.000Z' }, { start: '2026-01-02T10:00:00.000Z', end: '2026-01-02T10:05:00.000Z' }] };
-    assert.deepEqual((mergeDocuments('activity', base, ours, theirs, NOW).merged as any).intervals, [
+    assert.deepEqual((mergeDocuments('activity', base, ours, theirs, NOW).merged as Activity).intervals, [
       { start: '2026-01-01T10:00:00.000Z', end: '2026-01-01T12:00:00.000Z' },
       { start: '2026-01-02T10:00:00.000Z', end: '2026-01-02T10:05:00.000Z' },
     ]);

@@ -2,14 +2,15 @@ import * as assert from 'node:assert/strict';
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { UPGRADES, upgradeDocument } from '../../src/core/model/format-upgrade';
-import { SCHEMA_VERSION } from '../../src/core/model/schemas';
+import { SCHEMA_VERSION, type ContextEntry, type Track } from '../../src/core/model/schemas';
 import { copyOriginStore, filesUnder, missingFields, ORIGIN_RUN, ORIGIN_STORE, ORIGIN_TRACKS } from '../helpers/origin-store';
 import { PROJECT_ROOT, runNode, Workspace } from '../helpers/workspace';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the built bundle, loaded by path at run time
 const library = () => require(path.join(PROJECT_ROOT, 'dist', 'index.js')) as typeof import('../../src/core/index');
 const originConductor = path.join(ORIGIN_STORE, '.claude', 'conductor');
-const originJson = (relative: string) => JSON.parse(readFileSync(path.join(originConductor, relative), 'utf8'));
+/** A document of the original store; `T` is what the test knows it holds. */
+const originJson = <T = Record<string, unknown>>(relative: string) => JSON.parse(readFileSync(path.join(originConductor, relative), 'utf8')) as T;
 const trackRel = (id: string, file = 'track.json') => path.join('tracks', id, file);
 
 describe('stores written by the original track-manager', function () {
@@ -38,14 +39,14 @@ describe('stores written by the original track-manager', function () {
     const list = ws.cli(['list']);
     assert.equal(list.code, 0, list.stderr);
     assert.equal(list.stderr, '', 'no warning: nothing of theirs is corrupt');
-    const byId = Object.fromEntries(list.json.map((t: any) => [t.track_id, t]));
+    const byId = Object.fromEntries(list.json.map((t) => [t.track_id, t]));
     assert.deepEqual(Object.keys(byId).sort(), Object.values(ORIGIN_TRACKS).sort());
     assert.deepEqual(
       [byId[ORIGIN_TRACKS.oauth], byId[ORIGIN_TRACKS.login], byId[ORIGIN_TRACKS.payments]].map((t) => [t.name, t.status, t.priority, t.progress_percentage]),
       [['OAuth Authentication', 'completed', 'P1', 0], ['Login Timeout Fix', 'draft', 'P0', 0], ['Refactor Payments', 'active', 'P2', 0]],
       'the track files decide: login is P0 (its registry entry drifted to P2), payments is active (the registry says none)',
     );
-    assert.equal(ws.ok(['get-active']).track_id, ORIGIN_TRACKS.payments);
+    assert.equal(ws.ok(['get-active'])?.track_id, ORIGIN_TRACKS.payments);
     const stats = ws.ok(['stats']);
     assert.equal(stats.total_tracks, 3);
     assert.equal(stats.completed_count, 1);
@@ -64,12 +65,12 @@ describe('stores written by the original track-manager', function () {
   });
 
   it("sees a change the original's scripts make in place (its plain writes), through the readers' cache", () => {
-    assert.equal(ws.ok(['list']).find((t: any) => t.track_id === ORIGIN_TRACKS.login).priority, 'P0');
+    assert.equal(ws.ok(['list']).find((t) => t.track_id === ORIGIN_TRACKS.login)?.priority, 'P0');
     const file = ws.trackFile(ORIGIN_TRACKS.login);
     const track = ws.readJson(file);
     // Same size: only the time and the content tell.
     writeFileSync(file, JSON.stringify({ ...track, priority: 'P3' }, null, 2));
-    assert.equal(ws.ok(['list']).find((t: any) => t.track_id === ORIGIN_TRACKS.login).priority, 'P3');
+    assert.equal(ws.ok(['list']).find((t) => t.track_id === ORIGIN_TRACKS.login)?.priority, 'P3');
     writeFileSync(file, '{"track_id": "cut');
     const list = ws.cli(['list']);
     assert.equal(list.code, 0);
@@ -97,7 +98,7 @@ describe('stores written by the original track-manager', function () {
     const after = filesUnder(ws.conductor);
     const upgraded = ws.readJson(ws.trackFile(ORIGIN_TRACKS.login));
     assert.equal(upgraded.schema_version, SCHEMA_VERSION);
-    assert.equal(upgraded.metadata.notes, 'Seen by Track Manager');
+    assert.equal(upgraded.metadata?.notes, 'Seen by Track Manager');
     const original = originJson(trackRel(ORIGIN_TRACKS.login));
     assert.deepEqual(missingFields({ ...original, updated_at: upgraded.updated_at }, upgraded), [], 'every field kept');
     assert.deepEqual(upgraded.progress, original.progress, 'the original progress object, whole');
@@ -119,9 +120,9 @@ describe('stores written by the original track-manager', function () {
     const report = ws.ok(['doctor']);
     assert.equal(report.healthy, true);
     assert.equal(report.original_format_files, 10);
-    const codes = report.problems.map((p: any) => p.code);
+    const codes = report.problems.map((p) => p.code);
     assert.ok(codes.includes('ORIGINAL_FORMAT'));
-    const mismatch = report.problems.find((p: any) => p.code === 'ORIGINAL_ACTIVE_MISMATCH');
+    const mismatch = report.problems.find((p) => p.code === 'ORIGINAL_ACTIVE_MISMATCH');
     assert.ok(mismatch, 'names the activation deadlock');
     assert.match(mismatch.message, /track-refactor-payments-1795654458856/);
     assert.match(mismatch.message, /--repair/);
@@ -153,10 +154,10 @@ describe('stores written by the original track-manager', function () {
       }
     }
     const registry = ws.readJson(ws.registryFile);
-    const originalRegistry = originJson(path.join('tracks', 'track-registry.json'));
+    const originalRegistry = originJson<{ version: unknown; metadata: unknown; tracks: Record<string, Record<string, unknown>> }>(path.join('tracks', 'track-registry.json'));
     assert.equal(registry.version, originalRegistry.version);
     assert.deepEqual(registry.metadata, originalRegistry.metadata);
-    for (const [id, entry] of Object.entries<any>(originalRegistry.tracks)) {
+    for (const [id, entry] of Object.entries(originalRegistry.tracks)) {
       // Each entry is derived from its track.json, which holds the same fields (the registry's stale copies stay in the backup).
       const track = ws.readJson(ws.trackFile(id));
       for (const field of ['track_id', 'name', 'type', 'created_at', 'progress', 'completed_at']) {
@@ -170,16 +171,16 @@ describe('stores written by the original track-manager', function () {
 
   it('lists their gzipped snapshots and their run, detects the run, and resumes it as the guide shows', () => {
     const snapshots = ws.ok(['snapshot', 'list']);
-    const auto = snapshots.find((s: any) => s.snapshot_id === 'snap-auto-1795654446987-p2mkcc');
-    const checkpoint = snapshots.find((s: any) => s.snapshot_id === 'snap-checkpoint-1795654446452-vhekww');
-    assert.equal(auto.run_id, ORIGIN_RUN);
-    assert.match(auto.file, /\.json\.gz$/);
-    assert.equal(checkpoint.track_id, ORIGIN_TRACKS.oauth, "linked by the track's last_checkpoint");
-    assert.deepEqual(ws.ok(['snapshot', 'list', '--track-id', ORIGIN_TRACKS.oauth]).map((s: any) => s.snapshot_id), [checkpoint.snapshot_id]);
-    assert.deepEqual(ws.ok(['snapshot', 'list', '--run-id', ORIGIN_RUN]).map((s: any) => s.snapshot_id), [auto.snapshot_id]);
+    const auto = snapshots.find((s) => s.snapshot_id === 'snap-auto-1795654446987-p2mkcc');
+    const checkpoint = snapshots.find((s) => s.snapshot_id === 'snap-checkpoint-1795654446452-vhekww');
+    assert.equal(auto?.run_id, ORIGIN_RUN);
+    assert.match(auto?.file ?? '', /\.json\.gz$/);
+    assert.equal(checkpoint?.track_id, ORIGIN_TRACKS.oauth, "linked by the track's last_checkpoint");
+    assert.deepEqual(ws.ok(['snapshot', 'list', '--track-id', ORIGIN_TRACKS.oauth]).map((s) => s.snapshot_id), [checkpoint?.snapshot_id]);
+    assert.deepEqual(ws.ok(['snapshot', 'list', '--run-id', ORIGIN_RUN]).map((s) => s.snapshot_id), [auto?.snapshot_id]);
 
     const runs = ws.ok(['run', 'list']);
-    assert.deepEqual(runs.map((r: any) => [r.run_id, r.workflow, r.status, r.current_step]), [[ORIGIN_RUN, 'greenfield-fullstack.yaml', 'pending', 7]]);
+    assert.deepEqual(runs.map((r) => [r.run_id, r.workflow, r.status, r.current_step]), [[ORIGIN_RUN, 'greenfield-fullstack.yaml', 'pending', 7]]);
 
     const detect = ws.cli(['recover', 'detect']);
     assert.equal(detect.code, 0);
@@ -187,19 +188,19 @@ describe('stores written by the original track-manager', function () {
     assert.match(detect.stdout, /Track: Refactor Payments/);
 
     const runFile = path.join(ws.dir, '.claude', 'context', 'runtime', 'runs', ORIGIN_RUN, 'run.json');
-    const originalRun = JSON.parse(readFileSync(runFile, 'utf8'));
+    const originalRun = JSON.parse(readFileSync(runFile, 'utf8')) as Record<string, unknown>;
     const resumed = ws.ok(['recover', 'resume', '--run-id', ORIGIN_RUN]);
     assert.equal(resumed.success, true);
     assert.equal(resumed.run_id, ORIGIN_RUN);
     assert.equal(resumed.resumed_from_step, 7);
     assert.equal(resumed.snapshot_used, 'snap-auto-1795654446987-p2mkcc');
     assert.equal(resumed.snapshot_created_at, '2026-11-26T00:54:06.987Z');
-    assert.deepEqual(resumed.state.workflows.active_runs, [ORIGIN_RUN]);
-    const run = JSON.parse(readFileSync(runFile, 'utf8'));
+    assert.deepEqual((resumed.state as { workflows: { active_runs: string[] } }).workflows.active_runs, [ORIGIN_RUN]);
+    const run = JSON.parse(readFileSync(runFile, 'utf8')) as Record<string, unknown>;
     assert.equal(run.status, 'in_progress');
     assert.deepEqual(missingFields({ ...originalRun, status: run.status, updated_at: run.updated_at }, run), []);
-    const saved = ws.ok(['snapshot', 'list', '--run-id', ORIGIN_RUN]).find((s: any) => s.snapshot_id === resumed.snapshot_saved);
-    assert.equal(saved.type, 'recovery', 'the run as it was is kept first');
+    const saved = ws.ok(['snapshot', 'list', '--run-id', ORIGIN_RUN]).find((s) => s.snapshot_id === resumed.snapshot_saved);
+    assert.equal(saved?.type, 'recovery', 'the run as it was is kept first');
     // The recovery snapshot is not used by the next resume: the auto snapshot still is.
     assert.equal(ws.ok(['recover', 'resume', '--run-id', ORIGIN_RUN]).snapshot_used, 'snap-auto-1795654446987-p2mkcc');
   });
@@ -212,7 +213,8 @@ describe('stores written by the original track-manager', function () {
     assert.equal(result.checkpoint_restored, 'snap-checkpoint-1795654446452-vhekww');
     assert.equal(result.status, 'active');
     assert.match(result.checkpoint_saved, /^snap-checkpoint-/);
-    const track = ws.readJson(file);
+    // The original's fields, kept beside ours.
+    const track = ws.readJson<Track & { last_restored: { snapshot_id: string }; execution: { mode: string } }>(file);
     assert.equal(track.status, 'active');
     assert.equal(track.last_restored.snapshot_id, 'snap-checkpoint-1795654446452-vhekww');
     assert.equal(track.execution.mode, 'interactive', "the original's fields kept");
@@ -233,7 +235,7 @@ describe('stores written by the original track-manager', function () {
     cpSync(path.join(dir, ORIGIN_RUN), path.join(dir, 'run-1736_ABC'), { recursive: true });
     const file = path.join(dir, 'run-1736_ABC', 'run.json');
     writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), run_id: 'run-1736_ABC', status: 'in_progress' }));
-    assert.ok(ws.ok(['run', 'list', '--status', 'in_progress']).some((r: any) => r.run_id === 'run-1736_ABC'));
+    assert.ok(ws.ok(['run', 'list', '--status', 'in_progress']).some((r) => r.run_id === 'run-1736_ABC'));
     assert.equal(ws.cli(['recover', 'resume', '--run-id', 'run-1736_ABC']).json?.success ?? false, false, 'no snapshot names it');
   });
 
@@ -249,8 +251,8 @@ describe('stores written by the original track-manager', function () {
   it('two tracks saying active: reads pick the most recently updated, doctor names it, --repair pauses the other', () => {
     const oauth = ws.trackFile(ORIGIN_TRACKS.oauth);
     writeFileSync(oauth, JSON.stringify({ ...ws.readJson(oauth), status: 'active', updated_at: '2026-11-26T00:50:00.000Z' }, null, 2));
-    assert.equal(ws.ok(['get-active']).track_id, ORIGIN_TRACKS.payments);
-    const multiple = ws.cli(['doctor']).json.problems.find((p: any) => p.code === 'MULTIPLE_ACTIVE');
+    assert.equal(ws.ok(['get-active'])?.track_id, ORIGIN_TRACKS.payments);
+    const multiple = ws.cli(['doctor']).json.problems.find((p) => p.code === 'MULTIPLE_ACTIVE');
     assert.ok(multiple);
     assert.equal(multiple.repairable, true);
     assert.match(multiple.message, /takes track-refactor-payments-1795654458856/);
@@ -258,7 +260,7 @@ describe('stores written by the original track-manager', function () {
     assert.ok(repaired.repaired.some((line: string) => line.startsWith(`Paused ${ORIGIN_TRACKS.oauth}`)));
     const paused = ws.readJson(oauth);
     assert.equal(paused.status, 'paused');
-    assert.equal(paused.status_history.at(-1).to, 'paused');
+    assert.equal(paused.status_history.at(-1)?.to, 'paused');
     assert.equal(ws.ok(['list', '--status', 'active']).length, 1);
   });
 
@@ -269,14 +271,14 @@ describe('stores written by the original track-manager', function () {
       for (const id of [ORIGIN_TRACKS.oauth, ORIGIN_TRACKS.login]) cpSync(path.join(ws.tracksDir, id), path.join(mixed.tracksDir, id), { recursive: true });
       const list = mixed.cli(['list']);
       assert.equal(list.stderr, '');
-      assert.deepEqual(list.json.map((t: any) => t.track_id).sort(), [ORIGIN_TRACKS.login, ORIGIN_TRACKS.oauth, ours].sort());
+      assert.deepEqual(list.json.map((t) => t.track_id).sort(), [ORIGIN_TRACKS.login, ORIGIN_TRACKS.oauth, ours].sort());
       assert.equal(mixed.ok(['doctor']).original_format_files, 6);
       mixed.ok(['activate', '--track-id', ORIGIN_TRACKS.login]);
       assert.equal(mixed.readJson(mixed.trackFile(ORIGIN_TRACKS.login)).schema_version, SCHEMA_VERSION);
       assert.equal(mixed.readJson(mixed.trackFile(ORIGIN_TRACKS.oauth)).schema_version, undefined, 'untouched');
       mixed.ok(['switch', '--to', ours]);
-      assert.equal(mixed.ok(['get-active']).track_id, ours);
-      assert.equal(mixed.ok(['show', '--track-id', ORIGIN_TRACKS.login]).track?.status ?? mixed.ok(['show', '--track-id', ORIGIN_TRACKS.login]).status, 'paused');
+      assert.equal(mixed.ok(['get-active'])?.track_id, ours);
+      assert.equal(mixed.ok(['show', '--track-id', ORIGIN_TRACKS.login]).status, 'paused');
       assert.equal(mixed.ok(['doctor', '--repair']).original_format_files, 0);
     } finally {
       mixed.cleanup();
@@ -310,8 +312,8 @@ describe('stores written by the original track-manager', function () {
     for (const id of Object.values(ORIGIN_TRACKS)) {
       const track = ws.readJson(ws.trackFile(id));
       assert.equal(track.schema_version, SCHEMA_VERSION, `${id} upgraded`);
-      assert.deepEqual(missingFields({ ...originJson(trackRel(id)), updated_at: track.updated_at }, track), [], id);
-      const doc = ws.readJson(path.join(ws.tracksDir, id, 'context', 'decisions.json'));
+      assert.deepEqual(missingFields({ ...originJson<Record<string, unknown>>(trackRel(id)), updated_at: track.updated_at }, track), [], id);
+      const doc = ws.readJson<{ schema_version: number; decisions: ContextEntry[] }>(path.join(ws.tracksDir, id, 'context', 'decisions.json'));
       assert.equal(doc.schema_version, SCHEMA_VERSION);
       decisions += doc.decisions.length;
     }
@@ -337,7 +339,7 @@ describe('format upgrade steps', () => {
     const upgraded = upgradeDocument('decisions', [
       { decision: 'Use PKCE', rationale: 'public client', timestamp: '2026-01-15T10:30:00Z', by: 'architect' },
       'Plain text decision',
-    ]) as any;
+    ]) as { schema_version: number; decisions: Array<Record<string, unknown>> };
     assert.equal(upgraded.schema_version, SCHEMA_VERSION);
     assert.deepEqual(upgraded.decisions[0], {
       decision: 'Use PKCE', rationale: 'public client', timestamp: '2026-01-15T10:30:00Z', by: 'architect',

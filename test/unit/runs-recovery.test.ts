@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Workspace } from '../helpers/workspace';
+import type { Checkpoint } from '../../src/core/model/schemas';
 
 describe('workflow runs, checkpoints, snapshots and recovery', function () {
   this.timeout(120_000);
@@ -36,7 +37,7 @@ describe('workflow runs, checkpoints, snapshots and recovery', function () {
     const second = ws.ok(['run', 'start', '--track-id', id, '--workflow', 'testing']);
     assert.equal(second.run_id, 'run-002-testing');
     ws.ok(['run', 'fail', '--run-id', second.run_id, '--reason', 'flaky']);
-    assert.deepEqual(ws.ok(['run', 'list', '--status', 'failed']).map((r: any) => r.run_id), ['run-002-testing']);
+    assert.deepEqual(ws.ok(['run', 'list', '--status', 'failed']).map((r) => r.run_id), ['run-002-testing']);
     assert.equal(ws.ok(['run', 'list', '--track-id', id]).length, 2);
   });
 
@@ -55,10 +56,10 @@ describe('workflow runs, checkpoints, snapshots and recovery', function () {
     assert.equal(resumed.checkpoint_restored, first);
     assert.equal(resumed.progress_percentage, 30);
     const show = ws.ok(['show', '--track-id', id]);
-    assert.deepEqual(show.decisions.map((d: any) => d.text), ['Use Postgres']);
-    const saved = show.checkpoints.find((c: any) => c.snapshot_id === resumed.checkpoint_saved);
-    assert.equal(saved.type, 'recovery');
-    assert.equal(ws.readJson(path.join(ws.dir, saved.file)).state.track.progress.percentage, 70, 'the state before the restore is kept');
+    assert.deepEqual(show.decisions.map((d) => d.text), ['Use Postgres']);
+    const saved = show.checkpoints.find((c) => c.snapshot_id === resumed.checkpoint_saved);
+    assert.equal(saved?.type, 'recovery');
+    assert.equal(ws.readJson<Checkpoint>(path.join(ws.dir, saved.file)).state.track.progress.percentage, 70, 'the state before the restore is kept');
     const listed = ws.ok(['checkpoint', 'list', '--track-id', id]);
     assert.equal(listed.length, 3);
     assert.ok(listed[0].created_at >= listed[1].created_at && listed[1].created_at >= listed[2].created_at, 'newest first');
@@ -73,7 +74,7 @@ describe('workflow runs, checkpoints, snapshots and recovery', function () {
     assert.equal(restored.status, 'active');
     assert.equal(restored.progress_percentage, 20);
     assert.equal(restored.checkpoint_restored, early);
-    const undo = ws.ok(['checkpoint', 'restore', '--track-id', id, '--checkpoint', restored.checkpoint_saved]);
+    const undo = ws.ok(['checkpoint', 'restore', '--track-id', id, '--checkpoint', restored.checkpoint_saved!]);
     assert.equal(undo.progress_percentage, 90, 'the state before the restore can be restored in turn');
     ws.ok(['complete', '--track-id', id]);
     assert.equal(ws.cli(['checkpoint', 'restore', '--track-id', id, '--checkpoint', early]).code, 6);
@@ -110,7 +111,7 @@ describe('workflow runs, checkpoints, snapshots and recovery', function () {
     const zero = ws.ok(['snapshot', 'prune', '--keep-count', '0']);
     assert.equal(zero.removed_count, 2);
     const left = ws.ok(['snapshot', 'list']);
-    assert.deepEqual(left.map((s: any) => `${s.track_id === id ? 'mine' : 'other'}:${s.type}`).sort(), ['mine:auto', 'mine:checkpoint', 'other:checkpoint']);
+    assert.deepEqual(left.map((s) => `${s.track_id === id ? 'mine' : 'other'}:${s.type}`).sort(), ['mine:auto', 'mine:checkpoint', 'other:checkpoint']);
     assert.equal(ws.ok(['checkpoint', 'list', '--track-id', id])[0].name, 'cp 4', 'the newest one is the one kept');
     assert.equal(ws.ok(['recover', 'resume', '--run-id', run.run_id]).resumed_from_step, 4, 'recovery still works after pruning');
     assert.equal(ws.cli(['snapshot', 'prune', '--keep-count', '-1']).code, 3, 'a negative count is read as a value, and is not a number of snapshots');
@@ -134,10 +135,10 @@ describe('workflow runs, checkpoints, snapshots and recovery', function () {
     const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim();
     const run = ws.ok(['run', 'start', '--track-id', id, '--workflow', 'w', '--owner-pid', dead]);
     const report = ws.ok(['recover', 'detect', '--stale-after', '40', '--json']);
-    assert.deepEqual(report.interrupted.map((i: any) => [i.kind, i.reason]), [['run', 'owner-dead']]);
+    assert.deepEqual(report.interrupted.map((i) => [i.kind, i.reason]), [['run', 'owner-dead']]);
     assert.match(ws.cli(['recover', 'detect', '--stale-after', '40']).stdout, new RegExp(`Owner: pid ${dead} on .* is no longer running`));
     const live = ws.ok(['run', 'start', '--track-id', id, '--workflow', 'w2', '--owner-pid', String(process.pid)]);
-    assert.ok(!ws.ok(['recover', 'detect', '--stale-after', '40', '--json']).interrupted.some((i: any) => i.run_id === live.run_id));
+    assert.ok(!ws.ok(['recover', 'detect', '--stale-after', '40', '--json']).interrupted.some((i) => 'run_id' in i && i.run_id === live.run_id));
     assert.ok(run.run_id);
   });
 

@@ -2,6 +2,22 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { PROJECT_ROOT, runNode } from '../helpers/workspace';
 
+/** What `scripts/soak.mjs --json` prints (the counts these checks read). */
+interface SoakSummary {
+  ops_lost: number;
+  torn_files: number;
+  doubled_commits: number;
+  two_active_events: number;
+  compromised_ops_that_committed: number;
+  unexpected_errors: number;
+  doctor_after_repair: { healthy: boolean };
+  sigkills: number;
+  takeovers_of_stopped_holders: number;
+  ownerless_locks_planted: number;
+  future_dated_locks_planted: number;
+  ops_committed: number;
+}
+
 describe('a bounded soak of the store (npm run soak runs the long one)', function () {
   this.timeout(120_000);
 
@@ -10,7 +26,7 @@ describe('a bounded soak of the store (npm run soak runs the long one)', functio
       path.join(PROJECT_ROOT, 'scripts', 'soak.mjs'),
       '--writers', '4', '--ops', '14', '--kills', '10', '--takeovers', '2', '--odd-locks', '2', '--stale-ms', '3000', '--seed', '7', '--json',
     ]);
-    const summary = JSON.parse(result.stdout);
+    const summary = JSON.parse(result.stdout) as SoakSummary;
     const shown = JSON.stringify(summary, null, 2);
     assert.equal(summary.ops_lost, 0, shown);
     assert.equal(summary.torn_files, 0, shown);

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PROJECT_ROOT, runNode, Workspace } from '../helpers/workspace';
+import type { Checkpoint, Run, RunSnapshot } from '../../src/core/model/schemas';
 
 /** The examples of seed/track-manager-usage.md, replayed through the real CLI. */
 describe('spec examples through the CLI', () => {
@@ -29,7 +30,7 @@ describe('spec examples through the CLI', () => {
     assert.match(paused.checkpoint, /^snap-checkpoint-\d{13}-[0-9a-f]{6}$/);
     // The guide's checkpoint-001.json, with the snapshot's random part added so clones never collide.
     const checkpointFile = path.join(ws.tracksDir, id, 'checkpoints', `checkpoint-001-${paused.checkpoint.slice(-6)}.json`);
-    const checkpoint = ws.readJson(checkpointFile);
+    const checkpoint = ws.readJson<Checkpoint>(checkpointFile);
     assert.equal(checkpoint.snapshot_id, paused.checkpoint);
     assert.equal(checkpoint.track_id, id, 'checkpoint is linked to its track');
     assert.equal(checkpoint.state.track.status, 'active');
@@ -43,7 +44,7 @@ describe('spec examples through the CLI', () => {
     assert.equal(completed.status, 'completed');
     const onDisk = ws.readJson(ws.trackFile(id));
     assert.equal(onDisk.status, 'completed');
-    assert.deepEqual(onDisk.status_history.map((h: any) => h.to), ['draft', 'active', 'paused', 'active', 'completed']);
+    assert.deepEqual(onDisk.status_history.map((h) => h.to), ['draft', 'active', 'paused', 'active', 'completed']);
     assert.equal(onDisk.status_history[2].reason, 'Waiting for security review');
     assert.equal(onDisk.metrics.pause_count, 1);
     assert.equal(ws.readJson(ws.registryFile).active_track, null);
@@ -53,8 +54,8 @@ describe('spec examples through the CLI', () => {
     const feature = ws.create('OAuth Authentication').track_id;
     ws.ok(['activate', '--track-id', feature]);
     const active = ws.ok(['get-active']);
-    assert.equal(active.track_id, feature);
-    assert.equal(active.status, 'active');
+    assert.equal(active?.track_id, feature);
+    assert.equal(active?.status, 'active');
 
     const bug = ws.ok(['create', '--name', 'Login Timeout Fix', '--type', 'bugfix',
       '--goal', 'Fix login session timeout after 5 minutes', '--priority', 'P0']).track_id;
@@ -62,7 +63,7 @@ describe('spec examples through the CLI', () => {
     assert.deepEqual(Object.keys(switched), ['suspended', 'activated', 'checkpoint']);
     assert.equal(switched.suspended, feature);
     assert.equal(switched.activated, bug);
-    assert.match(switched.checkpoint, /^snap-checkpoint-\d{13}-[0-9a-f]{6}$/);
+    assert.match(switched.checkpoint ?? '', /^snap-checkpoint-\d{13}-[0-9a-f]{6}$/);
     assert.equal(ws.readJson(ws.trackFile(feature)).status, 'paused');
     assert.equal(ws.readJson(ws.trackFile(feature)).last_checkpoint, switched.checkpoint);
     assert.equal(ws.readJson(ws.trackFile(bug)).status, 'active');
@@ -72,7 +73,7 @@ describe('spec examples through the CLI', () => {
 
     const back = ws.ok(['switch', '--to', feature]);
     assert.deepEqual(back, { suspended: null, activated: feature, checkpoint: null });
-    assert.equal(ws.ok(['get-active']).track_id, feature);
+    assert.equal(ws.ok(['get-active'])?.track_id, feature);
   });
 
   it('Example 3: detecting and recovering interrupted sessions', () => {
@@ -108,7 +109,7 @@ describe('spec examples through the CLI', () => {
 
     // The agent got half-way through step 8 (run.json says so) when the machine crashed.
     const runFile = path.join(ws.tracksDir, id, 'workflows', run.run_id, 'run.json');
-    ws.writeJson(runFile, { ...ws.readJson(runFile), current_step: 8, state: { half: 'written' } });
+    ws.writeJson(runFile, { ...ws.readJson<Run>(runFile), current_step: 8, state: { half: 'written' } });
     const recoveredRun = ws.ok(['recover', 'resume', '--run-id', run.run_id]);
     assert.deepEqual(Object.keys(recoveredRun).slice(0, 5), ['success', 'run_id', 'resumed_from_step', 'snapshot_used', 'snapshot_created_at']);
     assert.equal(recoveredRun.success, true);
@@ -118,13 +119,13 @@ describe('spec examples through the CLI', () => {
     assert.match(recoveredRun.snapshot_used, /^snap-auto-\d{13}-[0-9a-f]{6}$/);
     assert.match(recoveredRun.snapshot_created_at, /^\d{4}-\d\d-\d\dT/);
     assert.deepEqual(recoveredRun.state, { step: 7, done: 'step 7' });
-    const runAfter = ws.readJson(runFile);
+    const runAfter = ws.readJson<Run>(runFile);
     assert.equal(runAfter.current_step, 7);
     assert.deepEqual(runAfter.state, { step: 7, done: 'step 7' });
     // Nothing is lost: the half-written state was saved as a recovery snapshot first.
-    const saved = ws.ok(['snapshot', 'list', '--run-id', run.run_id]).find((s: any) => s.snapshot_id === recoveredRun.snapshot_saved);
-    assert.equal(saved.type, 'recovery');
-    assert.deepEqual(ws.readJson(path.join(ws.dir, saved.file)).state.run.state, { half: 'written' });
+    const saved = ws.ok(['snapshot', 'list', '--run-id', run.run_id]).find((s) => s.snapshot_id === recoveredRun.snapshot_saved);
+    assert.equal(saved?.type, 'recovery');
+    assert.deepEqual(ws.readJson<RunSnapshot>(path.join(ws.dir, saved.file)).state.run.state, { half: 'written' });
   });
 
   it('Example 4: registry operations (list by status and type, stats, update)', () => {
@@ -143,9 +144,9 @@ describe('spec examples through the CLI', () => {
     ws.ok(['switch', '--to', ids.oauth]);
 
     const active = ws.ok(['list', '--status', 'active']);
-    assert.deepEqual(active.map((t: any) => t.track_id), [ids.oauth]);
+    assert.deepEqual(active.map((t) => t.track_id), [ids.oauth]);
     const features = ws.ok(['list', '--type', 'feature']);
-    assert.deepEqual(features.map((t: any) => t.track_id).sort(), [ids.oauth, ids.dash, ids.search].sort());
+    assert.deepEqual(features.map((t) => t.track_id).sort(), [ids.oauth, ids.dash, ids.search].sort());
 
     const stats = ws.ok(['stats']);
     assert.deepEqual(
@@ -215,8 +216,8 @@ void switchTrack;`;
       assert.deepEqual(out.slice(2), ['Track completed successfully', 'Active track: None', 'Paused tracks: 0', 'Total tracks: 1', 'Completed: 1']);
       const trackId = out[0].split(': ')[1];
       const onDisk = ws.readJson(ws.trackFile(trackId));
-      assert.equal(onDisk.outcomes.summary, 'User dashboard completed with 5 analytics widgets. Performance optimized.');
-      assert.deepEqual(onDisk.outcomes.files_modified, ['routes.tsx', 'app.tsx']);
+      assert.equal(onDisk.outcomes?.summary, 'User dashboard completed with 5 analytics widgets. Performance optimized.');
+      assert.deepEqual(onDisk.outcomes?.files_modified, ['routes.tsx', 'app.tsx']);
       assert.deepEqual(onDisk.context.success_criteria.length, 3);
       assert.ok(!existsSync(path.join(ws.dir, 'src', '.claude')), 'no store created beside the script');
       const types = path.join(PROJECT_ROOT, 'dist', 'types', 'core', 'index.d.ts');
@@ -258,11 +259,11 @@ void switchTrack;`;
     ws.ok(['context', 'add-assumption', '--track-id', two, '--text', 'Widgets are read-only']);
     const showOne = ws.ok(['show', '--track-id', one]);
     const showTwo = ws.ok(['show', '--track-id', two]);
-    assert.deepEqual(showOne.artifacts.map((a: any) => a.name), ['oauth-config.json']);
-    assert.deepEqual(showTwo.artifacts.map((a: any) => a.name), ['dashboard-config.json']);
-    assert.deepEqual(showOne.decisions.map((d: any) => d.text), ['Use PKCE']);
+    assert.deepEqual(showOne.artifacts.map((a) => a.name), ['oauth-config.json']);
+    assert.deepEqual(showTwo.artifacts.map((a) => a.name), ['dashboard-config.json']);
+    assert.deepEqual(showOne.decisions.map((d) => d.text), ['Use PKCE']);
     assert.deepEqual(showTwo.decisions, []);
-    assert.deepEqual(showTwo.assumptions.map((d: any) => d.text), ['Widgets are read-only']);
+    assert.deepEqual(showTwo.assumptions.map((d) => d.text), ['Widgets are read-only']);
     assert.deepEqual(showOne.assumptions, []);
     for (const name of ['../escape.json', '../../x', '/etc/passwd', 'a/b.json', '..', '.hidden']) {
       const result = ws.cli(['context', 'add-artifact', '--track-id', one, '--name', name, '--content', 'x']);

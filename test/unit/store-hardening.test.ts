@@ -10,6 +10,7 @@ import { isTrackError } from '../../src/core/model/errors';
 import { TrackStore } from '../../src/core/store';
 import { recordLockOwner } from '../helpers/lock-owner';
 import { CLI, parseJson, Workspace } from '../helpers/workspace';
+import type { CliOutputs } from '../helpers/cli-output';
 
 /** Issue 7, items 3–8 and the smaller findings: each test failed on the code before its fix. */
 describe('store hardening (issue 7)', function () {
@@ -19,7 +20,7 @@ describe('store hardening (issue 7)', function () {
   afterEach(() => ws.cleanup());
 
   const journal = () => path.join(ws.tracksDir, 'track-journal.json');
-  const errorOf = (result: { stderr: string }) => parseJson(result.stderr)?.error;
+  const errorOf = (result: { stderr: string }) => parseJson<{ error: { code: string; message: string; details?: Record<string, unknown> } }>(result.stderr)!.error;
 
   describe('3. a write that cannot complete never blocks the store', () => {
     it('a folder in the way of an artifact refuses that write before its commit point, and leaves no journal', () => {
@@ -107,7 +108,7 @@ describe('store hardening (issue 7)', function () {
       assert.deepEqual(listed.tracks.map((t) => t.track_id), [a]);
     });
 
-    it('a read while another process holds the lock and the index is stale answers without waiting for it', async () => {
+    it('a read while another process holds the lock and the index is stale answers without waiting for it', () => {
       const a = ws.create('Held Elsewhere').track_id;
       unlinkSync(ws.registryFile);
       // A live holder (this process), recorded inside the lock as a holder does: never taken over.
@@ -123,7 +124,7 @@ describe('store hardening (issue 7)', function () {
       const { mutate } = await import('../../src/core/storage/transaction');
       const store = new TrackStore({ root: ws.dir, lockTimeoutMs: 1_000 });
       await assert.rejects(
-        mutate(store.ctx, 'outer', () => mutate(store.ctx, 'inner', async () => 1)),
+        mutate(store.ctx, 'outer', () => mutate(store.ctx, 'inner', () => Promise.resolve(1))),
         (error: unknown) => isTrackError(error, 'E_INTERNAL') && /re-entr/i.test((error as Error).message),
       );
     });
@@ -171,7 +172,7 @@ describe('store hardening (issue 7)', function () {
       assert.deepEqual(listing(outside), ['checkpoints', 'context-artifacts']);
       const report = ws.cli(['doctor']);
       assert.equal(report.code, 15);
-      const unsafe = report.json.problems.filter((p: any) => p.code === 'UNSAFE_PATH');
+      const unsafe = report.json.problems.filter((p) => p.code === 'UNSAFE_PATH');
       assert.equal(unsafe.length, 2, report.stdout);
     });
 
@@ -209,12 +210,12 @@ describe('store hardening (issue 7)', function () {
       const file = ws.trackFile(b);
       writeFileSync(file, readFileSync(file, 'utf8').replace('"status": "draft"', '"status": "active"'));
       const listed = ws.ok(['list']);
-      assert.equal(listed.find((t: any) => t.track_id === b).status, 'active');
+      assert.equal(listed.find((t) => t.track_id === b)?.status, 'active');
       ws.ok(['pause', '--track-id', a, '--reason', 'break']);
       const activated = ws.cli(['activate', '--track-id', c, '--json']);
       assert.equal(activated.code, 5, activated.stderr);
-      assert.equal(errorOf(activated).details.active_track, b);
-      assert.equal(ws.ok(['get-active']).track_id, b);
+      assert.equal(errorOf(activated).details?.active_track, b);
+      assert.equal(ws.ok(['get-active'])?.track_id, b);
     });
 
     it('an in-place edit that keeps the size (paused → active) is noticed too', () => {
@@ -244,10 +245,9 @@ describe('store hardening (issue 7)', function () {
           cwd: ws.dir, env: { ...process.env, TRACK_MANAGER_ROOT: '' }, encoding: 'utf8', uid: 65534, gid: 65534,
         });
         assert.equal(result.status, 0, `${args.join(' ')}: ${result.stderr}`);
-        const json = parseJson(result.stdout);
-        if (args[0] === 'list') assert.equal(json[0].track_id, a);
-        if (args[0] === 'get-active') assert.equal(json.track_id, a);
-        if (args[0] === 'stats') assert.equal(json.active_count, 1);
+        if (args[0] === 'list') assert.equal(parseJson<CliOutputs['list']>(result.stdout)?.[0]?.track_id, a);
+        if (args[0] === 'get-active') assert.equal(parseJson<CliOutputs['get-active']>(result.stdout)?.track_id, a);
+        if (args[0] === 'stats') assert.equal(parseJson<CliOutputs['stats']>(result.stdout)?.active_count, 1);
       }
       assert.equal(existsSync(ws.registryFile), false);
     });
@@ -262,7 +262,9 @@ describe('store hardening (issue 7)', function () {
       const result = ws.cli(['run', 'step', '--run-id', run.run_id, '--step', '1', '--state', deep, '--json']);
       assert.equal(result.code, 3, result.stderr.slice(0, 300));
       assert.equal(errorOf(result).code, 'E_INVALID_INPUT');
-      assert.match(ws.ok(['run', 'step', '--help']) ?? ws.cli(['run', 'step', '--help']).stdout, /deep/);
+      const help = ws.cli(['run', 'step', '--help']);
+      assert.equal(help.code, 0, help.stderr);
+      assert.match(help.stdout, /deep/);
     });
 
     it('the library refuses deep state too', async () => {
@@ -297,7 +299,7 @@ describe('store hardening (issue 7)', function () {
       const report = ws.cli(['doctor']);
       assert.equal(report.code, 15, report.stderr);
       assert.equal(report.json.tracks_checked, 2);
-      assert.ok(report.json.problems.some((p: any) => p.file.includes(a)), report.stdout);
+      assert.ok(report.json.problems.some((p) => p.file.includes(a)), report.stdout);
       const listed = ws.cli(['list']);
       assert.equal(listed.code, 0, listed.stderr);
       assert.match(listed.stderr, new RegExp(a));
@@ -318,7 +320,7 @@ describe('store hardening (issue 7)', function () {
       assert.equal(result.code, 2, result.stderr);
       assert.match(result.stderr, /--field/);
       const created = ws.create('Tagged Track', ['--tag', 'one', '--tag', 'two']);
-      assert.deepEqual(created.metadata.tags, ['one', 'two']);
+      assert.deepEqual(created.metadata?.tags, ['one', 'two']);
     });
 
     it('--value -1 is read as a value, and refused as out of range', () => {
@@ -327,7 +329,7 @@ describe('store hardening (issue 7)', function () {
       assert.equal(result.code, 3, result.stderr);
       assert.equal(errorOf(result).code, 'E_INVALID_INPUT');
       const text = ws.ok(['update', '--track-id', a, '--field', 'notes', '--value', '-a note starting with a dash']);
-      assert.equal(text.metadata.notes, '-a note starting with a dash');
+      assert.equal(text.metadata?.notes, '-a note starting with a dash');
     });
 
     it('a write on a missing store creates nothing; only create starts a store', () => {

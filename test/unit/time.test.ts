@@ -3,9 +3,10 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { activeIntervals, addBeat, parseSince, presenceRuns, workedIntervals } from '../../src/core/time';
 import { Workspace } from '../helpers/workspace';
+import type { Activity, TrackStatus } from '../../src/core/model/schemas';
 
 const T = (hhmm: string, day = '01') => `2026-03-${day}T${hhmm}:00.000Z`;
-const change = (from: string | null, to: string, at: string) => ({ from, to, at }) as any;
+const change = (from: TrackStatus | null, to: TrackStatus, at: string) => ({ from, to, at });
 const MIN = 60_000;
 
 describe('time per track', function () {
@@ -74,17 +75,17 @@ describe('time per track', function () {
       ws.writeJson(ws.trackFile(id), track);
       writeFileSync(path.join(ws.tracksDir, id, 'activity.json'), JSON.stringify({ schema_version: 1, intervals: [{ start: at(4), end: at(3) }] }));
       const stats = ws.ok(['stats', '--since', '7d']);
-      assert.equal(stats.time.by_track.length, 1);
-      assert.equal(stats.time.by_track[0].worked_ms, hour);
-      assert.equal(stats.time.by_type.feature, hour);
+      assert.equal(stats.time?.by_track.length, 1);
+      assert.equal(stats.time?.by_track[0].worked_ms, hour);
+      assert.equal(stats.time?.by_type.feature, hour);
       const shown = ws.ok(['show', '--track-id', id]);
       assert.equal(shown.time.active_intervals.length, 1);
       assert.equal(shown.time.worked_ms, hour);
       assert.equal(ws.cli(['stats', '--since', 'yesterday']).code, 3);
       // Reads record nothing; a CLI call that changes the store is a heartbeat: a new run starting now.
-      assert.equal(ws.readJson(path.join(ws.tracksDir, id, 'activity.json')).intervals.length, 1);
+      assert.equal(ws.readJson<Activity>(path.join(ws.tracksDir, id, 'activity.json')).intervals.length, 1);
       ws.ok(['context', 'add-decision', '--track-id', id, '--text', 'Work goes on']);
-      const activity = ws.readJson(path.join(ws.tracksDir, id, 'activity.json'));
+      const activity = ws.readJson<Activity>(path.join(ws.tracksDir, id, 'activity.json'));
       assert.equal(activity.intervals.length, 2);
     } finally {
       ws.cleanup();

@@ -9,8 +9,10 @@ describe('the tool catalogue', function () {
   this.timeout(60_000);
 
   it('is what package.json contributes to VS Code: same names, descriptions and input schemas', () => {
-    const manifest = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8'));
-    const contributed = manifest.contributes.languageModelTools as Array<Record<string, any>>;
+    const manifest = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+      contributes: { languageModelTools: Array<Record<string, unknown>>; mcpServerDefinitionProviders: unknown };
+    };
+    const contributed = manifest.contributes.languageModelTools;
     assert.deepEqual(contributed.map((tool) => tool.name), TOOLS.map((tool) => tool.name));
     for (const tool of TOOLS) {
       const entry = contributed.find((candidate) => candidate.name === tool.name)!;

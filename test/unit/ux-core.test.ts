@@ -2,13 +2,13 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { isTrackError } from '../../src/core/model/errors';
+import { isTrackError, type TrackError } from '../../src/core/model/errors';
 import { jsonErrorPosition } from '../../src/core/storage/files';
 import { recoveryCheckDue } from '../../src/core/recovery';
 import { TrackStore } from '../../src/core/store';
 import { Workspace } from '../helpers/workspace';
 
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<any> {
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<TrackError> {
   try {
     await promise;
   } catch (error) {
@@ -50,7 +50,7 @@ describe('core for the editor: structured errors, damaged files, runs of finishi
     const one = await store.startRun(track.track_id, { workflow: 'deploy', totalSteps: 4 });
     const two = await store.startRun(track.track_id, { workflow: 'tests' });
     const refused = await rejectsWith(store.completeTrack(track.track_id, { summary: 's' }), 'E_RUNS_IN_PROGRESS');
-    assert.deepEqual(refused.details.runs.map((r: any) => r.run_id), [one.run_id, two.run_id]);
+    assert.deepEqual((refused.details.runs as Array<{ run_id: string }>).map((r) => r.run_id), [one.run_id, two.run_id]);
     assert.equal(refused.details.track_name, 'Runs Track');
     await rejectsWith(store.failTrack(track.track_id, 'broken'), 'E_RUNS_IN_PROGRESS');
     await rejectsWith(store.cancelTrack(track.track_id, 'dropped'), 'E_RUNS_IN_PROGRESS');
