@@ -6,8 +6,9 @@ import * as path from 'node:path';
 import { openWorkbench, screenshot, statusItem, type Session } from './helpers';
 import type { CliOutput } from '../helpers/cli-output';
 
+/** Runs the CLI on the store of exactly this folder (never one found in an ancestor of a temp folder). */
 function cliIn<const A extends readonly string[]>(cwd: string, ...args: A): CliOutput<A> {
-  const result = spawnSync(process.execPath, [process.env.TRACK_TEST_CLI!, ...args], { cwd, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' } });
+  const result = spawnSync(process.execPath, [process.env.TRACK_TEST_CLI!, ...args], { cwd, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: cwd } });
   if (result.status !== 0) throw new Error(`track ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
   return JSON.parse(result.stdout) as CliOutput<A>;
 }
