@@ -17,7 +17,7 @@ describe('warm list and stats after other processes write', function () {
     const ids: string[] = [];
     for (let i = 0; i < 6; i += 1) {
       const created = ws.ok(['create', '--name', `Track ${i}`, '--type', i % 2 ? 'feature' : 'testing', '--goal', 'g', '--priority', `P${i % 4}`]);
-      ids.push(created.track_id as string);
+      ids.push(created.track_id);
     }
     const warm = new TrackStore({ root: ws.dir });
     const fresh = new TrackStore({ root: ws.dir });
