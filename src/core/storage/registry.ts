@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { listFolder } from './folders';
 import { isTrackError, TrackError } from '../model/errors';
 import { readDocument } from './files';
 import { readTrackStamped } from './index-freshness';
@@ -81,14 +81,8 @@ export async function readRunFile(paths: StorePaths, trackId: string, runId: str
   return readDocument(paths.runFile(trackId, runId), runSchema, { kind: 'run', display: (f) => paths.display(f) });
 }
 
-export async function listDirectory(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-}
+/** A folder's names, none when it is missing (one implementation: storage/folders.ts). */
+export const listDirectory = listFolder;
 
 export async function listTrackFolders(paths: StorePaths): Promise<string[]> {
   return (await listDirectory(paths.tracksDir)).filter((name) => isValidId('track', name));
