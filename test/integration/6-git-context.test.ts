@@ -1,26 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
 import { gitApi, repositoryFor } from '../../src/extension/gitApi';
 import { vscodePrompter } from '../../src/extension/prompter';
-import { activateExtension, folders, ScriptedPrompter, trackNode, waitFor } from './helpers';
-import type { CliOutput } from '../helpers/cli-output';
-
-/**
- * The CLI without blocking the extension host: after git rewrites the store's files the extension
- * re-indexes under the store lock, and a synchronous child would hold up the very host it waits for.
- */
-function cli<const A extends readonly string[]>(args: A): Promise<CliOutput<A>> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [process.env.TRACK_TEST_CLI!, ...args], { cwd: folders()[0].uri.fsPath, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' } }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`track ${args.join(' ')} failed: ${stderr}`));
-      else resolve((stdout.trim() ? JSON.parse(stdout) : null) as CliOutput<A>);
-    });
-  });
-}
+import { activateExtension, cli, folders, ScriptedPrompter, trackNode, waitFor } from './helpers';
 
 const RUNTIME = '.claude/skills/track-manager/track-manager-runtime.cjs';
 

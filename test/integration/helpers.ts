@@ -27,17 +27,16 @@ export function folders(): readonly vscode.WorkspaceFolder[] {
   return list;
 }
 
-/** The real CLI as a child process, as an agent in a terminal would call it. */
 /**
- * Runs the CLI as a child process without blocking: the tests run inside the extension host, and a
- * synchronous spawn would freeze the host while it holds the store lock (the CLI would then wait
- * for a lock that can never be released, and fail with E_LOCK_TIMEOUT).
+ * The real CLI as a child process, as an agent in a terminal would call it, without blocking: the
+ * tests run inside the extension host, and a synchronous spawn would freeze the host while it holds
+ * the store lock (the CLI would then wait for a lock that can never be released: E_LOCK_TIMEOUT).
  */
 export function cli<const A extends readonly string[]>(args: A, cwd = folders()[0].uri.fsPath): Promise<CliOutput<A>> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [process.env.TRACK_TEST_CLI!, ...args], { cwd, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' } }, (error, stdout, stderr) => {
       if (error) reject(new Error(`track ${args.join(' ')} exited ${String(error.code)}: ${stderr}`));
-      else resolve(JSON.parse(stdout) as CliOutput<A>);
+      else resolve((stdout.trim() ? JSON.parse(stdout) : null) as CliOutput<A>);
     });
   });
 }
