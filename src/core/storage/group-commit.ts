@@ -1,0 +1,366 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import * as path from 'node:path';
+import type { StoreContext } from './context';
+import { tempPathFor } from './files';
+import { holdsStoreLock } from './lock-scope';
+import type { StorePaths } from './paths';
+import { processState } from './process-state';
+import type { Transaction } from './transaction';
+import { isTrackError, toTrackError, TrackError, type ErrorCode } from '../model/errors';
+
+/**
+ * Group commit. A process whose write finds the store lock busy leaves a request in the queue
+ * folder and waits; whoever holds the lock runs the queued requests after its own work, in the
+ * same transaction, and commits them with their results in one flush. A result file is staged with
+ * the operation it reports, so it exists exactly when the operation was committed (the journal
+ * rolls both forward). The lock's ownership decides who may run a request, never a guess.
+ *
+ * A request moves through three names, each change made by one process only:
+ *   <token>.request.json  waiting; its requester may withdraw it (unlink) while it has this name;
+ *   <token>.claimed.json  renamed so by a lock holder that runs it (again by a later holder if
+ *                         that one never committed: without the lock nobody commits anything);
+ *   <token>.result.json   committed with the operation; the requester reads it, then removes the
+ *                         claimed file and then the result (in that order: see runQueuedRequests).
+ */
+
+/** Inside tracks/, but no track id: a dot keeps it out of the track folders (like the lock). */
+export const QUEUE_FOLDER = 'track-registry.queue';
+/** Bounds the work (and the lock time) of one holder; the rest waits for the next one. */
+const MAX_GROUP = 32;
+/** Without a file event (a holder killed, a file system that does not report), look again this often. */
+const POLL_MS = 150;
+/** Requests and results of a process that is gone, or (another host) this old, are removed. */
+const FOREIGN_STALE_MS = 24 * 60 * 60_000;
+const QUEUE_FILE = /^([0-9a-f]{32})\.(request|claimed|result)\.json$/;
+
+export function queueFolder(paths: StorePaths): string {
+  return path.join(paths.tracksDir, QUEUE_FOLDER);
+}
+
+const queueFile = (paths: StorePaths, token: string, kind: 'request' | 'claimed' | 'result') => path.join(queueFolder(paths), `${token}.${kind}.json`);
+
+/** Runs one groupable operation with its JSON arguments against a store (it takes the lock through mutate). */
+export type GroupOperation = (ctx: StoreContext, args: unknown[]) => Promise<unknown>;
+
+const operations = new Map<string, GroupOperation>();
+
+/** The operations layer names what may be grouped (storage imports no operation). */
+export function registerGroupOperation(name: string, operation: GroupOperation): void {
+  operations.set(name, operation);
+}
+
+interface Request {
+  token: string;
+  operation: string;
+  args: unknown[];
+  pid: number;
+  host: string;
+  queued_at: number;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string; details: Record<string, unknown> } };
+
+interface ResultFile {
+  token: string;
+  pid: number;
+  host: string;
+  outcome: Outcome;
+}
+
+/** The transaction that a queued request joins while a holder runs it. */
+const joined = new AsyncLocalStorage<{ tx: Transaction; lockDir: string }>();
+/** The request of the process that now tries the lock itself. */
+const ownRequest = new AsyncLocalStorage<{ token: string; lockDir: string }>();
+
+/** The holder's transaction, when called while it runs a queued request (mutate joins it). */
+export function joinedTransaction(ctx: StoreContext): Transaction | null {
+  const current = joined.getStore();
+  return current && current.lockDir === ctx.paths.lockDir ? current.tx : null;
+}
+
+/** Thrown inside the lock when this process's own request turns out to be committed already. */
+class AlreadyCommitted extends Error {
+  constructor(readonly outcome: Outcome) {
+    super('already committed');
+  }
+}
+
+/**
+ * Called by mutate under the lock, after a pending journal is finished: if this process queued the
+ * operation it is about to run, it was either committed by an earlier holder (its result is there:
+ * return that) or never will be by anyone else now (we hold the lock): withdraw it and run it here.
+ */
+export async function settleOwnRequest(paths: StorePaths): Promise<void> {
+  const own = ownRequest.getStore();
+  if (!own || own.lockDir !== paths.lockDir) return;
+  const result = await readResult(paths, own.token);
+  if (result) throw new AlreadyCommitted(result.outcome);
+  await unlink(queueFile(paths, own.token, 'request')).catch(() => undefined);
+  await unlink(queueFile(paths, own.token, 'claimed')).catch(() => undefined);
+}
+
+/**
+ * Called by mutate under the lock after the holder's own work: runs the queued requests in the
+ * same transaction, in queue order, each as if alone after the ones before it. A request that
+ * fails leaves no trace but its result (the transaction is rolled back to before it).
+ */
+export async function runQueuedRequests(tx: Transaction): Promise<void> {
+  if (operations.size === 0) return;
+  const { paths } = tx;
+  const names = await readdir(queueFolder(paths)).catch(() => null);
+  if (!names || names.length === 0) return;
+  const own = ownRequest.getStore()?.token;
+  const byToken = new Map<string, Set<string>>();
+  for (const name of names) {
+    const match = QUEUE_FILE.exec(name);
+    if (!match) continue;
+    const kinds = byToken.get(match[1]) ?? new Set<string>();
+    kinds.add(match[2]);
+    byToken.set(match[1], kinds);
+  }
+  const waiting: Request[] = [];
+  for (const [token, kinds] of byToken) {
+    if (token === own) continue;
+    if (kinds.has('result')) {
+      await removeIfAbandoned(paths, token, kinds);
+      continue;
+    }
+    const kind = kinds.has('claimed') ? 'claimed' : 'request';
+    const text = await readFile(queueFile(paths, token, kind), 'utf8').catch(() => null);
+    const request = text === null ? null : parseRequest(text, token);
+    if (request) waiting.push(request);
+    else if (text !== null && kind === 'claimed') await unlink(queueFile(paths, token, kind)).catch(() => undefined);
+  }
+  waiting.sort((a, b) => a.queued_at - b.queued_at || (a.token < b.token ? -1 : 1));
+  const pending: Request[] = [];
+  for (const request of waiting) {
+    if (pending.length >= MAX_GROUP) break;
+    if (!operations.has(request.operation)) continue;
+    if (!(await claim(paths, request.token, byToken.get(request.token)?.has('claimed') ? 'claimed' : 'request'))) continue;
+    if (processState(request) === 'dead') {
+      // Nobody waits for it: its caller died not knowing; an operation not run is the honest outcome.
+      await unlink(queueFile(paths, request.token, 'claimed')).catch(() => undefined);
+      continue;
+    }
+    pending.push(request);
+  }
+  for (const request of pending) {
+    const operation = operations.get(request.operation);
+    if (!operation) continue;
+    const before = tx.savepoint();
+    let outcome: Outcome;
+    try {
+      const value = await joined.run({ tx, lockDir: paths.lockDir }, () => ownRequest.exit(() => operation(tx.ctx, request.args)));
+      outcome = { ok: true, value: value === undefined ? null : JSON.parse(JSON.stringify(value)) as unknown };
+    } catch (error) {
+      tx.rollBack(before);
+      const failure = toTrackError(error);
+      outcome = { ok: false, error: { code: failure.code, message: failure.message, details: failure.details } };
+    }
+    const result: ResultFile = { token: request.token, pid: request.pid, host: request.host, outcome };
+    tx.putRaw(queueFile(paths, request.token, 'result'), JSON.stringify(result));
+  }
+}
+
+/**
+ * Makes the request this holder's to run; false when it is not to be run (withdrawn, or already
+ * committed). A waiting request is renamed (its requester can no longer withdraw it); a claimed one
+ * belongs to an earlier holder that never committed it. Its result is looked for after the claim,
+ * and the claimed file is confirmed still there after that: a requester removes its claimed file
+ * before its result, so a result missing then is a result never committed (and, under our lock,
+ * nobody else commits one).
+ */
+async function claim(paths: StorePaths, token: string, kind: 'request' | 'claimed'): Promise<boolean> {
+  const claimed = queueFile(paths, token, 'claimed');
+  if (kind === 'request' && !(await rename(queueFile(paths, token, 'request'), claimed).then(() => true, () => false))) return false;
+  if (await exists(queueFile(paths, token, 'result'))) return false;
+  return exists(claimed);
+}
+
+function parseRequest(text: string, token: string): Request | null {
+  try {
+    const value = JSON.parse(text) as Partial<Request>;
+    if (value.token !== token || typeof value.operation !== 'string' || !Array.isArray(value.args)) return null;
+    if (typeof value.pid !== 'number' || typeof value.host !== 'string' || typeof value.queued_at !== 'number') return null;
+    return value as Request;
+  } catch {
+    return null;
+  }
+}
+
+/** A result nobody will read (its requester is gone) is removed with what is left of its request. */
+async function removeIfAbandoned(paths: StorePaths, token: string, kinds: Set<string>): Promise<void> {
+  const result = await readResult(paths, token);
+  if (!result) return;
+  const info = await stat(queueFile(paths, token, 'result')).catch(() => null);
+  const state = processState(result);
+  if (state === 'alive' || (state === 'unknown' && (!info || Date.now() - info.mtimeMs < FOREIGN_STALE_MS))) return;
+  if (kinds.has('claimed')) await unlink(queueFile(paths, token, 'claimed')).catch(() => undefined);
+  await unlink(queueFile(paths, token, 'result')).catch(() => undefined);
+}
+
+async function readResult(paths: StorePaths, token: string): Promise<ResultFile | null> {
+  const text = await readFile(queueFile(paths, token, 'result'), 'utf8').catch(() => null);
+  if (text === null) return null;
+  try {
+    const value = JSON.parse(text) as Partial<ResultFile>;
+    if (value.token !== token || !value.outcome || typeof value.pid !== 'number' || typeof value.host !== 'string') return null;
+    return value as ResultFile;
+  } catch {
+    return null;
+  }
+}
+
+function exists(file: string): Promise<boolean> {
+  return stat(file).then(() => true, () => false);
+}
+
+function settle<T>(outcome: Outcome): T {
+  if (outcome.ok) return outcome.value as T;
+  throw new TrackError(outcome.error.code as ErrorCode, outcome.error.message, outcome.error.details);
+}
+
+function lockBusy(error: unknown): boolean {
+  return isTrackError(error, 'E_LOCK_TIMEOUT');
+}
+
+/**
+ * Runs a groupable operation. First it tries the lock once, as a plain write; if the lock is busy,
+ * it queues the operation and waits (for its result, or for the lock to come free and try again),
+ * up to the store's lock timeout. It never runs twice: a result found means committed; holding the
+ * lock with no result means nobody committed it, and nobody else can now.
+ */
+export async function runGrouped<T>(ctx: StoreContext, name: string, args: unknown[]): Promise<T> {
+  const operation = operations.get(name);
+  if (!operation) throw new TrackError('E_INTERNAL', `Internal error: no groupable operation "${name}". Please report it.`);
+  const run = (context: StoreContext) => operation(context, args) as Promise<T>;
+  if (holdsStoreLock(ctx.paths.lockDir) || joined.getStore() || !groupingEnabled()) return run(ctx);
+  const once: StoreContext = { ...ctx, lockTimeoutMs: 0 };
+  try {
+    return await run(once);
+  } catch (error) {
+    if (!lockBusy(error)) throw error;
+  }
+  const { paths } = ctx;
+  const token = randomBytes(16).toString('hex');
+  await enqueue(paths, { token, operation: name, args, pid: process.pid, host: hostname(), queued_at: Date.now() });
+  const waiter = new QueueWaiter(paths, token);
+  const deadline = Date.now() + ctx.lockTimeoutMs;
+  try {
+    for (;;) {
+      const result = await readResult(paths, token);
+      if (result) return settle<T>(await forget(paths, token, result.outcome));
+      if (waiter.lockMayBeFree || (await lockFolderGone(paths))) {
+        waiter.lockMayBeFree = false;
+        try {
+          return await ownRequest.run({ token, lockDir: paths.lockDir }, () => run(once));
+        } catch (error) {
+          if (error instanceof AlreadyCommitted) return settle<T>(await forget(paths, token, error.outcome));
+          if (!lockBusy(error)) throw error;
+          // Withdrawn only while still waiting under its first name: once claimed, a holder may commit it.
+          if (Date.now() >= deadline && (await unlink(queueFile(paths, token, 'request')).then(() => true, () => false))) throw error;
+        }
+      }
+      await waiter.next();
+    }
+  } finally {
+    waiter.close();
+  }
+}
+
+/** TRACK_MANAGER_GROUP_COMMIT=0 turns queuing off (every write waits for the lock itself). */
+function groupingEnabled(): boolean {
+  return process.env.TRACK_MANAGER_GROUP_COMMIT !== '0';
+}
+
+async function lockFolderGone(paths: StorePaths): Promise<boolean> {
+  return stat(paths.lockDir).then(() => false, () => true);
+}
+
+/** Written whole (temp + rename); not flushed: a request does not outlive its requester's interest. */
+async function enqueue(paths: StorePaths, request: Request): Promise<void> {
+  const file = queueFile(paths, request.token, 'request');
+  await mkdir(path.dirname(file), { recursive: true });
+  const temp = tempPathFor(file);
+  try {
+    await writeFile(temp, JSON.stringify(request), { flag: 'wx' });
+    await rename(temp, file);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The requester's clean-up once it has its outcome: the claimed file first, then the result. */
+async function forget(paths: StorePaths, token: string, outcome: Outcome): Promise<Outcome> {
+  await unlink(queueFile(paths, token, 'request')).catch(() => undefined);
+  await unlink(queueFile(paths, token, 'claimed')).catch(() => undefined);
+  await unlink(queueFile(paths, token, 'result')).catch(() => undefined);
+  return outcome;
+}
+
+/**
+ * Sleeps until something this requester cares about may have happened: its result file appeared,
+ * or the lock folder went away; or, failing any event, a short poll (which also lets an abandoned
+ * lock be taken over). No busy loop: one wake-up per relevant event.
+ */
+class QueueWaiter {
+  lockMayBeFree = false;
+  /** An event that came while nobody slept: the next sleep ends at once. */
+  private signaled = false;
+  private wake: (() => void) | null = null;
+  private readonly watchers: fs.FSWatcher[] = [];
+  private readonly resultName: string;
+
+  constructor(paths: StorePaths, token: string) {
+    this.resultName = `${token}.result.json`;
+    const lockName = path.basename(paths.lockDir);
+    this.watch(queueFolder(paths), (name) => name === null || name === this.resultName);
+    this.watch(paths.tracksDir, (name) => {
+      if (name !== null && name !== lockName) return false;
+      this.lockMayBeFree = true;
+      return true;
+    });
+  }
+
+  private watch(dir: string, relevant: (name: string | null) => boolean): void {
+    try {
+      const watcher = fs.watch(dir, { persistent: false }, (_event, name) => {
+        if (!relevant(typeof name === 'string' ? name : null)) return;
+        if (this.wake) this.wake();
+        else this.signaled = true;
+      });
+      watcher.on('error', () => watcher.close());
+      this.watchers.push(watcher);
+    } catch {
+      // No watching here (a file system without events): the poll alone.
+    }
+  }
+
+  next(): Promise<void> {
+    if (this.signaled) {
+      this.signaled = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.lockMayBeFree = true;
+        done();
+      }, POLL_MS + Math.floor(Math.random() * POLL_MS));
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+      this.wake = done;
+    });
+  }
+
+  close(): void {
+    for (const watcher of this.watchers) watcher.close();
+  }
+}
