@@ -173,8 +173,16 @@ describe('group commit: a lock holder commits the queued writes of other process
       first.child.stdin!.write('go\n');
       await until(() => first.output().includes(moment === 'before' ? 'blocked' : 'committed'), 'the holder to reach the moment', [first]);
       assert.equal(queued('claimed'), 5);
+      // The requesters are held still: the next holder is a newcomer, which finds the group's
+      // files as the killed holder left them (claimed, and after the commit point their results).
+      for (const one of started) one.child.kill('SIGSTOP');
       first.child.kill('SIGKILL');
       await first.exit;
+      const late = worker([['update', own, 'late writer']]);
+      assert.equal(await late.exit, 0);
+      assert.equal(lines(late)[0].ok, true);
+      assert.equal(queued('result'), 5);
+      for (const one of started) one.child.kill('SIGCONT');
       for (const one of started) assert.equal(await one.exit, 0);
 
       const results = started.map((one) => lines(one)[0]);
