@@ -33,6 +33,8 @@ export const QUEUE_FOLDER = 'track-registry.queue';
 const MAX_GROUP = 32;
 /** Without a file event (a holder killed, a file system that does not report), look again this often. */
 const POLL_MS = 150;
+/** …and tries the lock every this many polls (an abandoned lock is taken over only by trying). */
+const TRY_EVERY_POLLS = 4;
 /** Requests and results of a process that is gone, or (another host) this old, are removed. */
 const FOREIGN_STALE_MS = 24 * 60 * 60_000;
 const QUEUE_FILE = /^([0-9a-f]{32})\.(request|claimed|result)\.json$/;
@@ -177,7 +179,7 @@ export async function runQueuedRequests(tx: Transaction): Promise<void> {
 async function claim(paths: StorePaths, token: string, kind: 'request' | 'claimed'): Promise<boolean> {
   const claimed = queueFile(paths, token, 'claimed');
   if (kind === 'request' && !(await rename(queueFile(paths, token, 'request'), claimed).then(() => true, () => false))) return false;
-  if (await exists(queueFile(paths, token, 'result'))) return false;
+  if (exists(queueFile(paths, token, 'result'))) return false;
   return exists(claimed);
 }
 
@@ -204,7 +206,9 @@ async function removeIfAbandoned(paths: StorePaths, token: string, kinds: Set<st
 }
 
 async function readResult(paths: StorePaths, token: string): Promise<ResultFile | null> {
-  const text = await readFile(queueFile(paths, token, 'result'), 'utf8').catch(() => null);
+  const file = queueFile(paths, token, 'result');
+  if (!fs.existsSync(file)) return null;
+  const text = await readFile(file, 'utf8').catch(() => null);
   if (text === null) return null;
   try {
     const value = JSON.parse(text) as Partial<ResultFile>;
@@ -215,8 +219,8 @@ async function readResult(paths: StorePaths, token: string): Promise<ResultFile 
   }
 }
 
-function exists(file: string): Promise<boolean> {
-  return stat(file).then(() => true, () => false);
+function exists(file: string): boolean {
+  return fs.existsSync(file);
 }
 
 function settle<T>(outcome: Outcome): T {
@@ -240,22 +244,28 @@ export async function runGrouped<T>(ctx: StoreContext, name: string, args: unkno
   const run = (context: StoreContext) => operation(context, args) as Promise<T>;
   if (holdsStoreLock(ctx.paths.lockDir) || joined.getStore() || !groupingEnabled()) return run(ctx);
   const once: StoreContext = { ...ctx, lockTimeoutMs: 0 };
-  try {
-    return await run(once);
-  } catch (error) {
-    if (!lockBusy(error)) throw error;
-  }
   const { paths } = ctx;
+  // A lock folder that is there is a holder at work (or an abandoned lock, judged below by a try).
+  if (lockFolderGone(paths)) {
+    try {
+      return await run(once);
+    } catch (error) {
+      if (!lockBusy(error)) throw error;
+    }
+  }
   const token = randomBytes(16).toString('hex');
   await enqueue(paths, { token, operation: name, args, pid: process.pid, host: hostname(), queued_at: Date.now() });
   const waiter = new QueueWaiter(paths, token);
   const deadline = Date.now() + ctx.lockTimeoutMs;
   try {
     for (;;) {
-      const result = await readResult(paths, token);
-      if (result) return settle<T>(await forget(paths, token, result.outcome));
-      if (waiter.lockMayBeFree || (await lockFolderGone(paths))) {
-        waiter.lockMayBeFree = false;
+      if (waiter.take('result')) {
+        const result = await readResult(paths, token);
+        if (result) return settle<T>(await forget(paths, token, result.outcome));
+      }
+      // Tried when the lock folder went away, and now and then anyway: a takeover of an abandoned
+      // lock (its holder killed or stopped) happens only in an attempt to lock.
+      if ((waiter.take('lock') && lockFolderGone(paths)) || waiter.take('try')) {
         try {
           return await ownRequest.run({ token, lockDir: paths.lockDir }, () => run(once));
         } catch (error) {
@@ -277,14 +287,15 @@ function groupingEnabled(): boolean {
   return process.env.TRACK_MANAGER_GROUP_COMMIT !== '0';
 }
 
-async function lockFolderGone(paths: StorePaths): Promise<boolean> {
-  return stat(paths.lockDir).then(() => false, () => true);
+/** Synchronous on purpose: one stat, asked many times while waiting, without an error object per answer. */
+function lockFolderGone(paths: StorePaths): boolean {
+  return !fs.existsSync(paths.lockDir);
 }
 
 /** Written whole (temp + rename); not flushed: a request does not outlive its requester's interest. */
 async function enqueue(paths: StorePaths, request: Request): Promise<void> {
   const file = queueFile(paths, request.token, 'request');
-  await mkdir(path.dirname(file), { recursive: true });
+  if (!fs.existsSync(path.dirname(file))) await mkdir(path.dirname(file), { recursive: true });
   const temp = tempPathFor(file);
   try {
     await writeFile(temp, JSON.stringify(request), { flag: 'wx' });
@@ -297,7 +308,6 @@ async function enqueue(paths: StorePaths, request: Request): Promise<void> {
 
 /** The requester's clean-up once it has its outcome: the claimed file first, then the result. */
 async function forget(paths: StorePaths, token: string, outcome: Outcome): Promise<Outcome> {
-  await unlink(queueFile(paths, token, 'request')).catch(() => undefined);
   await unlink(queueFile(paths, token, 'claimed')).catch(() => undefined);
   await unlink(queueFile(paths, token, 'result')).catch(() => undefined);
   return outcome;
@@ -305,34 +315,35 @@ async function forget(paths: StorePaths, token: string, outcome: Outcome): Promi
 
 /**
  * Sleeps until something this requester cares about may have happened: its result file appeared,
- * or the lock folder went away; or, failing any event, a short poll (which also lets an abandoned
- * lock be taken over). No busy loop: one wake-up per relevant event.
+ * or the lock folder changed; failing any event, a short poll, and every few polls a try of the
+ * lock. No busy loop, and no lock attempt per file event: one wake-up per relevant event.
  */
 class QueueWaiter {
-  lockMayBeFree = false;
-  /** An event that came while nobody slept: the next sleep ends at once. */
-  private signaled = false;
+  /** What may have changed since it was last looked at (all at first: nothing was looked at yet). */
+  private readonly due = new Set<'result' | 'lock' | 'try'>(['result', 'lock']);
+  private polls = 0;
   private wake: (() => void) | null = null;
   private readonly watchers: fs.FSWatcher[] = [];
-  private readonly resultName: string;
 
   constructor(paths: StorePaths, token: string) {
-    this.resultName = `${token}.result.json`;
+    const resultName = `${token}.result.json`;
     const lockName = path.basename(paths.lockDir);
-    this.watch(queueFolder(paths), (name) => name === null || name === this.resultName);
-    this.watch(paths.tracksDir, (name) => {
-      if (name !== null && name !== lockName) return false;
-      this.lockMayBeFree = true;
-      return true;
-    });
+    this.watch(queueFolder(paths), (name) => (name === null || name === resultName ? 'result' : null));
+    this.watch(paths.tracksDir, (name) => (name === null || name === lockName ? 'lock' : null));
   }
 
-  private watch(dir: string, relevant: (name: string | null) => boolean): void {
+  /** Whether `what` is due to be looked at (and no longer due after this). */
+  take(what: 'result' | 'lock' | 'try'): boolean {
+    return this.due.delete(what);
+  }
+
+  private watch(dir: string, relevant: (name: string | null) => 'result' | 'lock' | null): void {
     try {
       const watcher = fs.watch(dir, { persistent: false }, (_event, name) => {
-        if (!relevant(typeof name === 'string' ? name : null)) return;
-        if (this.wake) this.wake();
-        else this.signaled = true;
+        const what = relevant(typeof name === 'string' ? name : null);
+        if (!what) return;
+        this.due.add(what);
+        this.wake?.();
       });
       watcher.on('error', () => watcher.close());
       this.watchers.push(watcher);
@@ -342,13 +353,13 @@ class QueueWaiter {
   }
 
   next(): Promise<void> {
-    if (this.signaled) {
-      this.signaled = false;
-      return Promise.resolve();
-    }
+    if (this.due.size > 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.lockMayBeFree = true;
+        this.polls += 1;
+        this.due.add('result');
+        this.due.add('lock');
+        if (this.polls % TRY_EVERY_POLLS === 0) this.due.add('try');
         done();
       }, POLL_MS + Math.floor(Math.random() * POLL_MS));
       const done = () => {
