@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { QUEUE_FOLDER } from '../../src/core/storage/group-commit';
 import type { Checkpoint, Track } from '../../src/core/model/schemas';
@@ -20,7 +21,7 @@ interface Started {
 function start(args: string[], env: NodeJS.ProcessEnv = {}): Started {
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stdout.on('data', (chunk) => (output += chunk));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => output, exit };
 }
@@ -233,5 +234,30 @@ describe('group commit: a lock holder commits the queued writes of other process
     assert.equal(ws.readJson(ws.trackFile(target)).status, 'active');
     assert.equal(checkpoints().length, 0);
     assert.deepEqual(existsSync(queue) ? readdirSync(queue) : [], []);
+  });
+
+  it('the queued writes of a process that is gone are never run; the next holder or doctor --repair removes them', () => {
+    const id = ws.create('Survivor').track_id;
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const leave = (token: string, kind: string, content: object) => {
+      mkdirSync(queue, { recursive: true });
+      writeFileSync(path.join(queue, `${token}.${kind}.json`), JSON.stringify({ token, pid: gone, host: hostname(), ...content }));
+    };
+    const request = { operation: 'create', args: [{ name: 'Ghost Track', type: 'feature', goal: 'never' }], queued_at: 1 };
+    leave('a'.repeat(32), 'request', request);
+    leave('b'.repeat(32), 'result', { outcome: { ok: true, value: null } });
+    const found = ws.ok(['doctor', '--json']).problems.filter((problem) => problem.code === 'LEFTOVER_REQUEST');
+    assert.equal(found.length, 2);
+    assert.deepEqual(found.map((problem) => problem.severity), ['warning', 'warning']);
+    // A write through the library holds the lock and looks at the queue: it runs nothing of the dead.
+    const writer = spawnSync(process.execPath, [helper('group-worker.js'), ws.dir, JSON.stringify([['update', id, 'still here']])], { encoding: 'utf8' });
+    assert.equal(writer.status, 0, writer.stderr);
+    assert.deepEqual(readdirSync(queue), []);
+    assert.ok(!namesOf(tracks()).includes('Ghost Track'));
+    leave('c'.repeat(32), 'claimed', request);
+    const repaired = ws.ok(['doctor', '--repair', '--json']);
+    assert.ok(repaired.repaired.some((line) => line.includes('abandoned queued write')));
+    assert.deepEqual(readdirSync(queue), []);
+    assert.equal(repaired.healthy, true);
   });
 });

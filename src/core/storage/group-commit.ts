@@ -375,3 +375,29 @@ class QueueWaiter {
     for (const watcher of this.watchers) watcher.close();
   }
 }
+
+/**
+ * Queue files nobody will come for (for doctor): requests and results of a process that is gone
+ * (on this host), or of another host's process or unreadable, older than a day. A holder removes
+ * most of them itself when it next runs the queue; a store nobody writes to keeps them.
+ */
+export async function abandonedQueueFiles(paths: StorePaths, now = Date.now()): Promise<string[]> {
+  const dir = queueFolder(paths);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const found: string[] = [];
+  for (const name of names) {
+    if (!QUEUE_FILE.test(name)) continue;
+    const file = path.join(dir, name);
+    const [text, info] = await Promise.all([readFile(file, 'utf8').catch(() => null), stat(file).catch(() => null)]);
+    if (text === null || !info) continue;
+    let owner: { pid?: unknown; host?: unknown } | null = null;
+    try {
+      owner = JSON.parse(text) as { pid?: unknown; host?: unknown };
+    } catch {
+      owner = null;
+    }
+    const state = owner && typeof owner.pid === 'number' && typeof owner.host === 'string' ? processState({ pid: owner.pid, host: owner.host }) : 'unknown';
+    if (state === 'dead' || (state === 'unknown' && now - info.mtimeMs >= FOREIGN_STALE_MS)) found.push(file);
+  }
+  return found.sort();
+}
