@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import type { StoreContext } from './context';
@@ -96,13 +96,13 @@ class AlreadyCommitted extends Error {
  * operation it is about to run, it was either committed by an earlier holder (its result is there:
  * return that) or never will be by anyone else now (we hold the lock): withdraw it and run it here.
  */
-export async function settleOwnRequest(paths: StorePaths): Promise<void> {
+export function settleOwnRequest(paths: StorePaths): void {
   const own = ownRequest.getStore();
   if (!own || own.lockDir !== paths.lockDir) return;
-  const result = await readResult(paths, own.token);
+  const result = readResult(paths, own.token);
   if (result) throw new AlreadyCommitted(result.outcome);
-  await unlink(queueFile(paths, own.token, 'request')).catch(() => undefined);
-  await unlink(queueFile(paths, own.token, 'claimed')).catch(() => undefined);
+  removeFile(queueFile(paths, own.token, 'request'));
+  removeFile(queueFile(paths, own.token, 'claimed'));
 }
 
 /**
@@ -113,7 +113,7 @@ export async function settleOwnRequest(paths: StorePaths): Promise<void> {
 export async function runQueuedRequests(tx: Transaction): Promise<void> {
   if (operations.size === 0) return;
   const { paths } = tx;
-  const names = await readdir(queueFolder(paths)).catch(() => null);
+  const names = listNames(queueFolder(paths));
   if (!names || names.length === 0) return;
   const own = ownRequest.getStore()?.token;
   const byToken = new Map<string, Set<string>>();
@@ -132,20 +132,20 @@ export async function runQueuedRequests(tx: Transaction): Promise<void> {
       continue;
     }
     const kind = kinds.has('claimed') ? 'claimed' : 'request';
-    const text = await readFile(queueFile(paths, token, kind), 'utf8').catch(() => null);
+    const text = readSmall(queueFile(paths, token, kind));
     const request = text === null ? null : parseRequest(text, token);
     if (request) waiting.push(request);
-    else if (text !== null && kind === 'claimed') await unlink(queueFile(paths, token, kind)).catch(() => undefined);
+    else if (text !== null && kind === 'claimed') removeFile(queueFile(paths, token, kind));
   }
   waiting.sort((a, b) => a.queued_at - b.queued_at || (a.token < b.token ? -1 : 1));
   const pending: Request[] = [];
   for (const request of waiting) {
     if (pending.length >= MAX_GROUP) break;
     if (!operations.has(request.operation)) continue;
-    if (!(await claim(paths, request.token, byToken.get(request.token)?.has('claimed') ? 'claimed' : 'request'))) continue;
+    if (!(claim(paths, request.token, byToken.get(request.token)?.has('claimed') ? 'claimed' : 'request'))) continue;
     if (processState(request) === 'dead') {
       // Nobody waits for it: its caller died not knowing; an operation not run is the honest outcome.
-      await unlink(queueFile(paths, request.token, 'claimed')).catch(() => undefined);
+      removeFile(queueFile(paths, request.token, 'claimed'));
       continue;
     }
     pending.push(request);
@@ -176,9 +176,9 @@ export async function runQueuedRequests(tx: Transaction): Promise<void> {
  * before its result, so a result missing then is a result never committed (and, under our lock,
  * nobody else commits one).
  */
-async function claim(paths: StorePaths, token: string, kind: 'request' | 'claimed'): Promise<boolean> {
+function claim(paths: StorePaths, token: string, kind: 'request' | 'claimed'): boolean {
   const claimed = queueFile(paths, token, 'claimed');
-  if (kind === 'request' && !(await rename(queueFile(paths, token, 'request'), claimed).then(() => true, () => false))) return false;
+  if (kind === 'request' && !renameFile(queueFile(paths, token, 'request'), claimed)) return false;
   if (exists(queueFile(paths, token, 'result'))) return false;
   return exists(claimed);
 }
@@ -196,24 +196,61 @@ function parseRequest(text: string, token: string): Request | null {
 
 /** A result nobody will read (its requester is gone) is removed with what is left of its request. */
 async function removeIfAbandoned(paths: StorePaths, token: string, kinds: Set<string>): Promise<void> {
-  const result = await readResult(paths, token);
+  const result = readResult(paths, token);
   if (!result) return;
   const info = await stat(queueFile(paths, token, 'result')).catch(() => null);
   const state = processState(result);
   if (state === 'alive' || (state === 'unknown' && (!info || Date.now() - info.mtimeMs < FOREIGN_STALE_MS))) return;
-  if (kinds.has('claimed')) await unlink(queueFile(paths, token, 'claimed')).catch(() => undefined);
-  await unlink(queueFile(paths, token, 'result')).catch(() => undefined);
+  if (kinds.has('claimed')) removeFile(queueFile(paths, token, 'claimed'));
+  removeFile(queueFile(paths, token, 'result'));
 }
 
-async function readResult(paths: StorePaths, token: string): Promise<ResultFile | null> {
-  const file = queueFile(paths, token, 'result');
-  if (!fs.existsSync(file)) return null;
-  const text = await readFile(file, 'utf8').catch(() => null);
+function readResult(paths: StorePaths, token: string): ResultFile | null {
+  const text = readSmall(queueFile(paths, token, 'result'));
   if (text === null) return null;
   try {
     const value = JSON.parse(text) as Partial<ResultFile>;
     if (value.token !== token || !value.outcome || typeof value.pid !== 'number' || typeof value.host !== 'string') return null;
     return value as ResultFile;
+  } catch {
+    return null;
+  }
+}
+
+/*
+ * The queue's files are a few hundred bytes in one local folder, read and renamed many times per
+ * second while writers wait: synchronous calls (microseconds each) cost far less on a busy machine
+ * than a thread-pool round trip per call.
+ */
+function readSmall(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function removeFile(file: string): boolean {
+  try {
+    fs.unlinkSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function renameFile(from: string, to: string): boolean {
+  try {
+    fs.renameSync(from, to);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function listNames(dir: string): string[] | null {
+  try {
+    return fs.readdirSync(dir);
   } catch {
     return null;
   }
@@ -254,14 +291,14 @@ export async function runGrouped<T>(ctx: StoreContext, name: string, args: unkno
     }
   }
   const token = randomBytes(16).toString('hex');
-  await enqueue(paths, { token, operation: name, args, pid: process.pid, host: hostname(), queued_at: Date.now() });
+  enqueue(paths, { token, operation: name, args, pid: process.pid, host: hostname(), queued_at: Date.now() });
   const waiter = new QueueWaiter(paths, token);
   const deadline = Date.now() + ctx.lockTimeoutMs;
   try {
     for (;;) {
       if (waiter.take('result')) {
-        const result = await readResult(paths, token);
-        if (result) return settle<T>(await forget(paths, token, result.outcome));
+        const result = readResult(paths, token);
+        if (result) return settle<T>(forget(paths, token, result.outcome));
       }
       // Tried when the lock folder went away, and now and then anyway: a takeover of an abandoned
       // lock (its holder killed or stopped) happens only in an attempt to lock.
@@ -269,10 +306,10 @@ export async function runGrouped<T>(ctx: StoreContext, name: string, args: unkno
         try {
           return await ownRequest.run({ token, lockDir: paths.lockDir }, () => run(once));
         } catch (error) {
-          if (error instanceof AlreadyCommitted) return settle<T>(await forget(paths, token, error.outcome));
+          if (error instanceof AlreadyCommitted) return settle<T>(forget(paths, token, error.outcome));
           if (!lockBusy(error)) throw error;
           // Withdrawn only while still waiting under its first name: once claimed, a holder may commit it.
-          if (Date.now() >= deadline && (await unlink(queueFile(paths, token, 'request')).then(() => true, () => false))) throw error;
+          if (Date.now() >= deadline && removeFile(queueFile(paths, token, 'request'))) throw error;
         }
       }
       await waiter.next();
@@ -293,23 +330,23 @@ function lockFolderGone(paths: StorePaths): boolean {
 }
 
 /** Written whole (temp + rename); not flushed: a request does not outlive its requester's interest. */
-async function enqueue(paths: StorePaths, request: Request): Promise<void> {
+function enqueue(paths: StorePaths, request: Request): void {
   const file = queueFile(paths, request.token, 'request');
-  if (!fs.existsSync(path.dirname(file))) await mkdir(path.dirname(file), { recursive: true });
+  if (!fs.existsSync(path.dirname(file))) fs.mkdirSync(path.dirname(file), { recursive: true });
   const temp = tempPathFor(file);
   try {
-    await writeFile(temp, JSON.stringify(request), { flag: 'wx' });
-    await rename(temp, file);
+    fs.writeFileSync(temp, JSON.stringify(request), { flag: 'wx' });
+    fs.renameSync(temp, file);
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
+    removeFile(temp);
     throw error;
   }
 }
 
 /** The requester's clean-up once it has its outcome: the claimed file first, then the result. */
-async function forget(paths: StorePaths, token: string, outcome: Outcome): Promise<Outcome> {
-  await unlink(queueFile(paths, token, 'claimed')).catch(() => undefined);
-  await unlink(queueFile(paths, token, 'result')).catch(() => undefined);
+function forget(paths: StorePaths, token: string, outcome: Outcome): Outcome {
+  removeFile(queueFile(paths, token, 'claimed'));
+  removeFile(queueFile(paths, token, 'result'));
   return outcome;
 }
 
@@ -390,7 +427,7 @@ export async function abandonedQueueFiles(paths: StorePaths, now = Date.now()): 
     const file = path.join(dir, name);
     const [text, info] = await Promise.all([readFile(file, 'utf8').catch(() => null), stat(file).catch(() => null)]);
     if (text === null || !info) continue;
-    let owner: { pid?: unknown; host?: unknown } | null = null;
+    let owner: { pid?: unknown; host?: unknown } | null;
     try {
       owner = JSON.parse(text) as { pid?: unknown; host?: unknown };
     } catch {

@@ -209,7 +209,7 @@ export async function mutate<T>(ctx: StoreContext, command: string, work: (tx: T
   const settings = { staleMs: ctx.lockStaleMs, timeoutMs: ctx.lockTimeoutMs, command: `${ctx.command} ${command}` };
   return withLockScope(ctx.paths.lockDir, command, () => withStoreLock(ctx.paths, settings, async (lock) => {
     await finishPendingJournal(ctx.paths);
-    await settleOwnRequest(ctx.paths);
+    settleOwnRequest(ctx.paths);
     const now = ctx.now().toISOString();
     const found = await readRegistry(ctx.paths);
     // The original track-manager's registry is replaced by ours on the first write (origin-index.ts).
