@@ -12,8 +12,7 @@ import './group-ops';
 import '../../src/core/group-operations';
 import * as path from 'node:path';
 import { createContext } from '../../src/core/storage/context';
-import { mutate } from '../../src/core/storage/transaction';
-import { nextLine } from './group-ops';
+import { runGrouped } from '../../src/core/storage/group-commit';
 
 const [root, trackId, mode] = process.argv.slice(2);
 const ctx = createContext({ root, command: 'group holder' });
@@ -32,12 +31,8 @@ if (mode === 'after-commit') {
   };
 }
 
-mutate(ctx, 'group holder', async (tx) => {
-  const track = await tx.track(trackId);
-  tx.putTrack({ ...track, metadata: { ...(track.metadata ?? {}), notes: 'holder' } });
-  process.stdout.write('staged\n');
-  await nextLine();
-}).then(
+// A groupable operation (only those run the queue), tried while the lock is free: this process holds it.
+runGrouped(ctx, 'test-hold', [trackId]).then(
   () => { process.stdout.write(`${JSON.stringify({ ok: true })}\n`); process.exit(0); },
   (error: NodeJS.ErrnoException) => { process.stdout.write(`${JSON.stringify({ code: error?.code ?? 'UNKNOWN', message: String(error?.message ?? error) })}\n`); process.exit(0); },
 );

@@ -30,6 +30,18 @@ registerGroupOperation('test-block', async (ctx: StoreContext, [name]: unknown[]
   return createTrack(ctx, { name: name as string, type: 'feature', goal: 'Created by a blocking operation' });
 });
 
+/**
+ * A groupable write that holds the lock: sets the track's notes to "holder", prints "staged" and
+ * waits for a line on stdin before the queue is run and the commit made (group-holder.ts).
+ */
+registerGroupOperation('test-hold', (ctx: StoreContext, [trackId]: unknown[]) => mutate(ctx, 'test-hold', async (tx) => {
+  const track = await tx.track(trackId as string);
+  tx.putTrack({ ...track, metadata: { ...(track.metadata ?? {}), notes: 'holder' } });
+  process.stdout.write('staged\n');
+  await nextLine();
+  return null;
+}));
+
 export function nextLine(): Promise<void> {
   return new Promise<void>((resolve) => {
     process.stdin.once('data', () => {

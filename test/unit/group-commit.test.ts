@@ -238,7 +238,7 @@ describe('group commit: a lock holder commits the queued writes of other process
 
   it('the queued writes of a process that is gone are never run; the next holder or doctor --repair removes them', () => {
     const id = ws.create('Survivor').track_id;
-    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
     const leave = (token: string, kind: string, content: object) => {
       mkdirSync(queue, { recursive: true });
       writeFileSync(path.join(queue, `${token}.${kind}.json`), JSON.stringify({ token, pid: gone, host: hostname(), ...content }));

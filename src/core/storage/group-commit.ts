@@ -75,8 +75,13 @@ interface ResultFile {
 
 /** The transaction that a queued request joins while a holder runs it. */
 const joined = new AsyncLocalStorage<{ tx: Transaction; lockDir: string }>();
-/** The request of the process that now tries the lock itself. */
-const ownRequest = new AsyncLocalStorage<{ token: string; lockDir: string }>();
+/**
+ * A groupable operation trying the lock itself, with its queued request's token once it queued one.
+ * Only such a holder runs the queue: its own work, like the requests, reads what it stages through
+ * the transaction. Another write (a decision added, a run step) could stage a file that a queued
+ * request's checkpoint then reads from disk, a commit behind.
+ */
+const ownRequest = new AsyncLocalStorage<{ token: string | null; lockDir: string }>();
 
 /** The holder's transaction, when called while it runs a queued request (mutate joins it). */
 export function joinedTransaction(ctx: StoreContext): Transaction | null {
@@ -98,7 +103,7 @@ class AlreadyCommitted extends Error {
  */
 export function settleOwnRequest(paths: StorePaths): void {
   const own = ownRequest.getStore();
-  if (!own || own.lockDir !== paths.lockDir) return;
+  if (!own?.token || own.lockDir !== paths.lockDir) return;
   const result = readResult(paths, own.token);
   if (result) throw new AlreadyCommitted(result.outcome);
   removeFile(queueFile(paths, own.token, 'request'));
@@ -113,9 +118,11 @@ export function settleOwnRequest(paths: StorePaths): void {
 export async function runQueuedRequests(tx: Transaction): Promise<void> {
   if (operations.size === 0) return;
   const { paths } = tx;
+  const caller = ownRequest.getStore();
+  if (!caller || caller.lockDir !== paths.lockDir) return;
   const names = listNames(queueFolder(paths));
   if (!names || names.length === 0) return;
-  const own = ownRequest.getStore()?.token;
+  const own = caller.token;
   const byToken = new Map<string, Set<string>>();
   for (const name of names) {
     const match = QUEUE_FILE.exec(name);
@@ -285,7 +292,7 @@ export async function runGrouped<T>(ctx: StoreContext, name: string, args: unkno
   // A lock folder that is there is a holder at work (or an abandoned lock, judged below by a try).
   if (lockFolderGone(paths)) {
     try {
-      return await run(once);
+      return await ownRequest.run({ token: null, lockDir: paths.lockDir }, () => run(once));
     } catch (error) {
       if (!lockBusy(error)) throw error;
     }
