@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { QUEUE_FOLDER } from '../../src/core/storage/group-commit';
@@ -259,5 +259,33 @@ describe('group commit: a lock holder commits the queued writes of other process
     assert.ok(repaired.repaired.some((line) => line.includes('abandoned queued write')));
     assert.deepEqual(readdirSync(queue), []);
     assert.equal(repaired.healthy, true);
+  });
+
+  it('a queued write the commit would refuse (a link in the way) fails alone; the rest of its group commits', async () => {
+    const own = ws.create('Holder Track').track_id;
+    const plain = ws.create('Plain Track').track_id;
+    const linked = ws.create('Linked Track').track_id;
+    // track.json of one track is a link to a file outside the store: writes through it are refused.
+    const outside = path.join(ws.dir, 'outside-track.json');
+    copyFileSync(ws.trackFile(linked), outside);
+    unlinkSync(ws.trackFile(linked));
+    symlinkSync(outside, ws.trackFile(linked));
+    const first = await holder(own, 'block');
+    const started: Started[] = [];
+    for (const list of [[['update', plain, 'plain change']], [['update', linked, 'linked change']], [['create', 'Queued After']]] as GroupWorkerOp[][]) {
+      started.push(worker(list));
+      await until(() => queued('request') === started.length, 'the request to be queued', started);
+    }
+    first.child.stdin!.write('go\n');
+    assert.equal(await first.exit, 0);
+    assert.deepEqual(JSON.parse(first.output().trim().split('\n').pop()!), { ok: true });
+    for (const one of started) assert.equal(await one.exit, 0);
+    const [updated, refused, created] = started.map((one) => lines(one)[0]);
+    assert.equal(updated.ok, true);
+    assert.equal(refused.ok ? null : refused.code, 'E_UNSAFE_PATH');
+    assert.equal(created.ok, true);
+    assert.equal(ws.readJson(ws.trackFile(plain)).description, 'plain change');
+    assert.notEqual((JSON.parse(readFileSync(outside, 'utf8')) as Track).description, 'linked change');
+    assert.equal(ws.readJson(ws.trackFile(own)).metadata?.notes, 'holder');
   });
 });

@@ -10,6 +10,7 @@ import { holdsStoreLock } from './lock-scope';
 import type { StorePaths } from './paths';
 import { processState } from './process-state';
 import type { Transaction } from './transaction';
+import { assertWritableTargets } from './write-safety';
 import { isTrackError, toTrackError, TrackError, type ErrorCode } from '../model/errors';
 
 /**
@@ -164,6 +165,8 @@ export async function runQueuedRequests(tx: Transaction): Promise<void> {
     let outcome: Outcome;
     try {
       const value = await joined.run({ tx, lockDir: paths.lockDir }, () => ownRequest.exit(() => operation(tx.ctx, request.args)));
+      // What the commit would refuse (a link or a folder in the way) is this request's error, not the group's.
+      await assertWritableTargets(paths, [...tx.files].filter(([file, content]) => before.files.get(file) !== content).map(([file]) => file));
       outcome = { ok: true, value: value === undefined ? null : JSON.parse(JSON.stringify(value)) as unknown };
     } catch (error) {
       tx.rollBack(before);
