@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, unlinkSync, watch, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { QUEUE_FOLDER } from '../../src/core/storage/group-commit';
@@ -287,5 +287,29 @@ describe('group commit: a lock holder commits the queued writes of other process
     assert.equal(ws.readJson(ws.trackFile(plain)).description, 'plain change');
     assert.notEqual((JSON.parse(readFileSync(outside, 'utf8')) as Track).description, 'linked change');
     assert.equal(ws.readJson(ws.trackFile(own)).metadata?.notes, 'holder');
+  });
+
+  it('a link where the queue folder should be: nothing is queued through it, writers wait for the lock as before', async () => {
+    const other = ws.create('Other Track').track_id;
+    const outside = path.join(ws.dir, 'outside-queue');
+    mkdirSync(outside);
+    symlinkSync(outside, queue);
+    const seen: string[] = [];
+    const watcher = watch(outside, (_event, name) => seen.push(String(name)));
+    try {
+      const locker = start([helper('lock-holder.js'), ws.dir]);
+      workers.push(locker);
+      await until(() => locker.output().includes('locked'), 'the lock to be held', [locker]);
+      const waiting = worker([['update', other, 'waited for the lock']]);
+      await sleep(1_500); // sequencing only: time for the writer to find the lock busy
+      locker.child.stdin!.end();
+      assert.equal(await waiting.exit, 0);
+      assert.equal(lines(waiting)[0].ok, true);
+      assert.equal(ws.readJson(ws.trackFile(other)).description, 'waited for the lock');
+    } finally {
+      watcher.close();
+    }
+    assert.deepEqual(seen, []);
+    assert.deepEqual(readdirSync(outside), []);
   });
 });

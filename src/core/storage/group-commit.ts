@@ -121,6 +121,7 @@ export async function runQueuedRequests(tx: Transaction): Promise<void> {
   const { paths } = tx;
   const caller = ownRequest.getStore();
   if (!caller || caller.lockDir !== paths.lockDir) return;
+  if (!queueUsable(paths)) return;
   const names = listNames(queueFolder(paths));
   if (!names || names.length === 0) return;
   const own = caller.token;
@@ -300,6 +301,9 @@ export async function runGrouped<T>(ctx: StoreContext, name: string, args: unkno
       if (!lockBusy(error)) throw error;
     }
   }
+  // A link where the queue or the tracks folder should be (a hostile clone) would carry requests
+  // and results out of the store: such a store gets no queue, only the plain wait for the lock.
+  if (!queueUsable(paths)) return run(ctx);
   const token = randomBytes(16).toString('hex');
   enqueue(paths, { token, operation: name, args, pid: process.pid, host: hostname(), queued_at: Date.now() });
   const waiter = new QueueWaiter(paths, token);
@@ -332,6 +336,20 @@ export async function runGrouped<T>(ctx: StoreContext, name: string, args: unkno
 /** TRACK_MANAGER_GROUP_COMMIT=0 turns queuing off (every write waits for the lock itself). */
 function groupingEnabled(): boolean {
   return process.env.TRACK_MANAGER_GROUP_COMMIT !== '0';
+}
+
+/** The tracks folder is a real folder, and the queue folder one too or not there yet. */
+function queueUsable(paths: StorePaths): boolean {
+  try {
+    if (!fs.lstatSync(paths.tracksDir).isDirectory()) return false;
+  } catch {
+    return true;
+  }
+  try {
+    return fs.lstatSync(queueFolder(paths)).isDirectory();
+  } catch {
+    return true;
+  }
 }
 
 /** Synchronous on purpose: one stat, asked many times while waiting, without an error object per answer. */
