@@ -10,6 +10,7 @@ import { commitFiles, rollForwardJournal } from './storage/journal';
 import { loadedGeneration, wholeIndexFiles } from './storage/index-files';
 import { setAsideJournal } from './storage/journal-repair';
 import { inspectLock, withStoreLock } from './storage/lock';
+import { abandonedQueueFiles } from './storage/group-commit';
 import { withLockScope } from './storage/lock-scope';
 import { forgetCachedIndex } from './reads';
 import {
@@ -83,6 +84,10 @@ async function diagnose(ctx: StoreContext, tempGraceMs: number): Promise<Omit<Do
   }
   for (const leftover of await findLeftovers(paths.conductorDir, tempGraceMs)) {
     add('LEFTOVER_TEMP', leftover, 'A temp file left by an interrupted write; `track doctor --repair` removes it.', true, 'warning');
+  }
+
+  for (const file of await abandonedQueueFiles(paths)) {
+    add('LEFTOVER_REQUEST', file, 'A queued write (or its result) of a process that is gone; `track doctor --repair` removes it.', true, 'warning');
   }
 
   for (const link of await findLinksInside(paths.conductorDir)) {
@@ -213,6 +218,10 @@ async function repairStore(ctx: StoreContext): Promise<string[]> {
     for (const leftover of await findLeftovers(paths.conductorDir, 0)) {
       await removeLeftover(leftover);
       repaired.push(`Removed leftover ${paths.display(leftover)}.`);
+    }
+    for (const file of await abandonedQueueFiles(paths)) {
+      await removeLeftover(file);
+      repaired.push(`Removed the abandoned queued write ${paths.display(file)}.`);
     }
     for (const trackId of await listTrackFolders(paths)) {
       if (await isSymbolicLink(paths.trackDir(trackId))) continue;

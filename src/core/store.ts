@@ -2,7 +2,7 @@ import * as checkpoints from './checkpoints';
 import * as damage from './damage';
 import { isFolder } from './storage/file-info';
 import { runDoctor } from './doctor';
-import { updateTrack } from './editing';
+import { grouped } from './group-operations';
 import * as lifecycle from './lifecycle';
 import { listRunsWithOriginal } from './origin-runs';
 import { forgetCachedIndex, recheckTracks } from './reads';
@@ -33,19 +33,19 @@ export class TrackStore extends TrackReader {
   exists(): Promise<boolean> { return isFolder(this.ctx.paths.conductorDir); }
 
   // Lifecycle
-  createTrack(input: lifecycle.CreateTrackInput) { return surface(() => lifecycle.createTrack(this.ctx, input)); }
-  markReady(trackId: string) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'ready')); }
-  activateTrack(trackId: string, options?: lifecycle.ActivateOptions) { return surface(() => lifecycle.activateTrack(this.ctx, trackId, options)); }
-  suspendTrack(trackId: string, reason: string, leave?: lifecycle.LeaveOptions) { return surface(() => lifecycle.suspendTrack(this.ctx, trackId, reason, leave)); }
-  pauseTrack(trackId: string, reason: string, leave?: lifecycle.LeaveOptions) { return surface(() => lifecycle.suspendTrack(this.ctx, trackId, reason, leave)); }
-  resumeTrack(trackId: string, options?: lifecycle.ResumeOptions) { return surface(() => lifecycle.resumeTrack(this.ctx, trackId, options)); }
-  switchTrack(toTrackId: string, options?: lifecycle.SwitchOptions) { return surface(() => lifecycle.switchTrack(this.ctx, toTrackId, options)); }
-  completeTrack(trackId: string, details?: lifecycle.CompleteDetails) { return surface(() => lifecycle.completeTrack(this.ctx, trackId, details)); }
-  failTrack(trackId: string, reason: string, options?: lifecycle.FinishOptions) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'fail', reason, options)); }
-  cancelTrack(trackId: string, reason: string, options?: lifecycle.FinishOptions) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'cancel', reason, options)); }
-  archiveTrack(trackId: string) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'archive')); }
-  reopenTrack(trackId: string) { return surface(() => lifecycle.transitionTrack(this.ctx, trackId, 'reopen')); }
-  updateTrack(trackId: string, field: string, value: unknown) { return surface(() => updateTrack(this.ctx, trackId, field, value)); }
+  createTrack(input: lifecycle.CreateTrackInput) { return surface(() => grouped(this.ctx, 'create', input)); }
+  markReady(trackId: string) { return surface(() => grouped(this.ctx, 'transition', trackId, 'ready')); }
+  activateTrack(trackId: string, options?: lifecycle.ActivateOptions) { return surface(() => grouped(this.ctx, 'activate', trackId, options)); }
+  suspendTrack(trackId: string, reason: string, leave?: lifecycle.LeaveOptions) { return surface(() => grouped(this.ctx, 'suspend', trackId, reason, leave)); }
+  pauseTrack(trackId: string, reason: string, leave?: lifecycle.LeaveOptions) { return surface(() => grouped(this.ctx, 'suspend', trackId, reason, leave)); }
+  resumeTrack(trackId: string, options?: lifecycle.ResumeOptions) { return surface(() => grouped(this.ctx, 'resume', trackId, options)); }
+  switchTrack(toTrackId: string, options?: lifecycle.SwitchOptions) { return surface(() => grouped(this.ctx, 'switch', toTrackId, options)); }
+  completeTrack(trackId: string, details?: lifecycle.CompleteDetails) { return surface(() => grouped(this.ctx, 'complete', trackId, details)); }
+  failTrack(trackId: string, reason: string, options?: lifecycle.FinishOptions) { return surface(() => grouped(this.ctx, 'transition', trackId, 'fail', reason, options)); }
+  cancelTrack(trackId: string, reason: string, options?: lifecycle.FinishOptions) { return surface(() => grouped(this.ctx, 'transition', trackId, 'cancel', reason, options)); }
+  archiveTrack(trackId: string) { return surface(() => grouped(this.ctx, 'transition', trackId, 'archive')); }
+  reopenTrack(trackId: string) { return surface(() => grouped(this.ctx, 'transition', trackId, 'reopen')); }
+  updateTrack(trackId: string, field: string, value: unknown) { return surface(() => grouped(this.ctx, 'update', trackId, field, value)); }
 
   // Working context (issue 13): the repository's branch, saved editors, time, merges
   activateWithCheckout(trackId: string, options?: lifecycle.ActivateOptions & trackCheckout.CheckoutOptions) { return trackCheckout.activateWithCheckout(this.ctx, trackId, options); }

@@ -142,15 +142,19 @@ export async function rollForwardJournal(paths: StorePaths): Promise<boolean> {
 
 async function applyEntries(paths: StorePaths, entries: Array<{ target: string; temp: string }>, appends: FileAppend[], createdDirs: string[]): Promise<void> {
   const dirs = new Set<string>(createdDirs);
-  for (const entry of entries) {
+  // In parallel: past the commit point their order does not matter (each target is named once, and
+  // a crash in between is rolled forward), and a group commit renames dozens.
+  const renamed = await Promise.allSettled(entries.map(async (entry) => {
     try {
       await rename(entry.temp, entry.target);
     } catch (error) {
       // Rolling forward twice finds the temp already renamed.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    dirs.add(path.dirname(entry.target));
-  }
+  }));
+  const failed = renamed.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  for (const entry of entries) dirs.add(path.dirname(entry.target));
   await Promise.all([
     ...appends.map((append) => applyAppend(paths, append)),
     ...[...dirs].map((dir) => fsyncDirectory(dir)),

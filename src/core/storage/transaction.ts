@@ -8,6 +8,7 @@ import { changedTrackFiles, refreshEntries, saidActive, stampOf } from './index-
 import { indexWriteFor, isReadFromSplitIndex, loadedGeneration, type IndexWrite } from './index-files';
 import { commitFiles } from './journal';
 import { finishPendingJournal } from './journal-repair';
+import { joinedTransaction, runQueuedRequests, settleOwnRequest } from './group-commit';
 import { withLockScope } from './lock-scope';
 import { unsafeLink } from './write-safety';
 import { withStoreLock, type HeldLock } from './lock';
@@ -28,6 +29,7 @@ export const GITIGNORE = [
   'tracks/track-registry.lock.abandoned-*',
   'tracks/track-journal.json',
   'tracks/track-journal.json.unapplied-*',
+  'tracks/track-registry.queue/',
   '.*.tmp.unapplied-*',
   '.*.tmp',
   '',
@@ -141,6 +143,57 @@ export class Transaction {
 
   /** The generation of the index files on disk, when the registry was not read from them (an upgrade, a rebuild). */
   previousGeneration = 0;
+
+  /**
+   * What is staged so far, to undo one operation of a group commit that failed (group-commit.ts).
+   * Index entries are replaced, never changed in place, so copying the maps that hold them is enough.
+   */
+  savepoint(): TransactionSavepoint {
+    return {
+      files: new Map(this.files),
+      afterCommit: this.afterCommit.length,
+      tracks: new Map(this.tracks),
+      runs: new Map(this.runs),
+      writtenTracks: new Set(this.writtenTracks),
+      registry: { ...this.registry, tracks: { ...this.registry.tracks }, runs: { ...this.registry.runs } },
+      registryChanged: this.registryChanged,
+    };
+  }
+
+  rollBack(to: TransactionSavepoint): void {
+    replaceMap(this.files, to.files);
+    this.afterCommit.length = to.afterCommit;
+    replaceMap(this.tracks, to.tracks);
+    replaceMap(this.runs, to.runs);
+    this.writtenTracks.clear();
+    for (const id of to.writtenTracks) this.writtenTracks.add(id);
+    // In place: the index files know the registry they loaded by its identity (index-files.ts).
+    replaceRecord(this.registry.tracks, to.registry.tracks);
+    replaceRecord(this.registry.runs, to.registry.runs);
+    const { tracks: _tracks, runs: _runs, ...head } = to.registry;
+    replaceRecord(this.registry as unknown as Record<string, unknown>, { ...head, tracks: this.registry.tracks, runs: this.registry.runs });
+    this.registryChanged = to.registryChanged;
+  }
+}
+
+export interface TransactionSavepoint {
+  readonly files: ReadonlyMap<string, string | Buffer>;
+  readonly afterCommit: number;
+  readonly tracks: ReadonlyMap<string, Track>;
+  readonly runs: ReadonlyMap<string, Run>;
+  readonly writtenTracks: ReadonlySet<string>;
+  readonly registry: Registry;
+  readonly registryChanged: boolean;
+}
+
+function replaceRecord<V>(target: Record<string, V>, source: Readonly<Record<string, V>>): void {
+  for (const key of Object.keys(target)) if (!Object.hasOwn(source, key)) delete target[key];
+  for (const [key, value] of Object.entries(source)) if (target[key] !== value) target[key] = value;
+}
+
+function replaceMap<K, V>(target: Map<K, V>, source: ReadonlyMap<K, V>): void {
+  target.clear();
+  for (const [key, value] of source) target.set(key, value);
 }
 
 export interface MutateOptions {
@@ -149,10 +202,14 @@ export interface MutateOptions {
 }
 
 export async function mutate<T>(ctx: StoreContext, command: string, work: (tx: Transaction) => Promise<T>, options: MutateOptions = {}): Promise<T> {
+  // A queued request run by the lock holder (group-commit.ts): part of the holder's transaction.
+  const group = joinedTransaction(ctx);
+  if (group) return work(group);
   await assertStoreExists(ctx, command, options.createsStore ?? false);
   const settings = { staleMs: ctx.lockStaleMs, timeoutMs: ctx.lockTimeoutMs, command: `${ctx.command} ${command}` };
   return withLockScope(ctx.paths.lockDir, command, () => withStoreLock(ctx.paths, settings, async (lock) => {
     await finishPendingJournal(ctx.paths);
+    settleOwnRequest(ctx.paths);
     const now = ctx.now().toISOString();
     const found = await readRegistry(ctx.paths);
     // The original track-manager's registry is replaced by ours on the first write (origin-index.ts).
@@ -172,6 +229,7 @@ export async function mutate<T>(ctx: StoreContext, command: string, work: (tx: T
     // Cheap (a stat per active track): what the index says is active is checked against the files.
     await tx.refreshIndex(saidActive(tx.registry));
     const result = await work(tx);
+    await runQueuedRequests(tx);
     await stageHeartbeat(tx);
     if (tx.registryChanged) tx.registry.updated_at = now;
     // The index's change is worked out once the track files are written, so it records their identity.
