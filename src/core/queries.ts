@@ -12,6 +12,7 @@ import {
 } from './model/schemas';
 import { listArtifacts } from './track-context';
 import { readRunSnapshots, validateRunFilter, type RunFilter } from './runs';
+import { readTrackRuns } from './track-runs';
 
 export type { TrackSummary };
 
@@ -142,16 +143,20 @@ export interface TrackDetailsOptions {
   runSteps?: boolean;
 }
 
-/** Everything about one track: what `show` prints and the extension's tree expands to. */
+/**
+ * Everything about one track: what `show` prints and the extension's tree expands to. Read from the
+ * track's own files only (never the index of every track), so it costs the same at any store size.
+ */
 export async function getTrackDetails(ctx: StoreContext, trackId: string, options: TrackDetailsOptions = {}): Promise<TrackDetails> {
   const track = await getTrack(ctx, trackId);
-  const [context, checkpointList, runs, artifacts] = await Promise.all([
+  const [context, checkpointList, runList, artifacts] = await Promise.all([
     readContextFiles(ctx.paths, trackId),
     readCheckpoints(ctx, trackId),
-    listRuns(ctx, { trackId }),
+    readTrackRuns(ctx.paths, trackId),
     listArtifacts(ctx, trackId),
   ]);
-  const problems = [...checkpointList.problems];
+  const { runs } = runList;
+  const problems = [...checkpointList.problems, ...runList.problems];
   const detailedRuns: TrackDetails['runs'] = options.runSteps
     ? await Promise.all(runs.map(async (run) => {
       const list = await readRunSnapshots(ctx, trackId, run.run_id);
