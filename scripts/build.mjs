@@ -100,6 +100,9 @@ await Promise.all([
   }),
 ]);
 chmodSync(join(dist, 'cli.js'), 0o755);
+// Node looks up the package scope of every script it starts: this stops it at dist/ instead of
+// reading and parsing the 44 KB package.json (VS Code's contributions) on every CLI command.
+writeFileSync(join(dist, 'package.json'), '{ "type": "commonjs" }\n');
 await buildWorkspaceRuntime();
 // One implementation for both module systems: the ESM entry re-exports the CommonJS bundle.
 writeFileSync(join(dist, 'index.mjs'), "export * from './index.js';\n");

@@ -148,8 +148,10 @@ export interface TrackDetailsOptions {
  * track's own files only (never the index of every track), so it costs the same at any store size.
  */
 export async function getTrackDetails(ctx: StoreContext, trackId: string, options: TrackDetailsOptions = {}): Promise<TrackDetails> {
-  const track = await getTrack(ctx, trackId);
-  const [context, checkpointList, runList, artifacts] = await Promise.all([
+  assertId('track', trackId, '--track-id');
+  // One round of reads: the track and its files at once.
+  const [track, context, checkpointList, runList, artifacts] = await allInOrder([
+    getTrack(ctx, trackId),
     readContextFiles(ctx.paths, trackId),
     readCheckpoints(ctx, trackId),
     readTrackRuns(ctx.paths, trackId),
@@ -176,6 +178,16 @@ export async function getTrackDetails(ctx: StoreContext, trackId: string, option
     artifacts,
     problems,
   };
+}
+
+/**
+ * Promise.all that waits for every promise, then reports the first failure in argument order (a
+ * missing or damaged track.json before any of its files), not whichever failed first in time.
+ */
+async function allInOrder<T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 export async function listRuns(ctx: StoreContext, filter: RunFilter = {}): Promise<Array<RunSummaryEntry & { run_id: string }>> {
