@@ -95,6 +95,32 @@ describe('CLI start-up: the read bundle and lazy loading', function () {
     }
   });
 
+  it('loads no built-in a command does not use: no output streams, no ES module loader, no assert for a write', () => {
+    const modulesHook = path.join(hookDir, 'record-modules.cjs');
+    // The built-in modules a process loaded after start-up, printed at exit.
+    writeFileSync(modulesHook, `
+      const fs = require('node:fs');
+      const before = new Set(process.moduleLoadList);
+      process.on('exit', () => fs.writeSync(2, 'MODULES ' + JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m)).map((m) => m.replace(/^NativeModule /, ''))) + '\\n'));
+    `);
+    const modulesOf = (args: string[], stdout: 'pipe' | 'ignore') => {
+      const result = spawnSync(process.execPath, ['-r', modulesHook, path.join(DIST, 'cli.js'), ...args], {
+        cwd: ws.dir, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' }, stdio: ['ignore', stdout, 'pipe'],
+      });
+      assert.equal(result.status, 0, result.stderr);
+      return JSON.parse(/MODULES (.*)$/m.exec(result.stderr)?.[1] ?? 'null') as string[];
+    };
+    for (const stdout of ['pipe', 'ignore'] as const) {
+      for (const args of [['get-active'], ['list'], ['stats'], ['--version'], ['create', '--name', `Modules ${stdout}`, '--type', 'feature', '--goal', 'g']]) {
+        const loaded = modulesOf(args, stdout);
+        // Streams come with node:crypto (the index log's checksums) for list, stats and writes; never for output.
+        const unwanted = ['internal/fs/sync_write_stream', 'tty', 'net', 'module', 'internal/modules/esm/loader', ...(['get-active', '--version'].includes(args[0]) ? ['stream'] : [])];
+        for (const name of unwanted) assert.ok(!loaded.includes(name), `track ${args.join(' ')} (stdout: ${stdout}) loads ${name}`);
+        if (args[0] === 'create') assert.ok(!loaded.includes('assert'), 'a write loads no assert');
+      }
+    }
+  });
+
   it('keeps write operations, git, init and the agent tools out of the read bundle', () => {
     const read = readFileSync(path.join(DIST, 'cli-read.js'), 'utf8');
     const main = readFileSync(path.join(DIST, 'cli-main.js'), 'utf8');
