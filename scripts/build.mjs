@@ -60,10 +60,32 @@ const lazyBuiltins = {
   },
 };
 
+/**
+ * signal-exit (proper-lockfile's) loads `assert` at start-up for one argument check, which costs a
+ * write about 1 ms; this stand-in makes the same check and loads assert only to report a failure.
+ */
+const lazyAssertForSignalExit = {
+  name: 'lazy-assert-for-signal-exit',
+  setup(build) {
+    build.onResolve({ filter: /^assert$/ }, (args) => (args.kind === 'require-call' && /node_modules[\\/]signal-exit[\\/]/.test(args.importer)
+      ? { path: args.path, namespace: 'lazy-assert' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-assert' }, () => ({
+      contents: [
+        'module.exports = {',
+        '  equal(actual, expected, message) {',
+        "    if (actual != expected && !(Number.isNaN(actual) && Number.isNaN(expected))) require('node:assert').equal(actual, expected, message);",
+        '  },',
+        '};',
+      ].join('\n'),
+      loader: 'js',
+    }));
+  },
+};
+
 /** @type {import('esbuild').BuildOptions} */
 const common = {
   bundle: true,
-  plugins: [sharedPathModule, lazyBuiltins],
+  plugins: [sharedPathModule, lazyBuiltins, lazyAssertForSignalExit],
   platform: 'node',
   target: 'node20',
   sourcemap: true,
@@ -100,6 +122,9 @@ await Promise.all([
   }),
 ]);
 chmodSync(join(dist, 'cli.js'), 0o755);
+// Node looks up the package scope of every script it starts: this stops it at dist/ instead of
+// reading and parsing the 44 KB package.json (VS Code's contributions) on every CLI command.
+writeFileSync(join(dist, 'package.json'), '{ "type": "commonjs" }\n');
 await buildWorkspaceRuntime();
 // One implementation for both module systems: the ESM entry re-exports the CommonJS bundle.
 writeFileSync(join(dist, 'index.mjs'), "export * from './index.js';\n");

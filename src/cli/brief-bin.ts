@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { buildBrief } from '../core/brief';
+import { writeOutput } from './stdio';
 
 const BRIEF_HELP = `Usage: track brief [--root DIR] [--stale-after MINUTES]
 
@@ -18,21 +19,29 @@ async function main(argv: string[]): Promise<void> {
   try {
     values = parseArgs({ args: argv, options: { root: { type: 'string' }, 'stale-after': { type: 'string' }, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } }, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    process.stderr.write(`track brief: ${(error as Error).message} (ignored)\n`);
+    writeOutput(2, `track brief: ${(error as Error).message} (ignored)\n`);
   }
   if (values.help) {
-    process.stdout.write(BRIEF_HELP);
+    print(BRIEF_HELP);
     return;
   }
   const stale = values['stale-after'] !== undefined && /^\d+$/.test(values['stale-after']) ? Number(values['stale-after']) : undefined;
-  process.stdout.write(await buildBrief({ root: values.root, staleAfterMinutes: stale }));
+  print(await buildBrief({ root: values.root, staleAfterMinutes: stale }));
 }
 
-process.stdout.on('error', () => process.exit(0));
+/** Standard output that cannot fail the hook: any error writing it ends the process with 0. */
+function print(text: string): void {
+  try {
+    writeOutput(1, text);
+  } catch {
+    process.exit(0);
+  }
+}
+
 main(process.argv.slice(3)).then(
   () => { process.exitCode = 0; },
   (error) => {
-    process.stdout.write(`Track Manager: brief unavailable (${(error as Error)?.message ?? error}).\n`);
+    print(`Track Manager: brief unavailable (${(error as Error)?.message ?? error}).\n`);
     process.exitCode = 0;
   },
 );

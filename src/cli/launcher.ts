@@ -5,10 +5,10 @@
  * It loads no module a command may not need (node:crypto alone costs more than reading the cache).
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import Module from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import * as path from 'node:path';
 import { Script } from 'node:vm';
+import { writeOutput } from './stdio';
 
 // `brief` runs at every agent session start: it has its own tiny bundle; the read commands have
 // one without the write operations (kept in step with READ_COMMAND_NAMES by a test).
@@ -16,10 +16,12 @@ const READ_COMMANDS = new Set(['get-active', 'list', 'show', 'stats']);
 const command = process.argv[2];
 declare const TRACK_MANAGER_VERSION: string;
 const bundle = path.join(__dirname, command === 'brief' ? 'cli-brief.js' : command !== undefined && READ_COMMANDS.has(command) ? 'cli-read.js' : 'cli-main.js');
+// The CommonJS loader itself, without loading node:module (it brings the ES module loader along).
+const Module = module.constructor as typeof import('node:module');
 const enableCompileCache = (Module as unknown as { enableCompileCache?: () => unknown }).enableCompileCache;
 
 if (command === '--version' || command === '-v') {
-  process.stdout.write(`${TRACK_MANAGER_VERSION}\n`);
+  writeOutput(1, `${TRACK_MANAGER_VERSION}\n`);
 } else if (typeof enableCompileCache === 'function') {
   enableCompileCache();
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the CLI bundle, chosen at run time by path

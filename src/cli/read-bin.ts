@@ -6,15 +6,11 @@
 import { TrackReader } from '../core/reader';
 import { READ_COMMANDS } from './read-commands';
 import { runCommand } from './run-command';
+import { standardOutput } from './stdio';
 
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
-});
-
+// Output goes straight to the descriptors (stdio.ts); a closed pipe ends the process quietly there.
 void runCommand(READ_COMMANDS, process.argv.slice(2), {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  ...standardOutput,
   env: process.env,
   cwd: process.cwd(),
 }, (options) => new TrackReader(options)).then((code) => {

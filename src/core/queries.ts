@@ -12,6 +12,7 @@ import {
 } from './model/schemas';
 import { listArtifacts } from './track-context';
 import { readRunSnapshots, validateRunFilter, type RunFilter } from './runs';
+import { readTrackRuns } from './track-runs';
 
 export type { TrackSummary };
 
@@ -142,16 +143,22 @@ export interface TrackDetailsOptions {
   runSteps?: boolean;
 }
 
-/** Everything about one track: what `show` prints and the extension's tree expands to. */
+/**
+ * Everything about one track: what `show` prints and the extension's tree expands to. Read from the
+ * track's own files only (never the index of every track), so it costs the same at any store size.
+ */
 export async function getTrackDetails(ctx: StoreContext, trackId: string, options: TrackDetailsOptions = {}): Promise<TrackDetails> {
-  const track = await getTrack(ctx, trackId);
-  const [context, checkpointList, runs, artifacts] = await Promise.all([
+  assertId('track', trackId, '--track-id');
+  // One round of reads: the track and its files at once.
+  const [track, context, checkpointList, runList, artifacts] = await allInOrder([
+    getTrack(ctx, trackId),
     readContextFiles(ctx.paths, trackId),
     readCheckpoints(ctx, trackId),
-    listRuns(ctx, { trackId }),
+    readTrackRuns(ctx.paths, trackId),
     listArtifacts(ctx, trackId),
   ]);
-  const problems = [...checkpointList.problems];
+  const { runs } = runList;
+  const problems = [...checkpointList.problems, ...runList.problems];
   const detailedRuns: TrackDetails['runs'] = options.runSteps
     ? await Promise.all(runs.map(async (run) => {
       const list = await readRunSnapshots(ctx, trackId, run.run_id);
@@ -171,6 +178,16 @@ export async function getTrackDetails(ctx: StoreContext, trackId: string, option
     artifacts,
     problems,
   };
+}
+
+/**
+ * Promise.all that waits for every promise, then reports the first failure in argument order (a
+ * missing or damaged track.json before any of its files), not whichever failed first in time.
+ */
+async function allInOrder<T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 export async function listRuns(ctx: StoreContext, filter: RunFilter = {}): Promise<Array<RunSummaryEntry & { run_id: string }>> {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as z from 'zod/mini';
@@ -95,6 +95,32 @@ describe('CLI start-up: the read bundle and lazy loading', function () {
     }
   });
 
+  it('loads no built-in a command does not use: no output streams, no ES module loader, no assert for a write', () => {
+    const modulesHook = path.join(hookDir, 'record-modules.cjs');
+    // The built-in modules a process loaded after start-up, printed at exit.
+    writeFileSync(modulesHook, `
+      const fs = require('node:fs');
+      const before = new Set(process.moduleLoadList);
+      process.on('exit', () => fs.writeSync(2, 'MODULES ' + JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m)).map((m) => m.replace(/^NativeModule /, ''))) + '\\n'));
+    `);
+    const modulesOf = (args: string[], stdout: 'pipe' | 'ignore') => {
+      const result = spawnSync(process.execPath, ['-r', modulesHook, path.join(DIST, 'cli.js'), ...args], {
+        cwd: ws.dir, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' }, stdio: ['ignore', stdout, 'pipe'],
+      });
+      assert.equal(result.status, 0, result.stderr);
+      return JSON.parse(/MODULES (.*)$/m.exec(result.stderr)?.[1] ?? 'null') as string[];
+    };
+    for (const stdout of ['pipe', 'ignore'] as const) {
+      for (const args of [['get-active'], ['list'], ['stats'], ['--version'], ['create', '--name', `Modules ${stdout}`, '--type', 'feature', '--goal', 'g']]) {
+        const loaded = modulesOf(args, stdout);
+        // Streams come with node:crypto (the index log's checksums) for list, stats and writes; never for output.
+        const unwanted = ['internal/fs/sync_write_stream', 'tty', 'net', 'module', 'internal/modules/esm/loader', ...(['get-active', '--version'].includes(args[0]) ? ['stream'] : [])];
+        for (const name of unwanted) assert.ok(!loaded.includes(name), `track ${args.join(' ')} (stdout: ${stdout}) loads ${name}`);
+        if (args[0] === 'create') assert.ok(!loaded.includes('assert'), 'a write loads no assert');
+      }
+    }
+  });
+
   it('keeps write operations, git, init and the agent tools out of the read bundle', () => {
     const read = readFileSync(path.join(DIST, 'cli-read.js'), 'utf8');
     const main = readFileSync(path.join(DIST, 'cli-main.js'), 'utf8');
@@ -144,5 +170,91 @@ describe('CLI start-up: the read bundle and lazy loading', function () {
     assert.deepEqual(failed.error.issues.map((issue) => issue.path), [['name'], ['tags', 1]]);
     assert.deepEqual(entry.parse({ name: 'abc', tags: [], kept: true }), { name: 'abc', tags: [], kept: true }, 'loose objects keep unknown keys');
     assert.equal(builds, 1);
+  });
+});
+
+/**
+ * `show` of one track reads that track's files only (issue 10): its cost must not grow with the
+ * store. Measured in bytes the process read (/proc/self/io), never in time.
+ */
+describe('CLI start-up: show reads only the track it shows', function () {
+  this.timeout(120_000);
+  const PADDING_TRACKS = 3000;
+  let ws: Workspace;
+  let hookDir: string;
+  let hook: string;
+  let trackId: string;
+  let runId: string;
+  before(function () {
+    if (!existsSync('/proc/self/io')) this.skip();
+    ws = new Workspace();
+    hookDir = mkdtempSync(path.join(tmpdir(), 'track-show-io-'));
+    hook = path.join(hookDir, 'bytes-read.cjs');
+    // Bytes this process read (every read() call), printed at exit.
+    writeFileSync(hook, `
+      const fs = require('node:fs');
+      process.on('exit', () => fs.writeSync(2, 'RCHAR ' + /^rchar: (\\d+)$/m.exec(fs.readFileSync('/proc/self/io', 'utf8'))[1] + '\\n'));
+    `);
+    trackId = ws.create('Shown Track', ['--ready']).track_id;
+    ws.ok(['activate', '--track-id', trackId]);
+    runId = ws.ok(['run', 'start', '--track-id', trackId, '--workflow', 'feature-development', '--total', '3']).run_id;
+    ws.ok(['context', 'add-decision', '--track-id', trackId, '--text', 'Read one track']);
+    // Paused: an active track's open interval ends "now", which differs between two runs.
+    ws.ok(['pause', '--track-id', trackId, '--reason', 'measure']);
+  });
+  after(() => {
+    ws?.cleanup();
+    if (hookDir) rmSync(hookDir, { recursive: true, force: true });
+  });
+
+  const show = () => {
+    const result = spawnSync(process.execPath, ['-r', hook, path.join(DIST, 'cli.js'), 'show', '--track-id', trackId], {
+      cwd: ws.dir, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' },
+    });
+    const bytesRead = Number(/^RCHAR (\d+)$/m.exec(result.stderr)?.[1]);
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr.replace(/^RCHAR .*\n/m, ''), bytesRead };
+  };
+
+  /** Track folders as a teammate's pull brings them, then one read indexes them. */
+  const padStore = (count: number) => {
+    const template = ws.readJson(ws.trackFile(trackId));
+    for (let i = 0; i < count; i += 1) {
+      const id = `track-padding-${i}-${1_700_000_000_000 + i}`;
+      mkdirSync(path.join(ws.tracksDir, id, 'context'), { recursive: true });
+      writeFileSync(ws.trackFile(id), JSON.stringify({ ...template, track_id: id, name: `Padding ${i}`, status: 'draft', status_history: [] }, null, 2));
+    }
+    assert.equal(ws.ok(['list']).length, count + 1);
+  };
+
+  it('reads as many bytes in a store of 3 000 tracks as in a store of one, and prints the same', () => {
+    show(); // writes the V8 code cache, which later runs read
+    const small = show();
+    assert.equal(small.code, 0, small.stderr);
+    padStore(PADDING_TRACKS);
+    const indexBytes = ['track-index.json', 'track-index.log', 'track-registry.json']
+      .reduce((sum, name) => sum + (existsSync(path.join(ws.tracksDir, name)) ? statSync(path.join(ws.tracksDir, name)).size : 0), 0);
+    assert.ok(indexBytes > 500_000, `the index of ${PADDING_TRACKS} tracks is large (${indexBytes} bytes)`);
+    const large = show();
+    assert.equal(large.code, 0, large.stderr);
+    assert.deepEqual({ stdout: large.stdout, stderr: large.stderr }, { stdout: small.stdout, stderr: small.stderr });
+    assert.ok(large.bytesRead - small.bytesRead < 16 * 1024, `show read ${large.bytesRead - small.bytesRead} more bytes in the larger store`);
+  });
+
+  it('lists the runs the index lists for the track, and a run file changed by hand as it is now', () => {
+    const shown = ws.ok(['show', '--track-id', trackId]);
+    assert.deepEqual(shown.runs, ws.ok(['run', 'list', '--track-id', trackId]));
+    assert.equal(shown.runs.length, 1);
+    const runFile = path.join(ws.tracksDir, trackId, 'workflows', runId, 'run.json');
+    writeFileSync(runFile, JSON.stringify({ ...(JSON.parse(readFileSync(runFile, 'utf8')) as Record<string, unknown>), current_step: 2 }, null, 2));
+    assert.equal(ws.ok(['show', '--track-id', trackId]).runs[0].current_step, 2);
+  });
+
+  it('ends quietly with 0 when the reader of its output goes away (`track list | head`)', async () => {
+    const child = spawn(process.execPath, [path.join(DIST, 'cli.js'), 'list'], { cwd: ws.dir, env: { ...process.env, TRACK_MANAGER_ROOT: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.deepEqual({ code, stderr }, { code: 0, stderr: '' });
   });
 });
