@@ -68,6 +68,11 @@ describe('the extension manifest', () => {
     const ignore = readFileSync(path.join(PROJECT_ROOT, '.vscodeignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
     assert.equal(ignore[0], '**');
     assert.ok(ignore.slice(1).every((line) => line.startsWith('!')));
+    // The packaged CLI (`track mcp`, the agents' hooks) runs every bundle its launcher can pick.
+    const launcher = readFileSync(path.join(PROJECT_ROOT, 'src', 'cli', 'launcher.ts'), 'utf8');
+    const bundles = [...new Set(launcher.match(/cli-[a-z]+\.js/g))];
+    assert.ok(bundles.length >= 3, bundles.join(', '));
+    for (const bundle of bundles) assert.ok(ignore.includes(`!dist/${bundle}`), `.vscodeignore leaves out dist/${bundle}`);
   });
 
   it('welcomes only a store known to be empty, in plain words; a track-switch icon of its own; a pulse for Run Doctor', () => {
