@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { TrackStore } from '../../src/core/store';
 import { Workspace } from '../helpers/workspace';
@@ -57,23 +58,39 @@ async function seededStore(ws: Workspace, count: number): Promise<{ store: Track
   return { store, a, b };
 }
 
-/** Files opened for reading while `work` runs (fs.promises open/readFile, as the core reads). */
-async function filesRead<T>(work: () => Promise<T>): Promise<{ result: T; files: string[] }> {
+/** Files opened for reading while `work` runs (fs.promises open/readFile, as the core reads), and the bytes read from them. */
+async function filesRead<T>(work: () => Promise<T>): Promise<{ result: T; files: string[]; bytes: number }> {
   const files: string[] = [];
+  let bytes = 0;
   // The module object itself (an `import * as` copy would not reach the core's calls).
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, to wrap its functions
   const api = require('node:fs/promises') as Record<string, (...args: unknown[]) => unknown>;
   const originals = { open: api.open, readFile: api.readFile };
-  api.open = (file: unknown, flags: unknown, ...rest: unknown[]) => {
-    if (flags === undefined || flags === 'r') files.push(String(file));
-    return originals.open(file, flags, ...rest);
-  };
-  api.readFile = (file: unknown, ...rest: unknown[]) => {
+  api.open = async (file: unknown, flags: unknown, ...rest: unknown[]) => {
+    const handle = (await originals.open(file, flags, ...rest)) as FileHandle;
+    if (flags !== undefined && flags !== 'r') return handle;
     files.push(String(file));
-    return originals.readFile(file, ...rest);
+    const { read, readFile } = handle;
+    handle.read = (async (...args: Parameters<FileHandle['read']>) => {
+      const done = await read.apply(handle, args);
+      bytes += done.bytesRead;
+      return done;
+    }) as FileHandle['read'];
+    handle.readFile = (async (...args: Parameters<FileHandle['readFile']>) => {
+      const text = await readFile.apply(handle, args);
+      bytes += Buffer.byteLength(text);
+      return text;
+    }) as FileHandle['readFile'];
+    return handle;
+  };
+  api.readFile = async (file: unknown, ...rest: unknown[]) => {
+    files.push(String(file));
+    const text = (await originals.readFile(file, ...rest)) as string | Buffer;
+    bytes += Buffer.byteLength(text);
+    return text;
   };
   try {
-    return { result: await work(), files };
+    return { result: await work(), files, bytes };
   } finally {
     api.open = originals.open;
     api.readFile = originals.readFile;
@@ -82,7 +99,9 @@ async function filesRead<T>(work: () => Promise<T>): Promise<{ result: T; files:
 
 describe('index I/O does not grow with the store', function () {
   this.timeout(120_000);
-  const measured: Record<number, { switch: ReturnType<typeof written>; update: ReturnType<typeof written>; switchReads: number; updateReads: number }> = {};
+  const measured: Record<number, {
+    switch: ReturnType<typeof written>; update: ReturnType<typeof written>; switchReads: number; updateReads: number; switchBytesRead: number; updateBytesRead: number;
+  }> = {};
   const workspaces: Workspace[] = [];
   after(() => workspaces.forEach((ws) => ws.cleanup()));
 
@@ -100,6 +119,8 @@ describe('index I/O does not grow with the store', function () {
         update: written(afterSwitch, snapshot(ws.conductor)),
         switchReads: switched.files.length,
         updateReads: updated.files.length,
+        switchBytesRead: switched.bytes,
+        updateBytesRead: updated.bytes,
       };
       assert.equal((await store.getActiveTrack())?.track_id, b);
       assert.equal((await store.listTracks()).tracks.length, count + 2);
@@ -119,6 +140,12 @@ describe('index I/O does not grow with the store', function () {
     assert.ok(large.switch.bytes < 32 * 1024 + 20 * 1024, `switch wrote ${large.switch.bytes} bytes`);
     assert.equal(large.switchReads, small.switchReads, 'a switch reads as many files at 5 000 tracks as at 100');
     assert.equal(large.updateReads, small.updateReads, 'an update reads as many files at 5 000 tracks as at 100');
+    // A long-lived writer (this store wrote last) reads the head, the log's new bytes and the tracks it changes, never the base.
+    for (const kind of ['switch', 'update'] as const) {
+      const [at100, at5000] = [small[`${kind}BytesRead`], large[`${kind}BytesRead`]];
+      assert.ok(Math.abs(at5000 - at100) <= 1024, `${kind} read ${at100} bytes at 100 tracks, ${at5000} at 5 000`);
+      assert.ok(at5000 < 64 * 1024, `${kind} read ${at5000} bytes at 5 000 tracks`);
+    }
   });
 });
 
