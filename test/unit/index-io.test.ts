@@ -70,17 +70,20 @@ async function filesRead<T>(work: () => Promise<T>): Promise<{ result: T; files:
     const handle = (await originals.open(file, flags, ...rest)) as FileHandle;
     if (flags !== undefined && flags !== 'r') return handle;
     files.push(String(file));
-    const { read, readFile } = handle;
-    handle.read = (async (...args: Parameters<FileHandle['read']>) => {
-      const done = await read.apply(handle, args);
-      bytes += done.bytesRead;
-      return done;
-    }) as FileHandle['read'];
-    handle.readFile = (async (...args: Parameters<FileHandle['readFile']>) => {
-      const text = await readFile.apply(handle, args);
-      bytes += Buffer.byteLength(text);
-      return text;
-    }) as FileHandle['readFile'];
+    const read = handle.read.bind(handle) as (...args: unknown[]) => Promise<{ bytesRead: number }>;
+    const readFile = handle.readFile.bind(handle) as (...args: unknown[]) => Promise<string | Buffer>;
+    Object.assign(handle, {
+      read: async (...args: unknown[]) => {
+        const done = await read(...args);
+        bytes += done.bytesRead;
+        return done;
+      },
+      readFile: async (...args: unknown[]) => {
+        const text = await readFile(...args);
+        bytes += Buffer.byteLength(text);
+        return text;
+      },
+    });
     return handle;
   };
   api.readFile = async (file: unknown, ...rest: unknown[]) => {
