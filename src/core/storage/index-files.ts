@@ -30,8 +30,16 @@ import {
  * entries win and the base and log are ignored until the next write replaces them.
  */
 export const INDEX_FORMAT = 2;
-/** The log is folded into a new base once it outgrows this or the base, whichever is larger. */
-const LOG_LIMIT_BYTES = 256 * 1024;
+/**
+ * The log is folded into a new base once it outgrows this or a quarter of the base, whichever is
+ * larger. A cold reader pays more per byte of log (checksum, parse and validation of each line)
+ * than per byte of base (parsed, its validation remembered by identity), so the log stays a
+ * fraction of the base: at most about a quarter more to read. A compaction writes the base once per
+ * (base / 4) bytes of lines, so a write costs at most about four times its own line, whatever the
+ * number of tracks.
+ */
+const LOG_LIMIT_BYTES = 32 * 1024;
+const LOG_SHARE_OF_BASE = 4;
 
 export interface IndexDescriptor {
   format: number;
@@ -385,7 +393,7 @@ export function indexWriteFor(paths: StorePaths, registry: Registry, previousGen
   const activeChanged = activeTrack !== state.activeTrack;
   if (changed.tracks.size === 0 && changed.runs.size === 0 && !activeChanged) return { files: new Map(), appends: [] };
   const line = logLine({ g: state.generation, a: activeTrack, u: registry.updated_at, t, r });
-  if (state.logBytes + Buffer.byteLength(line) > Math.max(LOG_LIMIT_BYTES, state.baseBytes)) {
+  if (state.logBytes + Buffer.byteLength(line) > Math.max(LOG_LIMIT_BYTES, state.baseBytes / LOG_SHARE_OF_BASE)) {
     return wholeIndexWrite(paths, registry, state.generation + 1);
   }
   state.writer.pending = { line, activeTrack, updatedAt: registry.updated_at };
