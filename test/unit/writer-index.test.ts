@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TrackStore } from '../../src/core/store';
 import { isTrackError } from '../../src/core/model/errors';
@@ -107,10 +107,13 @@ describe('a long-lived writer starts from the index it wrote last', function () 
     const logFile = path.join(ws.tracksDir, 'track-index.log');
     const priorities = ['P0', 'P1', 'P2', 'P3'] as const;
     let i = 0;
+    const baseFile = path.join(ws.tracksDir, 'track-index.json');
     while (head().index.generation === generation) {
       await store.updateTrack(a, 'priority', priorities[i % 4]);
       i += 1;
       assert.ok(i < 2000, 'the log is compacted');
+      // What a cold reader pays for: the log stays within max(32 KB, a quarter of the base).
+      assert.ok(statSync(logFile).size <= Math.max(32 * 1024, statSync(baseFile).size / 4), `log of ${statSync(logFile).size} bytes`);
     }
     assert.ok(readFileSync(logFile, 'utf8').split('\n').length <= 3, 'a new log holds the header (and at most this write)');
     await store.updateTrack(a, 'priority', 'P0');
