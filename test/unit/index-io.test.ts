@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { TrackStore } from '../../src/core/store';
 import { Workspace } from '../helpers/workspace';
 import type { Registry } from '../../src/core/model/schemas';
+import { indexLineChecksum } from '../../src/core/storage/index-document';
 
 /** Every file under a folder with its identity (inode, size, modification time). */
 function snapshot(dir: string): Map<string, { ino: number; size: number; mtimeMs: number }> {
@@ -185,6 +186,24 @@ describe('index format 2: the head, the base and the log', function () {
     assert.ok(doctor.json.problems.some((p) => p.code === 'REGISTRY_CORRUPT'));
     assert.equal(ws.cli(['doctor', '--repair']).code, 0);
     assert.equal(ws.readIndex().tracks[a].status, 'draft');
+  });
+
+  it('a hand edit of a log line (its checksum recomputed) is noticed even after the log was validated once', () => {
+    const a = ws.create('Hand Edited Log').track_id;
+    ws.ok(['update', '--track-id', a, '--field', 'priority', '--value', 'P1']);
+    ws.ok(['update', '--track-id', a, '--field', 'priority', '--value', 'P3']);
+    assert.equal(ws.ok(['list'])[0].priority, 'P3'); // the log is now known valid (index-verdicts.ts)
+    const logFile = path.join(ws.tracksDir, 'track-index.log');
+    const lines = readFileSync(logFile, 'utf8').split('\n');
+    const index = lines.findIndex((line) => line.includes('"P1"'));
+    const json = lines[index].slice(17).replace('"P1"', '"P9"'); // a value the schema refuses
+    lines[index] = `${indexLineChecksum(json)} ${json}`;
+    writeFileSync(logFile, lines.join('\n'));
+    const list = ws.cli(['list']);
+    assert.equal(list.code, 0);
+    assert.match(list.stderr, /track-index\.log is corrupt at field "tracks\..*\.priority"/);
+    assert.equal(ws.cli(['doctor', '--repair']).code, 0);
+    assert.equal(ws.ok(['list'])[0].priority, 'P3');
   });
 
   it('a torn last log line (a writer killed mid-append) is ignored by readers and cut by the next write', () => {

@@ -1,10 +1,13 @@
+import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { isValidId } from '../model/ids';
 import { corruptFileError, type ReadOptions } from './files';
 import { changedEntries, forgetChangedEntries, isRecorded, moveChanges, recordChangesOf, trackEntryChanged } from './index-changes';
 import { indexLineChecksum } from './index-document';
-import { identityKey, isKnownValid, rememberValid, type FileIdentity } from './index-verdicts';
+import {
+  identityKey, isKnownValid, knownValidLog, logVerdictKey, rememberValid, rememberValidLog, type FileIdentity,
+} from './index-verdicts';
 import type { StorePaths } from './paths';
 import { validateSummaries } from './registry-file';
 import {
@@ -166,8 +169,12 @@ async function composeIndex(paths: StorePaths, head: Registry, generation: numbe
   }
   const logRead = await readBytesWithIdentity(paths.indexLogFile);
   if (!logRead) return null;
-  const log = applyLog(paths, logRead.bytes, generation, tracks, runs, options);
+  // The log's lines validated before (by any process) are not validated again either.
+  const knownLog = knownValidLog(paths, verdict);
+  const trusted = knownLog?.logIno === logRead.identity.ino ? knownLog : undefined;
+  const log = applyLog(paths, logRead.bytes, generation, tracks, runs, options, false, trusted);
   if (!log) return null;
+  if (log.chain) await rememberValidLog(paths, verdict, logVerdictKey(logRead.identity.ino, log.consumed, log.chain));
   const registry: Registry = {
     ...head,
     active_track: log.activeTrack === undefined ? head.active_track : log.activeTrack,
@@ -202,6 +209,8 @@ interface LogOutcome {
   updatedAt?: string;
   /** The track ids the applied lines set or removed. */
   touchedTracks?: Set<string>;
+  /** Hash of every complete line's checksum (a whole log read, for its verdict). */
+  chain?: string;
 }
 
 /** How a reader's view was derived from the one before it (extendFromLog), so derived data can be updated, not rebuilt. */
@@ -227,9 +236,13 @@ function applyLog(
   runs: Record<string, RunSummaryEntry>,
   options: ReadOptions,
   headerRead = false,
+  trusted?: { bytes: number; chain: string },
 ): LogOutcome | null {
   const file = paths.indexLogFile;
   const outcome: LogOutcome = { consumed: 0, lastLineStart: 0 };
+  // A whole log: the chain of its lines' checksums, to remember it valid and to trust what was.
+  const chain = headerRead ? null : createHash('sha256');
+  const trustedEnd = chain && trusted && chainOf(bytes, trusted.bytes) === trusted.chain ? trusted.bytes : 0;
   let start = 0;
   let lineNumber = headerRead ? 1 : 0;
   while (start < bytes.length) {
@@ -242,17 +255,32 @@ function applyLog(
     if (space !== 16 || checksum(json) !== line.slice(0, 16)) {
       throw corruptFileError(file, options, null, `line ${lineNumber} does not match its checksum`, { line: lineNumber, column: 1 });
     }
+    chain?.update(line.slice(0, 16));
     const entry = JSON.parse(json) as { g?: unknown; a?: unknown; u?: unknown; t?: unknown; r?: unknown };
     if (entry.g !== generation) {
       if (lineNumber === 1) return null; // The log of another base: a compaction is under way.
       throw corruptFileError(file, options, 'g', `line ${lineNumber} belongs to generation ${String(entry.g)}, not ${generation}`, { line: lineNumber, column: 1 });
     }
-    if (lineNumber > 1) applyLine(file, options, entry, lineNumber, tracks, runs, outcome);
+    if (lineNumber > 1) applyLine(file, options, entry, lineNumber, tracks, runs, outcome, end < trustedEnd);
     outcome.lastLineStart = start;
     start = end + 1;
     outcome.consumed = start;
   }
+  if (chain) outcome.chain = chain.digest('hex').slice(0, 32);
   return lineNumber === 0 ? null : outcome;
+}
+
+/** The chain of checksums of the complete lines in the first `length` bytes (null when they do not end a line). */
+function chainOf(bytes: Buffer, length: number): string | null {
+  if (length <= 0 || length > bytes.length || bytes[length - 1] !== 10) return null;
+  const chain = createHash('sha256');
+  let start = 0;
+  while (start < length) {
+    const end = bytes.indexOf(10, start);
+    chain.update(bytes.toString('utf8', start, Math.min(start + 16, end)));
+    start = end + 1;
+  }
+  return chain.digest('hex').slice(0, 32);
 }
 
 /**
@@ -320,6 +348,8 @@ function applyLine(
   tracks: Record<string, TrackSummaryEntry>,
   runs: Record<string, RunSummaryEntry>,
   outcome: LogOutcome,
+  /** A line a verdict proved valid (applyLog's `trusted`): its entries skip zod. */
+  known = false,
 ): void {
   const where = { line: lineNumber, column: 1 };
   const fail = (field: string, problem: string) => corruptFileError(file, options, field, `${problem} (line ${lineNumber})`, where);
@@ -336,6 +366,10 @@ function applyLine(
       if (kind === 'track') (outcome.touchedTracks ??= new Set()).add(id);
       if (value === null) {
         delete (target as Record<string, unknown>)[id];
+        continue;
+      }
+      if (known && typeof value === 'object' && !Array.isArray(value)) {
+        (target as Record<string, unknown>)[id] = value;
         continue;
       }
       const result = schema.safeParse(value);
