@@ -10,7 +10,7 @@ import type { Registry } from './model/schemas';
 import { mutate } from './storage/transaction';
 import { changedTrackFiles, refreshEntries, saidActive } from './storage/index-freshness';
 import { holdsStoreLock } from './storage/lock-scope';
-import { extendFromLog, isSplitHead, viewChangeOf } from './storage/index-files';
+import { extendFromLog, isSplitHead, viewChangeOf, viewOfWriterIndex } from './storage/index-files';
 import { indexFromTrackFiles, isOriginalFormatRegistry, knownOriginalRegistry, rememberOriginalRegistry } from './storage/origin-index';
 
 export interface RegistryView {
@@ -209,7 +209,8 @@ async function reindex(ctx: StoreContext, registry: Registry | null, changed: st
         if (await reconcileFolders(paths, tx.registry, await listTrackFolders(paths), found)) tx.registryChanged = true;
         const stale = changedTrackFiles(paths, tx.registry);
         if (stale.length > 0 && (await refreshEntries(paths, tx.registry, stale, found))) tx.registryChanged = true;
-        return { registry: tx.registry, problems: found };
+        // A copy: the writer keeps tx.registry for its next write (writer-index.ts), and a view never changes.
+        return { registry: viewOfWriterIndex(tx.registry), problems: found };
       });
     } catch (error) {
       if (!cannotWrite(error)) throw error;

@@ -1,9 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { TrackStore } from '../../src/core/store';
 import { Workspace } from '../helpers/workspace';
 import type { Registry } from '../../src/core/model/schemas';
+import { indexLineChecksum } from '../../src/core/storage/index-document';
 
 /** Every file under a folder with its identity (inode, size, modification time). */
 function snapshot(dir: string): Map<string, { ino: number; size: number; mtimeMs: number }> {
@@ -57,23 +59,42 @@ async function seededStore(ws: Workspace, count: number): Promise<{ store: Track
   return { store, a, b };
 }
 
-/** Files opened for reading while `work` runs (fs.promises open/readFile, as the core reads). */
-async function filesRead<T>(work: () => Promise<T>): Promise<{ result: T; files: string[] }> {
+/** Files opened for reading while `work` runs (fs.promises open/readFile, as the core reads), and the bytes read from them. */
+async function filesRead<T>(work: () => Promise<T>): Promise<{ result: T; files: string[]; bytes: number }> {
   const files: string[] = [];
+  let bytes = 0;
   // The module object itself (an `import * as` copy would not reach the core's calls).
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, to wrap its functions
   const api = require('node:fs/promises') as Record<string, (...args: unknown[]) => unknown>;
   const originals = { open: api.open, readFile: api.readFile };
-  api.open = (file: unknown, flags: unknown, ...rest: unknown[]) => {
-    if (flags === undefined || flags === 'r') files.push(String(file));
-    return originals.open(file, flags, ...rest);
-  };
-  api.readFile = (file: unknown, ...rest: unknown[]) => {
+  api.open = async (file: unknown, flags: unknown, ...rest: unknown[]) => {
+    const handle = (await originals.open(file, flags, ...rest)) as FileHandle;
+    if (flags !== undefined && flags !== 'r') return handle;
     files.push(String(file));
-    return originals.readFile(file, ...rest);
+    const read = handle.read.bind(handle) as (...args: unknown[]) => Promise<{ bytesRead: number }>;
+    const readFile = handle.readFile.bind(handle) as (...args: unknown[]) => Promise<string | Buffer>;
+    Object.assign(handle, {
+      read: async (...args: unknown[]) => {
+        const done = await read(...args);
+        bytes += done.bytesRead;
+        return done;
+      },
+      readFile: async (...args: unknown[]) => {
+        const text = await readFile(...args);
+        bytes += Buffer.byteLength(text);
+        return text;
+      },
+    });
+    return handle;
+  };
+  api.readFile = async (file: unknown, ...rest: unknown[]) => {
+    files.push(String(file));
+    const text = (await originals.readFile(file, ...rest)) as string | Buffer;
+    bytes += Buffer.byteLength(text);
+    return text;
   };
   try {
-    return { result: await work(), files };
+    return { result: await work(), files, bytes };
   } finally {
     api.open = originals.open;
     api.readFile = originals.readFile;
@@ -82,7 +103,9 @@ async function filesRead<T>(work: () => Promise<T>): Promise<{ result: T; files:
 
 describe('index I/O does not grow with the store', function () {
   this.timeout(120_000);
-  const measured: Record<number, { switch: ReturnType<typeof written>; update: ReturnType<typeof written>; switchReads: number; updateReads: number }> = {};
+  const measured: Record<number, {
+    switch: ReturnType<typeof written>; update: ReturnType<typeof written>; switchReads: number; updateReads: number; switchBytesRead: number; updateBytesRead: number;
+  }> = {};
   const workspaces: Workspace[] = [];
   after(() => workspaces.forEach((ws) => ws.cleanup()));
 
@@ -100,6 +123,8 @@ describe('index I/O does not grow with the store', function () {
         update: written(afterSwitch, snapshot(ws.conductor)),
         switchReads: switched.files.length,
         updateReads: updated.files.length,
+        switchBytesRead: switched.bytes,
+        updateBytesRead: updated.bytes,
       };
       assert.equal((await store.getActiveTrack())?.track_id, b);
       assert.equal((await store.listTracks()).tracks.length, count + 2);
@@ -119,6 +144,12 @@ describe('index I/O does not grow with the store', function () {
     assert.ok(large.switch.bytes < 32 * 1024 + 20 * 1024, `switch wrote ${large.switch.bytes} bytes`);
     assert.equal(large.switchReads, small.switchReads, 'a switch reads as many files at 5 000 tracks as at 100');
     assert.equal(large.updateReads, small.updateReads, 'an update reads as many files at 5 000 tracks as at 100');
+    // A long-lived writer (this store wrote last) reads the head, the log's new bytes and the tracks it changes, never the base.
+    for (const kind of ['switch', 'update'] as const) {
+      const [at100, at5000] = [small[`${kind}BytesRead`], large[`${kind}BytesRead`]];
+      assert.ok(Math.abs(at5000 - at100) <= 1024, `${kind} read ${at100} bytes at 100 tracks, ${at5000} at 5 000`);
+      assert.ok(at5000 < 64 * 1024, `${kind} read ${at5000} bytes at 5 000 tracks`);
+    }
   });
 });
 
@@ -155,6 +186,24 @@ describe('index format 2: the head, the base and the log', function () {
     assert.ok(doctor.json.problems.some((p) => p.code === 'REGISTRY_CORRUPT'));
     assert.equal(ws.cli(['doctor', '--repair']).code, 0);
     assert.equal(ws.readIndex().tracks[a].status, 'draft');
+  });
+
+  it('a hand edit of a log line (its checksum recomputed) is noticed even after the log was validated once', () => {
+    const a = ws.create('Hand Edited Log').track_id;
+    ws.ok(['update', '--track-id', a, '--field', 'priority', '--value', 'P1']);
+    ws.ok(['update', '--track-id', a, '--field', 'priority', '--value', 'P3']);
+    assert.equal(ws.ok(['list'])[0].priority, 'P3'); // the log is now known valid (index-verdicts.ts)
+    const logFile = path.join(ws.tracksDir, 'track-index.log');
+    const lines = readFileSync(logFile, 'utf8').split('\n');
+    const index = lines.findIndex((line) => line.includes('"P1"'));
+    const json = lines[index].slice(17).replace('"P1"', '"P9"'); // a value the schema refuses
+    lines[index] = `${indexLineChecksum(json)} ${json}`;
+    writeFileSync(logFile, lines.join('\n'));
+    const list = ws.cli(['list']);
+    assert.equal(list.code, 0);
+    assert.match(list.stderr, /track-index\.log is corrupt at field "tracks\..*\.priority"/);
+    assert.equal(ws.cli(['doctor', '--repair']).code, 0);
+    assert.equal(ws.ok(['list'])[0].priority, 'P3');
   });
 
   it('a torn last log line (a writer killed mid-append) is ignored by readers and cut by the next write', () => {

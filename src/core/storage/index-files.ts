@@ -1,9 +1,13 @@
-import { open } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { open, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { isValidId } from '../model/ids';
 import { corruptFileError, type ReadOptions } from './files';
+import { changedEntries, forgetChangedEntries, isRecorded, moveChanges, recordChangesOf, trackEntryChanged } from './index-changes';
 import { indexLineChecksum } from './index-document';
-import { identityKey, isKnownValid, rememberValid, type FileIdentity } from './index-verdicts';
+import {
+  identityKey, isKnownValid, knownValidLog, logVerdictKey, rememberValid, rememberValidLog, type FileIdentity,
+} from './index-verdicts';
 import type { StorePaths } from './paths';
 import { validateSummaries } from './registry-file';
 import {
@@ -29,8 +33,16 @@ import {
  * entries win and the base and log are ignored until the next write replaces them.
  */
 export const INDEX_FORMAT = 2;
-/** The log is folded into a new base once it outgrows this or the base, whichever is larger. */
-const LOG_LIMIT_BYTES = 256 * 1024;
+/**
+ * The log is folded into a new base once it outgrows this or a quarter of the base, whichever is
+ * larger. A cold reader pays more per byte of log (checksum, parse and validation of each line)
+ * than per byte of base (parsed, its validation remembered by identity), so the log stays a
+ * fraction of the base: at most about a quarter more to read. A compaction writes the base once per
+ * (base / 4) bytes of lines, so a write costs at most about four times its own line, whatever the
+ * number of tracks.
+ */
+const LOG_LIMIT_BYTES = 32 * 1024;
+const LOG_SHARE_OF_BASE = 4;
 
 export interface IndexDescriptor {
   format: number;
@@ -44,9 +56,23 @@ interface LoadedState {
   /** Bytes of the log up to the end of its last complete line: where the next line goes. */
   logBytes: number;
   activeTrack: string | null;
-  /** The entries as read, to write only what changed; absent for a reader's view (extendFromLog). */
-  tracks?: Record<string, TrackSummaryEntry>;
-  runs?: Record<string, RunSummaryEntry>;
+  /** Only for a writer's registry (its changed entries are recorded, index-changes.ts): what proves it current. */
+  writer?: WriterState;
+}
+
+/** What a writer's registry was read from, so its next write can take only the log's new lines. */
+interface WriterState {
+  /** identityKey of the base read (inode, size, modification and change times, generation). */
+  base: string;
+  logIno: number;
+  /** Where the last complete line read or written starts, and its bytes: they must still be there. */
+  lastLineStart: number;
+  lastLine: Buffer;
+  /** The last line's `a` and `u` (undefined: the log has only its header), which win over the head's. */
+  logActive?: string | null;
+  logUpdatedAt?: string;
+  /** What the commit under way writes to the index (indexWriteFor), settled once it is committed. */
+  pending?: { line: string; activeTrack: string | null; updatedAt: string } | 'whole';
 }
 const loadedStates = new WeakMap<Registry, LoadedState>();
 
@@ -72,10 +98,6 @@ const checksum = indexLineChecksum;
 function logLine(doc: unknown): string {
   const json = JSON.stringify(doc);
   return `${checksum(json)} ${json}\n`;
-}
-
-async function readBytes(file: string): Promise<Buffer | null> {
-  return (await readBytesWithIdentity(file))?.bytes ?? null;
 }
 
 /** The whole file and the identity of exactly the bytes read (fstat of the open file). */
@@ -145,10 +167,14 @@ async function composeIndex(paths: StorePaths, head: Registry, generation: numbe
     ({ tracks, runs } = validateSummaries(paths.indexBaseFile, options, base.tracks, base.runs));
     await rememberValid(paths, verdict);
   }
-  const logBytes = await readBytes(paths.indexLogFile);
-  if (!logBytes) return null;
-  const log = applyLog(paths, logBytes, generation, tracks, runs, options);
+  const logRead = await readBytesWithIdentity(paths.indexLogFile);
+  if (!logRead) return null;
+  // The log's lines validated before (by any process) are not validated again either.
+  const knownLog = knownValidLog(paths, verdict);
+  const trusted = knownLog?.logIno === logRead.identity.ino ? knownLog : undefined;
+  const log = applyLog(paths, logRead.bytes, generation, tracks, runs, options, false, trusted);
   if (!log) return null;
+  if (log.chain) await rememberValidLog(paths, verdict, logVerdictKey(logRead.identity.ino, log.consumed, log.chain));
   const registry: Registry = {
     ...head,
     active_track: log.activeTrack === undefined ? head.active_track : log.activeTrack,
@@ -161,18 +187,30 @@ async function composeIndex(paths: StorePaths, head: Registry, generation: numbe
     baseBytes: baseBytes.length,
     logBytes: log.consumed,
     activeTrack: registry.active_track,
-    tracks: { ...tracks },
-    runs: { ...runs },
+    writer: {
+      base: verdict,
+      logIno: logRead.identity.ino,
+      lastLineStart: log.lastLineStart,
+      lastLine: Buffer.from(logRead.bytes.subarray(log.lastLineStart, log.consumed)),
+      logActive: log.activeTrack,
+      logUpdatedAt: log.updatedAt,
+    },
   });
+  // A write with this registry records the entries it changes and writes those alone.
+  recordChangesOf(registry);
   return registry;
 }
 
 interface LogOutcome {
   consumed: number;
+  /** Where the last complete line starts (the header's 0 when there is no other). */
+  lastLineStart: number;
   activeTrack?: string | null;
   updatedAt?: string;
   /** The track ids the applied lines set or removed. */
   touchedTracks?: Set<string>;
+  /** Hash of every complete line's checksum (a whole log read, for its verdict). */
+  chain?: string;
 }
 
 /** How a reader's view was derived from the one before it (extendFromLog), so derived data can be updated, not rebuilt. */
@@ -198,9 +236,13 @@ function applyLog(
   runs: Record<string, RunSummaryEntry>,
   options: ReadOptions,
   headerRead = false,
+  trusted?: { bytes: number; chain: string },
 ): LogOutcome | null {
   const file = paths.indexLogFile;
-  const outcome: LogOutcome = { consumed: 0 };
+  const outcome: LogOutcome = { consumed: 0, lastLineStart: 0 };
+  // A whole log: the chain of its lines' checksums, to remember it valid and to trust what was.
+  const chain = headerRead ? null : createHash('sha256');
+  const trustedEnd = chain && trusted && chainOf(bytes, trusted.bytes) === trusted.chain ? trusted.bytes : 0;
   let start = 0;
   let lineNumber = headerRead ? 1 : 0;
   while (start < bytes.length) {
@@ -213,16 +255,32 @@ function applyLog(
     if (space !== 16 || checksum(json) !== line.slice(0, 16)) {
       throw corruptFileError(file, options, null, `line ${lineNumber} does not match its checksum`, { line: lineNumber, column: 1 });
     }
+    chain?.update(line.slice(0, 16));
     const entry = JSON.parse(json) as { g?: unknown; a?: unknown; u?: unknown; t?: unknown; r?: unknown };
     if (entry.g !== generation) {
       if (lineNumber === 1) return null; // The log of another base: a compaction is under way.
       throw corruptFileError(file, options, 'g', `line ${lineNumber} belongs to generation ${String(entry.g)}, not ${generation}`, { line: lineNumber, column: 1 });
     }
-    if (lineNumber > 1) applyLine(file, options, entry, lineNumber, tracks, runs, outcome);
+    if (lineNumber > 1) applyLine(file, options, entry, lineNumber, tracks, runs, outcome, end < trustedEnd);
+    outcome.lastLineStart = start;
     start = end + 1;
     outcome.consumed = start;
   }
+  if (chain) outcome.chain = chain.digest('hex').slice(0, 32);
   return lineNumber === 0 ? null : outcome;
+}
+
+/** The chain of checksums of the complete lines in the first `length` bytes (null when they do not end a line). */
+function chainOf(bytes: Buffer, length: number): string | null {
+  if (length <= 0 || length > bytes.length || bytes[length - 1] !== 10) return null;
+  const chain = createHash('sha256');
+  let start = 0;
+  while (start < length) {
+    const end = bytes.indexOf(10, start);
+    chain.update(bytes.toString('utf8', start, Math.min(start + 16, end)));
+    start = end + 1;
+  }
+  return chain.digest('hex').slice(0, 32);
 }
 
 /**
@@ -290,6 +348,8 @@ function applyLine(
   tracks: Record<string, TrackSummaryEntry>,
   runs: Record<string, RunSummaryEntry>,
   outcome: LogOutcome,
+  /** A line a verdict proved valid (applyLog's `trusted`): its entries skip zod. */
+  known = false,
 ): void {
   const where = { line: lineNumber, column: 1 };
   const fail = (field: string, problem: string) => corruptFileError(file, options, field, `${problem} (line ${lineNumber})`, where);
@@ -306,6 +366,10 @@ function applyLine(
       if (kind === 'track') (outcome.touchedTracks ??= new Set()).add(id);
       if (value === null) {
         delete (target as Record<string, unknown>)[id];
+        continue;
+      }
+      if (known && typeof value === 'object' && !Array.isArray(value)) {
+        (target as Record<string, unknown>)[id] = value;
         continue;
       }
       const result = schema.safeParse(value);
@@ -346,34 +410,190 @@ export function wholeIndexFiles(paths: StorePaths, registry: Registry, generatio
 }
 
 /**
- * What a commit writes to the index: one log line with the entries that differ from what was
- * read (and the head when the active track changed), or a whole new generation when the
- * registry was not read from a split index (format 1, the original's, a rebuild) or the log is due
- * for compaction.
+ * What a commit writes to the index: one log line with the entries this write changed (recorded
+ * as they change, index-changes.ts; the head too when the active track changed), or a whole new
+ * generation when the registry was not read from a split index (format 1, the original's, a
+ * rebuild) or the log is due for compaction.
  */
 export function indexWriteFor(paths: StorePaths, registry: Registry, previousGeneration = 0): IndexWrite {
   const state = loadedStates.get(registry);
-  if (!state?.tracks || !state.runs) return { files: wholeIndexFiles(paths, registry, previousGeneration + 1), appends: [] };
+  const changed = changedEntries(registry);
+  if (!state?.writer || !changed) return wholeIndexWrite(paths, registry, previousGeneration + 1);
   const t: Record<string, TrackSummaryEntry | null> = {};
   const r: Record<string, RunSummaryEntry | null> = {};
-  for (const [id, entry] of Object.entries(registry.tracks)) if (state.tracks[id] !== entry) t[id] = entry;
-  for (const id of Object.keys(state.tracks)) if (!registry.tracks[id]) t[id] = null;
-  for (const [id, entry] of Object.entries(registry.runs)) if (state.runs[id] !== entry) r[id] = entry;
-  for (const id of Object.keys(state.runs)) if (!registry.runs[id]) r[id] = null;
-  const activeChanged = (registry.active_track ?? null) !== state.activeTrack;
-  if (Object.keys(t).length === 0 && Object.keys(r).length === 0 && !activeChanged) return { files: new Map(), appends: [] };
-  const line = logLine({ g: state.generation, a: registry.active_track ?? null, u: registry.updated_at, t, r });
-  if (state.logBytes + line.length > Math.max(LOG_LIMIT_BYTES, state.baseBytes)) {
-    return { files: wholeIndexFiles(paths, registry, state.generation + 1), appends: [] };
+  for (const id of changed.tracks) t[id] = Object.hasOwn(registry.tracks, id) ? registry.tracks[id] : null;
+  for (const id of changed.runs) r[id] = Object.hasOwn(registry.runs, id) ? registry.runs[id] : null;
+  const activeTrack = registry.active_track ?? null;
+  const activeChanged = activeTrack !== state.activeTrack;
+  if (changed.tracks.size === 0 && changed.runs.size === 0 && !activeChanged) return { files: new Map(), appends: [] };
+  const line = logLine({ g: state.generation, a: activeTrack, u: registry.updated_at, t, r });
+  if (state.logBytes + Buffer.byteLength(line) > Math.max(LOG_LIMIT_BYTES, state.baseBytes / LOG_SHARE_OF_BASE)) {
+    return wholeIndexWrite(paths, registry, state.generation + 1);
   }
+  state.writer.pending = { line, activeTrack, updatedAt: registry.updated_at };
   const files = new Map<string, string>();
   if (activeChanged) files.set(paths.registryFile, headFor(registry, state.generation));
   return { files, appends: [{ target: paths.indexLogFile, offset: state.logBytes, data: line }] };
 }
 
+/** A new generation being committed for a registry, to take up once committed (settleCommittedIndex). */
+const pendingGenerations = new WeakMap<Registry, { generation: number; baseBytes: number; header: string }>();
+
+function wholeIndexWrite(paths: StorePaths, registry: Registry, generation: number): IndexWrite {
+  const files = wholeIndexFiles(paths, registry, generation);
+  const state = loadedStates.get(registry);
+  if (state?.writer) state.writer.pending = 'whole';
+  pendingGenerations.set(registry, {
+    generation,
+    baseBytes: Buffer.byteLength(files.get(paths.indexBaseFile) ?? ''),
+    header: files.get(paths.indexLogFile) ?? '',
+  });
+  return { files, appends: [] };
+}
+
+/**
+ * After a commit of this registry's changes (the lock still held): whether it still stands for the
+ * index on disk, so the next write can start from it (advanceWriterIndex). A new generation it
+ * wrote is taken up by the identity of the files just renamed in place — and its base is known
+ * valid (index-verdicts.ts: its entries were validated or built here), so a cold reader skips zod.
+ */
+export async function settleCommittedIndex(paths: StorePaths, registry: Registry, lockStillOwned: () => Promise<boolean>): Promise<boolean> {
+  const state = loadedStates.get(registry);
+  const writer = state?.writer;
+  const generation = pendingGenerations.get(registry);
+  pendingGenerations.delete(registry);
+  if (generation && (!writer || writer.pending === 'whole')) return adoptGeneration(paths, registry, generation, lockStillOwned);
+  if (!state || !writer || !isRecorded(registry)) return false;
+  const pending = writer.pending;
+  writer.pending = undefined;
+  if (pending === 'whole') return false;
+  if (pending) {
+    const bytes = Buffer.from(pending.line);
+    writer.lastLineStart = state.logBytes;
+    writer.lastLine = bytes;
+    writer.logActive = pending.activeTrack;
+    writer.logUpdatedAt = pending.updatedAt;
+    state.logBytes += bytes.length;
+    state.activeTrack = pending.activeTrack;
+  } else if ((registry.active_track ?? null) !== state.activeTrack || hasChanges(registry)) {
+    return false; // Changed in memory but not written: not what the files say.
+  }
+  forgetChangedEntries(registry);
+  return true;
+}
+
+function hasChanges(registry: Registry): boolean {
+  const changed = changedEntries(registry);
+  return changed !== undefined && changed.tracks.size + changed.runs.size > 0;
+}
+
+async function adoptGeneration(
+  paths: StorePaths,
+  registry: Registry,
+  written: { generation: number; baseBytes: number; header: string },
+  lockStillOwned: () => Promise<boolean>,
+): Promise<boolean> {
+  const [baseInfo, logInfo] = await Promise.all([stat(paths.indexBaseFile).catch(() => null), stat(paths.indexLogFile).catch(() => null)]);
+  const header = Buffer.from(written.header);
+  // Another writer may have taken an abandoned lock over meanwhile: then these files may be its own.
+  if (!baseInfo || !logInfo || baseInfo.size !== written.baseBytes || logInfo.size !== header.length || !(await lockStillOwned())) return false;
+  const base = identityKey(baseInfo, written.generation);
+  loadedStates.set(registry, {
+    generation: written.generation,
+    baseBytes: written.baseBytes,
+    logBytes: header.length,
+    activeTrack: registry.active_track ?? null,
+    writer: { base, logIno: logInfo.ino, lastLineStart: 0, lastLine: header },
+  });
+  if (isRecorded(registry)) forgetChangedEntries(registry);
+  else recordChangesOf(registry);
+  await rememberValid(paths, base);
+  return true;
+}
+
+/**
+ * A writer's registry from its last write, brought up to date (under the lock) by the lines other
+ * writers appended since, read and validated alone. It stands only if the head names the same
+ * generation, the base is the same file (its identity includes the change time, which cannot be
+ * set back) and the log only grew: the same file, with the line this writer last read or wrote
+ * still at its place. Null otherwise, and then `registry` must not be used again (read whole).
+ */
+export async function advanceWriterIndex(paths: StorePaths, registry: Registry, head: Registry): Promise<Registry | null> {
+  const state = loadedStates.get(registry);
+  const writer = state?.writer;
+  if (!state || !writer || writer.pending || !isRecorded(registry)) return null;
+  const descriptor = indexDescriptorOf(head);
+  if (!descriptor || !isSplitHead(head) || descriptor.generation !== state.generation) return null;
+  const baseInfo = await stat(paths.indexBaseFile).catch(() => null);
+  if (!baseInfo || identityKey(baseInfo, state.generation) !== writer.base) return null;
+  let handle;
+  try {
+    handle = await open(paths.indexLogFile, 'r');
+  } catch {
+    return null;
+  }
+  let tail: Buffer;
+  try {
+    const info = await handle.stat();
+    if (info.ino !== writer.logIno || info.size < state.logBytes) return null;
+    tail = Buffer.allocUnsafe(info.size - writer.lastLineStart);
+    let offset = 0;
+    while (offset < tail.length) {
+      const { bytesRead } = await handle.read(tail, offset, tail.length - offset, writer.lastLineStart + offset);
+      if (bytesRead === 0) break;
+      offset += bytesRead;
+    }
+    tail = tail.subarray(0, offset);
+  } finally {
+    await handle.close();
+  }
+  const known = state.logBytes - writer.lastLineStart;
+  if (tail.length < known || !tail.subarray(0, known).equals(writer.lastLine)) return null;
+  const options: ReadOptions = { kind: 'registry', display: (f) => paths.display(f) };
+  let log: LogOutcome | null;
+  try {
+    log = applyLog(paths, tail.subarray(known), state.generation, registry.tracks, registry.runs, options, true);
+  } catch {
+    return null; // A full read reports it.
+  }
+  if (!log) return null;
+  for (const id of log.touchedTracks ?? []) trackEntryChanged(registry, id, false);
+  if (log.consumed > 0) {
+    writer.lastLineStart = state.logBytes + log.lastLineStart;
+    writer.lastLine = Buffer.from(tail.subarray(known + log.lastLineStart, known + log.consumed));
+    writer.logActive = log.activeTrack;
+    writer.logUpdatedAt = log.updatedAt;
+    state.logBytes += log.consumed;
+  }
+  const current: Registry = {
+    ...head,
+    active_track: writer.logActive === undefined ? head.active_track : writer.logActive,
+    updated_at: writer.logUpdatedAt ?? head.updated_at,
+    tracks: registry.tracks,
+    runs: registry.runs,
+  };
+  state.activeTrack = current.active_track;
+  loadedStates.delete(registry);
+  loadedStates.set(current, state);
+  moveChanges(registry, current);
+  return current;
+}
+
+/**
+ * A reader's view of a writer's registry: its own copy of the entries (the writer keeps changing
+ * its registry, a view never changes), still extendable from the log (extendFromLog).
+ */
+export function viewOfWriterIndex(registry: Registry): Registry {
+  const view: Registry = { ...registry, tracks: { ...registry.tracks }, runs: { ...registry.runs } };
+  const state = loadedStates.get(registry);
+  // As read: extending the view later re-applies this write's own line, which changes nothing.
+  if (state) loadedStates.set(view, { generation: state.generation, baseBytes: state.baseBytes, logBytes: state.logBytes, activeTrack: state.activeTrack });
+  return view;
+}
+
 /** Whether this registry was read from a split index (a write then appends to its log). */
 export function isReadFromSplitIndex(registry: Registry): boolean {
-  return loadedStates.get(registry)?.tracks !== undefined;
+  return loadedStates.get(registry)?.writer !== undefined && isRecorded(registry);
 }
 
 /** The generation a registry was read at (0 when it was not read from a split index). */

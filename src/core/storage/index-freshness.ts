@@ -1,9 +1,11 @@
 import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { sep } from 'node:path';
 import { isTrackError } from '../model/errors';
 import { parseDocument, unreadableFileError, type ReadOptions } from './files';
 import type { StorePaths } from './paths';
-import { indexTrack, problemFrom, type Problem } from './registry';
+import { recordedActive } from './index-changes';
+import { dropTrackEntry, indexTrack, problemFrom, type Problem } from './registry';
 import { trackSchema, type Registry, type Track } from '../model/schemas';
 
 /**
@@ -42,12 +44,15 @@ export async function readTrackStamped(paths: StorePaths, trackId: string): Prom
  */
 export function changedTrackFiles(paths: StorePaths, registry: Registry, ids: Iterable<string> = Object.keys(registry.tracks)): string[] {
   const changed: string[] = [];
+  // Joined by hand: path.join's normalisation costs more than the stat (a valid id has no separator or dot segment).
+  const folder = paths.tracksDir + sep;
+  const name = `${sep}track.json`;
   for (const id of ids) {
+    if (!Object.hasOwn(registry.tracks, id)) continue;
     const entry = registry.tracks[id];
-    if (!entry) continue;
     let stamp = 'unreadable';
     try {
-      const info = statSync(paths.trackFile(id), { throwIfNoEntry: false });
+      const info = statSync(folder + id + name, { throwIfNoEntry: false });
       stamp = info ? stampOf(info) : 'missing';
     } catch {
       // Reported when the file is read again.
@@ -61,7 +66,10 @@ export function changedTrackFiles(paths: StorePaths, registry: Registry, ids: It
 export function saidActive(registry: Registry): string[] {
   const ids = new Set<string>();
   if (registry.active_track) ids.add(registry.active_track);
-  for (const [id, entry] of Object.entries(registry.tracks)) if (entry.status === 'active') ids.add(id);
+  // A writer's registry keeps the set as its entries change (index-changes.ts): no scan of every entry.
+  const kept = recordedActive(registry);
+  if (kept) for (const id of kept) ids.add(id);
+  else for (const [id, entry] of Object.entries(registry.tracks)) if (entry.status === 'active') ids.add(id);
   return [...ids];
 }
 
@@ -81,9 +89,7 @@ export async function refreshEntries(paths: StorePaths, registry: Registry, ids:
       continue;
     }
     if (!read.track || read.track.track_id !== id) {
-      delete registry.tracks[id];
-      if (registry.active_track === id) registry.active_track = null;
-      for (const [runId, run] of Object.entries(registry.runs)) if (run.track_id === id) delete registry.runs[runId];
+      dropTrackEntry(registry, id);
     } else {
       indexTrack(registry, read.track, read.stamp ?? undefined);
     }

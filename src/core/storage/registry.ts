@@ -1,4 +1,5 @@
 import { listFolder } from './folders';
+import { runEntryChanged, trackEntryChanged } from './index-changes';
 import { isTrackError, TrackError } from '../model/errors';
 import { readDocument } from './files';
 import { readTrackStamped } from './index-freshness';
@@ -54,10 +55,24 @@ export function indexTrack(registry: Registry, track: Track, fileStamp?: string)
   registry.tracks[track.track_id] = fileStamp ? { ...summarizeTrack(track), file_stamp: fileStamp } : summarizeTrack(track);
   if (track.status === 'active') registry.active_track = track.track_id;
   else if (registry.active_track === track.track_id) registry.active_track = null;
+  trackEntryChanged(registry, track.track_id);
 }
 
 export function indexRun(registry: Registry, run: Run): void {
   registry.runs[run.run_id] = summarizeRun(run);
+  runEntryChanged(registry, run.run_id);
+}
+
+/** Removes a track (its folder or file is gone) and its runs from the index. */
+export function dropTrackEntry(registry: Registry, trackId: string): void {
+  delete registry.tracks[trackId];
+  if (registry.active_track === trackId) registry.active_track = null;
+  trackEntryChanged(registry, trackId);
+  for (const [runId, run] of Object.entries(registry.runs)) {
+    if (run.track_id !== trackId) continue;
+    delete registry.runs[runId];
+    runEntryChanged(registry, runId);
+  }
 }
 
 /** The index's head alone (for format 2: the active track, no entries). */
@@ -169,9 +184,7 @@ export async function reconcileFolders(
   const present = new Set(folders);
   for (const trackId of Object.keys(registry.tracks)) {
     if (present.has(trackId)) continue;
-    delete registry.tracks[trackId];
-    if (registry.active_track === trackId) registry.active_track = null;
-    for (const [runId, run] of Object.entries(registry.runs)) if (run.track_id === trackId) delete registry.runs[runId];
+    dropTrackEntry(registry, trackId);
     changed = true;
   }
   for (const trackId of folders) {

@@ -13,8 +13,9 @@ import { withLockScope } from './lock-scope';
 import { unsafeLink } from './write-safety';
 import { withStoreLock, type HeldLock } from './lock';
 import {
-  indexRun, indexTrack, readRegistry, readRunFile, readTrackFile, rebuildRegistry, trackNotFound,
+  indexRun, indexTrack, readRunFile, readTrackFile, rebuildRegistry, trackNotFound,
 } from './registry';
+import { keepForNextWrite, readRegistryForWrite } from './writer-index';
 import { TrackError } from '../model/errors';
 import { registryForWrite } from './origin-index';
 import type { Registry, Run, Track } from '../model/schemas';
@@ -211,7 +212,8 @@ export async function mutate<T>(ctx: StoreContext, command: string, work: (tx: T
     await finishPendingJournal(ctx.paths);
     settleOwnRequest(ctx.paths);
     const now = ctx.now().toISOString();
-    const found = await readRegistry(ctx.paths);
+    // A long-lived writer takes only what other writers appended since its last write (writer-index.ts).
+    const found = await readRegistryForWrite(ctx.paths);
     // The original track-manager's registry is replaced by ours on the first write (origin-index.ts).
     const existing = found && (await registryForWrite(ctx.paths, found, now));
     const tx = new Transaction(ctx, existing ?? (await rebuildRegistry(ctx.paths, now)).registry, lock, now);
@@ -234,6 +236,7 @@ export async function mutate<T>(ctx: StoreContext, command: string, work: (tx: T
     if (tx.registryChanged) tx.registry.updated_at = now;
     // The index's change is worked out once the track files are written, so it records their identity.
     await commitFiles(ctx.paths, lock, tx.files, tx.registryChanged ? tx.indexChange : undefined);
+    await keepForNextWrite(ctx.paths, tx.registry, () => lock.stillOwned());
     for (const action of tx.afterCommit) await action();
     return result;
   }));
