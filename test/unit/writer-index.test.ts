@@ -5,6 +5,9 @@ import { TrackStore } from '../../src/core/store';
 import { isTrackError } from '../../src/core/model/errors';
 import { Workspace } from '../helpers/workspace';
 import type { Registry } from '../../src/core/model/schemas';
+import { createContext } from '../../src/core/storage/context';
+import { changedEntries, isRecorded, recordedActive } from '../../src/core/storage/index-changes';
+import { mutate } from '../../src/core/storage/transaction';
 
 /**
  * A long-lived writer (one TrackStore: the editor, the MCP server) starts each write from the index
@@ -121,6 +124,36 @@ describe('a long-lived writer starts from the index it wrote last', function () 
     const index = ws.readIndex();
     assert.equal(index.tracks[a].priority, 'P0');
     assert.equal(index.active_track, a);
+    assert.deepEqual(ws.ok(['doctor']).problems, []);
+  });
+});
+
+describe('a group commit savepoint undoes what the index recorded', function () {
+  this.timeout(30_000);
+  let ws: Workspace;
+  beforeEach(() => { ws = new Workspace(); });
+  afterEach(() => ws.cleanup());
+
+  it('a step rolled back leaves neither a changed entry nor an active one in the records', async () => {
+    const store = new TrackStore({ root: ws.dir });
+    const a = (await store.createTrack({ name: 'Kept Draft', type: 'feature', goal: 'g' })).track_id;
+    const b = (await store.createTrack({ name: 'Rolled Back', type: 'feature', goal: 'g' })).track_id;
+    const ctx = createContext({ root: ws.dir });
+    await mutate(ctx, 'test-savepoint', async (tx) => {
+      assert.equal(isRecorded(tx.registry), true, 'a registry read from the split index is recorded');
+      const before = tx.savepoint();
+      const track = await tx.track(b);
+      tx.putTrack({ ...track, status: 'active' });
+      assert.ok(recordedActive(tx.registry)?.has(b));
+      assert.ok(changedEntries(tx.registry)?.tracks.has(b));
+      tx.rollBack(before);
+      assert.equal(recordedActive(tx.registry)?.has(b), false, 'the rolled-back step made nothing active');
+      assert.equal(changedEntries(tx.registry)?.tracks.has(b), false, 'nor changed');
+      tx.putTrack({ ...(await tx.track(a)), priority: 'P0' });
+    });
+    const listed = new Map(ws.ok(['list']).map((track) => [track.track_id, track]));
+    assert.equal(listed.get(a)?.priority, 'P0');
+    assert.equal(listed.get(b)?.status, 'draft');
     assert.deepEqual(ws.ok(['doctor']).problems, []);
   });
 });

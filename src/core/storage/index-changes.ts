@@ -11,7 +11,7 @@ import type { Registry } from '../model/schemas';
  * The same records keep the set of tracks whose entry says `active`, so the checks every write
  * makes on the active tracks do not scan every entry.
  */
-interface EntryChanges {
+export interface EntryChanges {
   tracks: Set<string>;
   runs: Set<string>;
   /** Tracks whose entry says active; computed on first use (one scan), then kept up to date. */
@@ -72,4 +72,21 @@ export function recordedActive(registry: Registry): ReadonlySet<string> | undefi
     for (const id in registry.tracks) if (registry.tracks[id].status === 'active') changes.active.add(id);
   }
   return changes.active;
+}
+
+/** A copy of the records, for a savepoint (group commit): undoing a step must undo what it recorded. */
+export interface ChangesSnapshot {
+  readonly changes: EntryChanges | null;
+}
+
+export function snapshotChanges(registry: Registry): ChangesSnapshot {
+  const changes = recorded.get(registry);
+  if (!changes) return { changes: null };
+  return { changes: { tracks: new Set(changes.tracks), runs: new Set(changes.runs), active: changes.active && new Set(changes.active) } };
+}
+
+export function restoreChanges(registry: Registry, snapshot: ChangesSnapshot): void {
+  const { changes } = snapshot;
+  if (!changes) return;
+  recorded.set(registry, { tracks: new Set(changes.tracks), runs: new Set(changes.runs), active: changes.active && new Set(changes.active) });
 }

@@ -16,6 +16,7 @@ import {
   indexRun, indexTrack, readRunFile, readTrackFile, rebuildRegistry, trackNotFound,
 } from './registry';
 import { keepForNextWrite, readRegistryForWrite } from './writer-index';
+import { restoreChanges, snapshotChanges, type ChangesSnapshot } from './index-changes';
 import { TrackError } from '../model/errors';
 import { registryForWrite } from './origin-index';
 import type { Registry, Run, Track } from '../model/schemas';
@@ -158,6 +159,7 @@ export class Transaction {
       writtenTracks: new Set(this.writtenTracks),
       registry: { ...this.registry, tracks: { ...this.registry.tracks }, runs: { ...this.registry.runs } },
       registryChanged: this.registryChanged,
+      indexChanges: snapshotChanges(this.registry),
     };
   }
 
@@ -174,6 +176,7 @@ export class Transaction {
     const { tracks: _tracks, runs: _runs, ...head } = to.registry;
     replaceRecord(this.registry as unknown as Record<string, unknown>, { ...head, tracks: this.registry.tracks, runs: this.registry.runs });
     this.registryChanged = to.registryChanged;
+    restoreChanges(this.registry, to.indexChanges);
   }
 }
 
@@ -185,6 +188,8 @@ export interface TransactionSavepoint {
   readonly writtenTracks: ReadonlySet<string>;
   readonly registry: Registry;
   readonly registryChanged: boolean;
+  /** What the index records as changed and active (index-changes.ts), as of the savepoint. */
+  readonly indexChanges: ChangesSnapshot;
 }
 
 function replaceRecord<V>(target: Record<string, V>, source: Readonly<Record<string, V>>): void {
