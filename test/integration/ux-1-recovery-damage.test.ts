@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -8,6 +8,15 @@ import { vscodePrompter } from '../../src/extension/prompter';
 import type { TreeNode } from '../../src/extension/tracksTree';
 import { readIndexAsOneDocument } from '../helpers/index-files';
 import { activateExtension, allNodes, cli, folders, ScriptedPrompter, itemText, trackNode, waitFor } from './helpers';
+
+/** The CLI's exit code, without blocking the extension host while it runs. */
+function cliExitCode(args: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [process.env.TRACK_TEST_CLI!, ...args], { cwd: folders()[0].uri.fsPath, env: { ...process.env, TRACK_MANAGER_ROOT: '' } }, (error) => {
+      resolve(error ? Number(error.code) : 0);
+    });
+  });
+}
 
 const conductor = () => path.join(folders()[0].uri.fsPath, '.claude', 'conductor');
 
@@ -129,7 +138,8 @@ describe('live recovery, damaged files, editor wording, confirmed restores, runs
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
 
     // Exit 15 (unhealthy) is expected: the damaged file is not repairable by doctor.
-    assert.equal(spawnSync(process.execPath, [process.env.TRACK_TEST_CLI!, 'doctor', '--repair'], { cwd: folders()[0].uri.fsPath, env: { ...process.env, TRACK_MANAGER_ROOT: '' } }).status, 15);
+    // Asynchronous: a synchronous child would block this host, which may hold the store lock then.
+    assert.equal(await cliExitCode(['doctor', '--repair']), 15);
     await vscode.commands.executeCommand('trackManager.refresh');
     assert.equal(api.tree.getTreeItem(await trackNode(api, 'Damaged Row Track')).contextValue, 'track.damaged', 'doctor --repair did not remove it');
 
