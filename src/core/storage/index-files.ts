@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { isValidId } from '../model/ids';
 import { corruptFileError, type ReadOptions } from './files';
@@ -111,14 +111,39 @@ async function readBytesWithIdentity(file: string): Promise<{ bytes: Buffer; ide
   }
   try {
     const info = await handle.stat();
-    const buffer = Buffer.allocUnsafe(info.size);
-    let offset = 0;
-    while (offset < info.size) {
-      const { bytesRead } = await handle.read(buffer, offset, info.size - offset, offset);
-      if (bytesRead === 0) break;
-      offset += bytesRead;
-    }
-    return { bytes: buffer.subarray(0, offset), identity: info };
+    return { bytes: await readRange(handle, 0, info.size), identity: info };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `length` bytes from `from`, fewer if the file ends sooner. */
+async function readRange(handle: FileHandle, from: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
+  let offset = 0;
+  while (offset < length) {
+    const { bytesRead } = await handle.read(buffer, offset, length - offset, from + offset);
+    if (bytesRead === 0) break;
+    offset += bytesRead;
+  }
+  return buffer.subarray(0, offset);
+}
+
+/**
+ * The log from byte `from` to its end, or null when it is missing, shorter than the `known` bytes
+ * already read from it, or another file than `ino` (when given): the log was replaced or cut.
+ */
+async function readLogTail(paths: StorePaths, from: number, known: number, ino?: number): Promise<Buffer | null> {
+  let handle;
+  try {
+    handle = await open(paths.indexLogFile, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const info = await handle.stat();
+    if ((ino !== undefined && info.ino !== ino) || info.size < known) return null;
+    return await readRange(handle, from, info.size - from);
   } finally {
     await handle.close();
   }
@@ -291,27 +316,8 @@ function chainOf(bytes: Buffer, length: number): string | null {
 export async function extendFromLog(paths: StorePaths, previous: Registry): Promise<Registry | null> {
   const state = loadedStates.get(previous);
   if (!state) return null;
-  let handle;
-  try {
-    handle = await open(paths.indexLogFile, 'r');
-  } catch {
-    return null;
-  }
-  let bytes: Buffer;
-  try {
-    const { size } = await handle.stat();
-    if (size < state.logBytes) return null;
-    bytes = Buffer.allocUnsafe(size - state.logBytes);
-    let offset = 0;
-    while (offset < bytes.length) {
-      const { bytesRead } = await handle.read(bytes, offset, bytes.length - offset, state.logBytes + offset);
-      if (bytesRead === 0) break;
-      offset += bytesRead;
-    }
-    bytes = bytes.subarray(0, offset);
-  } finally {
-    await handle.close();
-  }
+  const bytes = await readLogTail(paths, state.logBytes, state.logBytes);
+  if (!bytes) return null;
   const tracks = { ...previous.tracks };
   const runs = { ...previous.runs };
   const options: ReadOptions = { kind: 'registry', display: (f) => paths.display(f) };
@@ -526,27 +532,8 @@ export async function advanceWriterIndex(paths: StorePaths, registry: Registry, 
   if (!descriptor || !isSplitHead(head) || descriptor.generation !== state.generation) return null;
   const baseInfo = await stat(paths.indexBaseFile).catch(() => null);
   if (!baseInfo || identityKey(baseInfo, state.generation) !== writer.base) return null;
-  let handle;
-  try {
-    handle = await open(paths.indexLogFile, 'r');
-  } catch {
-    return null;
-  }
-  let tail: Buffer;
-  try {
-    const info = await handle.stat();
-    if (info.ino !== writer.logIno || info.size < state.logBytes) return null;
-    tail = Buffer.allocUnsafe(info.size - writer.lastLineStart);
-    let offset = 0;
-    while (offset < tail.length) {
-      const { bytesRead } = await handle.read(tail, offset, tail.length - offset, writer.lastLineStart + offset);
-      if (bytesRead === 0) break;
-      offset += bytesRead;
-    }
-    tail = tail.subarray(0, offset);
-  } finally {
-    await handle.close();
-  }
+  const tail = await readLogTail(paths, writer.lastLineStart, state.logBytes, writer.logIno);
+  if (!tail) return null;
   const known = state.logBytes - writer.lastLineStart;
   if (tail.length < known || !tail.subarray(0, known).equals(writer.lastLine)) return null;
   const options: ReadOptions = { kind: 'registry', display: (f) => paths.display(f) };
