@@ -6,7 +6,7 @@ import { isTrackError, toTrackError, TrackError } from './model/errors';
 import { readDocument } from './storage/files';
 import { readGitState } from './git';
 import { assertId, compareText, makeSnapshotId } from './model/ids';
-import { listDirectory, problemFrom, readRunFile, type Problem } from './storage/registry';
+import { problemFrom, readRunFile, type Problem } from './storage/registry';
 import { checkpointSchema, SCHEMA_VERSION, type Checkpoint, type Track } from './model/schemas';
 import { mutate, type Transaction } from './storage/transaction';
 
@@ -107,7 +107,7 @@ export interface SkippedRun {
 
 async function nextCheckpointNumber(tx: Transaction, trackId: string): Promise<number> {
   const dir = tx.paths.checkpointsDir(trackId);
-  const onDisk = await listDirectory(dir);
+  const onDisk = await listFolder(dir);
   const staged = [...tx.files.keys()].filter((file) => path.dirname(file) === dir).map((file) => path.basename(file));
   let highest = 0;
   for (const name of [...onDisk, ...staged]) {

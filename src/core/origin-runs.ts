@@ -3,6 +3,7 @@
  * `<workspace>/.claude/context/runtime/runs/<run-id>/run.json`. They belong to no track of ours
  * (the original did not link them) and are listed, detected and resumed beside ours.
  */
+import { listFolder } from './storage/folders';
 import * as path from 'node:path';
 import * as z from 'zod/mini';
 import { readTextIfExists } from './storage/file-reads';
@@ -11,7 +12,7 @@ import type { StoreContext } from './storage/context';
 import { isTrackError, TrackError } from './model/errors';
 import { corruptFileError, parseDocument } from './storage/files';
 import { compareText, MAX_ID_LENGTH } from './model/ids';
-import { listDirectory, problemFrom, type Problem } from './storage/registry';
+import { problemFrom, type Problem } from './storage/registry';
 import { listRuns } from './queries';
 import type { RunFilter } from './runs';
 import { RUN_STATUSES, type RunStatus, type RunSummaryEntry } from './model/schemas';
@@ -106,7 +107,7 @@ export function originRunEntry(run: OriginRun, file: string): OriginRunEntry {
 export async function listOriginRuns(ctx: StoreContext): Promise<{ runs: OriginRunEntry[]; problems: Problem[] }> {
   const runs: OriginRunEntry[] = [];
   const problems: Problem[] = [];
-  for (const runId of (await listDirectory(originRunsDir(ctx))).filter(isOriginRunId).sort(compareText)) {
+  for (const runId of (await listFolder(originRunsDir(ctx))).filter(isOriginRunId).sort(compareText)) {
     try {
       const found = await readOriginRun(ctx, runId);
       if (found) runs.push(originRunEntry(found.run, ctx.paths.display(found.file)));

@@ -4,6 +4,7 @@
  * track or run of their own: a checkpoint belongs to the track whose track.json names it in
  * `last_checkpoint`; an automatic snapshot to the runs its state lists as active.
  */
+import { listFolder } from './storage/folders';
 import * as path from 'node:path';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
@@ -15,7 +16,7 @@ import type { StoreContext } from './storage/context';
 import { isTrackError } from './model/errors';
 import { corruptFileError, parseDocument } from './storage/files';
 import { compareText, isValidId, SNAPSHOT_ID_PATTERN } from './model/ids';
-import { listDirectory, problemFrom, readTrackFile, type Problem } from './storage/registry';
+import { problemFrom, readTrackFile, type Problem } from './storage/registry';
 
 const gunzipAsync = promisify(gunzip);
 const SNAPSHOT_FILE = /^(snap-[a-z0-9]+(?:-[a-z0-9]+)*)\.json(\.gz)?$/;
@@ -75,7 +76,7 @@ export async function readOriginSnapshots(ctx: StoreContext): Promise<{ snapshot
   const dir = originSnapshotsDir(ctx);
   const snapshots: OriginSnapshotRecord[] = [];
   const problems: Problem[] = [];
-  for (const name of await listDirectory(dir)) {
+  for (const name of await listFolder(dir)) {
     if (!SNAPSHOT_FILE.test(name)) continue;
     const file = path.join(dir, name);
     const info = await statIfExists(file);

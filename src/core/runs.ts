@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import * as path from 'node:path';
-import { ensureFolder } from './storage/folders';
+import { ensureFolder, listFolder } from './storage/folders';
 import type { StoreContext } from './storage/context';
 import { addBeat, readActivity } from './storage/activity';
 import { isTrackError, TrackError } from './model/errors';
@@ -8,7 +8,7 @@ import { readDocument } from './storage/files';
 import { assertId, compareText, makeRunId, makeSnapshotId, runSequence, type SnapshotKind } from './model/ids';
 import { blockText, lineText, parseInput } from './model/input';
 import { assertJsonValueWithinLimits } from './storage/json-limits';
-import { listDirectory, problemFrom, type Problem } from './storage/registry';
+import { problemFrom, type Problem } from './storage/registry';
 import { RUN_STATUSES, runSnapshotSchema, SCHEMA_VERSION, type Run, type RunSnapshot, type RunStatus } from './model/schemas';
 import { mutate, type Transaction } from './storage/transaction';
 import * as z from 'zod/mini';
@@ -198,7 +198,7 @@ export async function readRunSnapshots(ctx: StoreContext, trackId: string, runId
   const dir = ctx.paths.runSnapshotsDir(trackId, runId);
   const snapshots: RunSnapshotList['snapshots'] = [];
   const problems: Problem[] = [];
-  for (const name of await listDirectory(dir)) {
+  for (const name of await listFolder(dir)) {
     if (!/^snap-[a-z0-9-]+\.json$/.test(name)) continue;
     const file = path.join(dir, name);
     try {

@@ -6,7 +6,7 @@ import { assumptionsDocument, decisionsDocument, readContextConflicts, readConte
 import { TrackError } from './model/errors';
 import { assertId } from './model/ids';
 import { blockText, parseInput, requiredBlockText } from './model/input';
-import { listDirectory } from './storage/registry';
+import { listFolder } from './storage/folders';
 import type { ContextEntry } from './model/schemas';
 import { mutate } from './storage/transaction';
 import * as z from 'zod/mini';
@@ -109,7 +109,7 @@ async function readSource(file: string): Promise<Buffer> {
 export async function listArtifacts(ctx: StoreContext, trackId: string): Promise<Array<{ name: string; path: string; size_bytes: number }>> {
   assertId('track', trackId, '--track-id');
   const dir = ctx.paths.artifactsDir(trackId);
-  const names = (await listDirectory(dir)).filter((name) => ARTIFACT_NAME.test(name)).sort();
+  const names = (await listFolder(dir)).filter((name) => ARTIFACT_NAME.test(name)).sort();
   const entries = await Promise.all(
     names.map(async (name) => {
       const info = await statIfExists(path.join(dir, name));

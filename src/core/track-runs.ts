@@ -2,7 +2,8 @@ import { isTrackError } from './model/errors';
 import { compareText, isValidId } from './model/ids';
 import type { RunSummaryEntry } from './model/schemas';
 import type { StorePaths } from './storage/paths';
-import { listDirectory, problemFrom, readRunFile, summarizeRun, type Problem } from './storage/registry';
+import { listFolder } from './storage/folders';
+import { problemFrom, readRunFile, summarizeRun, type Problem } from './storage/registry';
 
 /**
  * One track's runs, read from its own folder (workflows/<run>/run.json, the files the index's run
@@ -12,7 +13,7 @@ import { listDirectory, problemFrom, readRunFile, summarizeRun, type Problem } f
  */
 export async function readTrackRuns(paths: StorePaths, trackId: string): Promise<{ runs: Array<RunSummaryEntry & { run_id: string }>; problems: Problem[] }> {
   // An unreadable folder lists no runs, as readCheckpoints treats its own folder.
-  const names = (await listDirectory(paths.workflowsDir(trackId)).catch(() => [] as string[])).filter((name) => isValidId('run', name));
+  const names = (await listFolder(paths.workflowsDir(trackId)).catch(() => [] as string[])).filter((name) => isValidId('run', name));
   const problems: Problem[] = [];
   const found = await Promise.all(names.map(async (runId) => {
     try {

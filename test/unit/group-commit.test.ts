@@ -261,6 +261,20 @@ describe('group commit: a lock holder commits the queued writes of other process
     assert.equal(repaired.healthy, true);
   });
 
+  it('a queue file that is not a valid request (its arguments not a list) is never run, whoever left it', () => {
+    const id = ws.create('Survivor').track_id;
+    const token = 'd'.repeat(32);
+    mkdirSync(queue, { recursive: true });
+    // Its requester (this process) is alive: only the file's shape can keep a holder from running it.
+    const file = path.join(queue, `${token}.request.json`);
+    writeFileSync(file, JSON.stringify({ token, operation: 'create', args: { name: 'Malformed Track', type: 'feature', goal: 'never' }, pid: process.pid, host: hostname(), queued_at: 1 }));
+    const writer = spawnSync(process.execPath, [helper('group-worker.js'), ws.dir, JSON.stringify([['update', id, 'still here']])], { encoding: 'utf8' });
+    assert.equal(writer.status, 0, writer.stderr);
+    assert.ok(!namesOf(tracks()).includes('Malformed Track'));
+    assert.ok(!existsSync(path.join(queue, `${token}.result.json`)), 'no result: nothing was run');
+    unlinkSync(file);
+  });
+
   it('a queued write the commit would refuse (a link in the way) fails alone; the rest of its group commits', async () => {
     const own = ws.create('Holder Track').track_id;
     const plain = ws.create('Plain Track').track_id;

@@ -126,14 +126,8 @@ describe('a long-lived writer starts from the index it wrote last', function () 
     assert.equal(index.active_track, a);
     assert.deepEqual(ws.ok(['doctor']).problems, []);
   });
-});
 
-describe('a group commit savepoint undoes what the index recorded', function () {
-  this.timeout(30_000);
-  let ws: Workspace;
-  beforeEach(() => { ws = new Workspace(); });
-  afterEach(() => ws.cleanup());
-
+  // Group commit: a queued write that fails is rolled back to a savepoint, records included.
   it('a step rolled back leaves neither a changed entry nor an active one in the records', async () => {
     const store = new TrackStore({ root: ws.dir });
     const a = (await store.createTrack({ name: 'Kept Draft', type: 'feature', goal: 'g' })).track_id;

@@ -251,6 +251,29 @@ export const lockOwnerSchema = lazySchema(() => z.looseObject({
 }));
 export type LockOwner = z.infer<typeof lockOwnerSchema>;
 
+/** A write queued for the lock holder (group commit): its operation's name and JSON arguments. */
+export const queuedRequestSchema = lazySchema(() => z.looseObject({
+  token: z.string(),
+  operation: z.string(),
+  args: z.array(z.unknown()),
+  pid: z.int(),
+  host: z.string(),
+  queued_at: z.number(),
+}));
+export type QueuedRequest = z.infer<typeof queuedRequestSchema>;
+
+/** What a queued write came to, committed with it: its value, or its error as the caller would have seen it. */
+export const queuedResultSchema = lazySchema(() => z.looseObject({
+  token: z.string(),
+  pid: z.int(),
+  host: z.string(),
+  outcome: z.union([
+    z.looseObject({ ok: z.literal(true), value: z.unknown() }),
+    z.looseObject({ ok: z.literal(false), error: z.looseObject({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }) }),
+  ]),
+}));
+export type QueuedResult = z.infer<typeof queuedResultSchema>;
+
 /** Heartbeat runs of a track: each run of beats no further apart than the stale threshold. */
 export const activitySchema = lazySchema(() => z.looseObject({
   ...versioned,

@@ -12,6 +12,7 @@ import { processState } from './process-state';
 import type { Transaction } from './transaction';
 import { assertWritableTargets } from './write-safety';
 import { isTrackError, toTrackError, TrackError, type ErrorCode } from '../model/errors';
+import { queuedRequestSchema, queuedResultSchema, type QueuedRequest, type QueuedResult } from '../model/schemas';
 
 /**
  * Group commit. A process whose write finds the store lock busy leaves a request in the queue
@@ -56,23 +57,9 @@ export function registerGroupOperation(name: string, operation: GroupOperation):
   operations.set(name, operation);
 }
 
-interface Request {
-  token: string;
-  operation: string;
-  args: unknown[];
-  pid: number;
-  host: string;
-  queued_at: number;
-}
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string; details: Record<string, unknown> } };
-
-interface ResultFile {
-  token: string;
-  pid: number;
-  host: string;
-  outcome: Outcome;
-}
+type Request = QueuedRequest;
+type ResultFile = QueuedResult;
+type Outcome = QueuedResult['outcome'];
 
 /** The transaction that a queued request joins while a holder runs it. */
 const joined = new AsyncLocalStorage<{ tx: Transaction; lockDir: string }>();
@@ -194,15 +181,20 @@ function claim(paths: StorePaths, token: string, kind: 'request' | 'claimed'): b
   return exists(claimed);
 }
 
-function parseRequest(text: string, token: string): Request | null {
+/** A queue file's document when it is valid and names this token; null for anything else (a torn or foreign file). */
+function parseQueueFile<T extends { token: string }>(text: string, token: string, schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } }): T | null {
+  let value: unknown;
   try {
-    const value = JSON.parse(text) as Partial<Request>;
-    if (value.token !== token || typeof value.operation !== 'string' || !Array.isArray(value.args)) return null;
-    if (typeof value.pid !== 'number' || typeof value.host !== 'string' || typeof value.queued_at !== 'number') return null;
-    return value as Request;
+    value = JSON.parse(text);
   } catch {
     return null;
   }
+  const parsed = schema.safeParse(value);
+  return parsed.success && parsed.data.token === token ? parsed.data : null;
+}
+
+function parseRequest(text: string, token: string): Request | null {
+  return parseQueueFile(text, token, queuedRequestSchema);
 }
 
 /** A result nobody will read (its requester is gone) is removed with what is left of its request. */
@@ -218,14 +210,7 @@ async function removeIfAbandoned(paths: StorePaths, token: string, kinds: Set<st
 
 function readResult(paths: StorePaths, token: string): ResultFile | null {
   const text = readSmall(queueFile(paths, token, 'result'));
-  if (text === null) return null;
-  try {
-    const value = JSON.parse(text) as Partial<ResultFile>;
-    if (value.token !== token || !value.outcome || typeof value.pid !== 'number' || typeof value.host !== 'string') return null;
-    return value as ResultFile;
-  } catch {
-    return null;
-  }
+  return text === null ? null : parseQueueFile(text, token, queuedResultSchema);
 }
 
 /*

@@ -96,11 +96,8 @@ export async function readRunFile(paths: StorePaths, trackId: string, runId: str
   return readDocument(paths.runFile(trackId, runId), runSchema, { kind: 'run', display: (f) => paths.display(f) });
 }
 
-/** A folder's names, none when it is missing (one implementation: storage/folders.ts). */
-export const listDirectory = listFolder;
-
 export async function listTrackFolders(paths: StorePaths): Promise<string[]> {
-  return (await listDirectory(paths.tracksDir)).filter((name) => isValidId('track', name));
+  return (await listFolder(paths.tracksDir)).filter((name) => isValidId('track', name));
 }
 
 export function problemFrom(error: TrackError, fallbackFile: string): Problem {
@@ -139,7 +136,7 @@ export async function indexTrackFolder(
     return false;
   }
   indexTrack(registry, track, stamp ?? undefined);
-  for (const runId of await listDirectory(paths.workflowsDir(trackId))) {
+  for (const runId of await listFolder(paths.workflowsDir(trackId))) {
     if (!isValidId('run', runId)) continue;
     try {
       const run = await readRunFile(paths, trackId, runId);
