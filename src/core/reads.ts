@@ -249,6 +249,24 @@ async function foldersMatchIndex(ctx: StoreContext, registry: Registry, dirLinks
   return dirLinks - 2 === trackCountOf(registry) + lockHeld;
 }
 
+const revisions = new WeakMap<Registry, Readonly<object>>();
+
+/**
+ * One token per index view readIndex returns: a cached view keeps its token, any change gives a
+ * new one. A view with problems or built from the original's files is never cached, so its token
+ * never repeats (a watcher then always refreshes).
+ */
+export async function indexRevision(ctx: StoreContext): Promise<Readonly<object>> {
+  const view = await readIndex(ctx);
+  if (view.problems.length > 0 || view.originalFormat) return Object.freeze({});
+  let token = revisions.get(view.registry);
+  if (!token) {
+    token = Object.freeze({});
+    revisions.set(view.registry, token);
+  }
+  return token;
+}
+
 export function forgetCachedIndex(ctx: StoreContext): void {
   cache.delete(ctx.paths.registryFile);
   suspects.delete(ctx.paths.registryFile);

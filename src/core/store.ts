@@ -5,7 +5,7 @@ import { runDoctor } from './doctor';
 import { grouped } from './group-operations';
 import * as lifecycle from './lifecycle';
 import { listRunsWithOriginal } from './origin-runs';
-import { forgetCachedIndex, recheckTracks } from './reads';
+import { forgetCachedIndex, indexRevision, recheckTracks } from './reads';
 import * as queries from './queries';
 import * as recovery from './recovery';
 import * as runs from './runs';
@@ -105,9 +105,14 @@ export class TrackStore extends TrackReader {
 
   // Maintenance
   doctor(options?: { repair?: boolean }) { return surface(() => runDoctor(this.ctx, options)); }
-  /** Drops every memo of what was read (a manual Refresh): the next reads go to the files. */
   /** Track files changed outside this process (a watcher saw them): the next read re-checks them. */
   recheckTracks(trackIds: Iterable<string>) { recheckTracks(this.ctx, trackIds); }
+  /**
+   * A token that is the same object for as long as the index a read returns is unchanged: a watcher
+   * compares two to tell a change it has already shown from a new one. Compare with ===, nothing else.
+   */
+  indexRevision() { return surface(() => indexRevision(this.ctx)); }
+  /** Drops every memo of what was read (a manual Refresh): the next reads go to the files. */
   forgetCaches() {
     forgetCachedIndex(this.ctx);
     damage.forgetTrackFileVerdicts();

@@ -54,6 +54,36 @@ describe('live refresh, recovery and a corrupt store', () => {
     await waitFor(async () => (await allNodes(api)).some((n) => n.kind === 'track' && n.track.name === 'Pulled Paused Renamed'), 'the pulled name in the tree');
   });
 
+  it('one CLI write refreshes the views once (VS Code\'s later events for the same files are not a second change), and a hand edit in the same moment still shows', async () => {
+    let refreshes = 0;
+    const counting = api.onDidRefresh(() => { refreshes += 1; });
+    try {
+      await waitFor(async () => {
+        const before = refreshes;
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        return refreshes === before;
+      }, 'the views to settle');
+      refreshes = 0;
+      await cli(['create', '--name', 'Refreshed Once', '--type', 'feature', '--goal', 'g']);
+      await waitFor(async () => (await allNodes(api)).some((n) => n.kind === 'track' && n.track.name === 'Refreshed Once'), 'the new track');
+      // VS Code's own watcher reports the write's files well within this (about 150 ms after it).
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.equal(refreshes, 1, 'one refresh for one write');
+    } finally {
+      counting.dispose();
+    }
+
+    // A teammate's pull changes a paused track's file right after an agent's write: the write's
+    // refresh comes first, the pull's file must still be read when VS Code's watcher reports it.
+    const paused = (await allNodes(api)).find((n) => n.kind === 'track' && n.track.name === 'Pulled Paused Renamed');
+    assert.ok(paused && paused.kind === 'track');
+    const file = path.join(folders()[0].uri.fsPath, '.claude', 'conductor', 'tracks', paused.track.track_id, 'track.json');
+    await cli(['create', '--name', 'Written With A Pull', '--type', 'feature', '--goal', 'g']);
+    const track = JSON.parse(readFileSync(file, 'utf8')) as Track;
+    writeFileSync(file, JSON.stringify({ ...track, name: 'Pulled Again', updated_at: new Date().toISOString() }, null, 2));
+    await waitFor(async () => (await allNodes(api)).some((n) => n.kind === 'track' && n.track.name === 'Pulled Again'), 'the pulled name in the tree');
+  });
+
   it('the status bar follows a switch made by the CLI', async () => {
     const created = await cli(['create', '--name', 'Switched By CLI', '--type', 'bugfix', '--goal', 'g', '--priority', 'P3']);
     await cli(['switch', '--to', created.track_id]);
