@@ -24,7 +24,7 @@ const quantile = (values, q) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 };
-const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(2));
+const fmt = (ms) => (typeof ms !== 'number' ? 'n/a' : ms >= 100 ? ms.toFixed(0) : ms.toFixed(2));
 async function time(samples, fn) {
   const times = [];
   for (let i = 0; i < samples; i += 1) {
@@ -254,7 +254,7 @@ if (ONLY.has('editor')) {
     ['tree: open the largest group (first 200 rows)', fmt(result.largest_group_p50), fmt(result.largest_group_p95)],
     ['CLI write → tree refreshed (watcher)', fmt(result.cli_to_tree_p50), fmt(result.cli_to_tree_p95)],
     ['  refreshes per CLI write', String(result.refreshes_per_write), '—'],
-    ['  of which: CLI write → first file event in the host', fmt(result.cli_to_first_event_p50), fmt(result.cli_to_first_event_p95)],
+    ['  for comparison: CLI write → first event of VS Code\'s file watcher in the host', fmt(result.cli_to_first_event_p50), fmt(result.cli_to_first_event_p95)],
     ['  the read alone: list + active track in the host after a CLI write', fmt(result.read_after_cli_write_p50), fmt(result.read_after_cli_write_p95)],
     ...Object.entries(result.phases_p50 ?? {}).map(([name, ms]) => [`  refresh step ${name}`, fmt(ms), '—']),
   ]);

@@ -1,6 +1,7 @@
 import { existsSync, lstatSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { TEMP_FILE_PATTERN } from '../core/storage/files';
 import { CommitWatcher } from './commitWatcher';
 import type { StoreService } from './storeService';
 
@@ -172,12 +173,13 @@ export class StoreWatcher implements vscode.Disposable {
 }
 
 /**
- * Writes that change nothing the views show: the lock coming and going around every write, and a
- * heartbeat's activity.json (time worked is read when a tooltip or the Time row asks for it).
+ * Writes that change nothing the views show: the lock coming and going around every write, a
+ * heartbeat's activity.json (time worked is read when a tooltip or the Time row asks for it), and
+ * an atomic write's temp file (the file it replaces reports its own change).
  */
 export function changesNothingShown(uri: vscode.Uri): boolean {
   const file = uri.path;
-  return /\/tracks\/track-registry\.lock(\/|$)/.test(file) || file.endsWith('/activity.json');
+  return /\/tracks\/track-registry\.lock(\/|$)/.test(file) || file.endsWith('/activity.json') || TEMP_FILE_PATTERN.test(path.posix.basename(file));
 }
 
 /** A track's own document (`tracks/<id>/track.json`), the file a pull or a hand edit changes. */

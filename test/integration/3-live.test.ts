@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
 import { vscodePrompter } from '../../src/extension/prompter';
+import { changesNothingShown } from '../../src/extension/storeWatcher';
 import { readIndexAsOneDocument } from '../helpers/index-files';
 import { activateExtension, allNodes, cli, folders, ScriptedPrompter, itemText, waitFor } from './helpers';
 import type { Track } from '../../src/core/model/schemas';
@@ -72,6 +73,10 @@ describe('live refresh, recovery and a corrupt store', () => {
     } finally {
       counting.dispose();
     }
+
+    // An atomic write's temp file, seen created and then gone, is not a change of its own.
+    assert.equal(changesNothingShown(vscode.Uri.file(path.join(folders()[0].uri.fsPath, '.claude', 'conductor', 'tracks', 'track-x', '.track.json.4242.7.0a1b2c3d.tmp'))), true);
+    assert.equal(changesNothingShown(vscode.Uri.file(path.join(folders()[0].uri.fsPath, '.claude', 'conductor', 'tracks', 'track-x', 'track.json'))), false);
 
     // A teammate's pull changes a paused track's file right after an agent's write: the write's
     // refresh comes first, the pull's file must still be read when VS Code's watcher reports it.
