@@ -1,8 +1,15 @@
 import { watch, statSync, type FSWatcher } from 'node:fs';
 import type * as vscode from 'vscode';
+import { TEMP_FILE_PATTERN } from '../core/storage/files';
 
-/** Names in the tracks folder whose changes never mean a commit: the lock and the group-commit queue. */
-const NOT_A_COMMIT = /^track-registry\.(lock|queue)$/;
+/**
+ * Names in the tracks folder whose changes never mean a commit: the lock and the group-commit
+ * queue, and temp files (a commit renames each into place, which reports the file's own name; a
+ * read that takes the lock writes its owner file's temp here, and must not look like a write).
+ */
+function notACommit(name: string): boolean {
+  return /^track-registry\.(lock|queue)$/.test(name) || TEMP_FILE_PATTERN.test(name);
+}
 
 /**
  * Every write to a store ends in its tracks folder (the index's head and log, the journal, a new
@@ -37,7 +44,7 @@ export class CommitWatcher implements vscode.Disposable {
     if (ino === undefined) return false;
     try {
       const watcher = watch(this.tracksDir, { persistent: false }, (_event, name) => {
-        if (typeof name === 'string' && NOT_A_COMMIT.test(name)) return;
+        if (typeof name === 'string' && notACommit(name)) return;
         this.onCommit();
       });
       // Out of inotify watches, the folder gone, a file system that cannot watch: the slower

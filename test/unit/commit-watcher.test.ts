@@ -62,6 +62,24 @@ describe('the commit watcher (the editor sees a write land through the OS, not V
     assert.equal(await calls.seen(300), false, 'nothing after dispose');
   });
 
+  it('a read that takes the lock (a damaged track file is re-indexed under it) is not a commit: no refresh loop', async () => {
+    const store = new TrackStore({ root: ws.dir });
+    const damaged = await store.createTrack({ name: 'Damaged', type: 'bugfix', goal: 'g' });
+    const file = ws.trackFile(damaged.track_id);
+    writeFileSync(file, readFileSync(file, 'utf8').slice(0, 40));
+    const calls = nextCall();
+    const watcher = new CommitWatcher(tracksDir, calls.fired);
+    try {
+      for (let i = 0; i < 3; i += 1) {
+        store.recheckTracks([damaged.track_id]);
+        assert.equal((await store.listTracks()).problems.length, 1);
+      }
+      assert.equal(await calls.seen(300), false, 'reads wrote no commit');
+    } finally {
+      watcher.dispose();
+    }
+  });
+
   it('a store whose tracks folder does not exist yet is watched once it appears', async () => {
     const calls = nextCall();
     const watcher = new CommitWatcher(tracksDir, calls.fired);
