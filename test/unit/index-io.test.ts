@@ -93,11 +93,38 @@ async function filesRead<T>(work: () => Promise<T>): Promise<{ result: T; files:
     bytes += Buffer.byteLength(text);
     return text;
   };
+  // Small files are read synchronously (storage/file-info.ts): the same count through node:fs.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, to wrap its functions
+  const syncApi = require('node:fs') as Record<string, (...args: unknown[]) => unknown>;
+  const syncOriginals = { openSync: syncApi.openSync, readSync: syncApi.readSync, readFileSync: syncApi.readFileSync };
+  const readFds = new Set<number>();
+  syncApi.openSync = (file: unknown, flags: unknown, ...rest: unknown[]) => {
+    const fd = syncOriginals.openSync(file, flags, ...rest) as number;
+    if (flags === undefined || flags === 'r') {
+      files.push(String(file));
+      readFds.add(fd);
+    } else {
+      readFds.delete(fd);
+    }
+    return fd;
+  };
+  syncApi.readSync = (fd: unknown, ...rest: unknown[]) => {
+    const done = syncOriginals.readSync(fd, ...rest) as number;
+    if (readFds.has(fd as number)) bytes += done;
+    return done;
+  };
+  syncApi.readFileSync = (file: unknown, ...rest: unknown[]) => {
+    const text = syncOriginals.readFileSync(file, ...rest) as string | Buffer;
+    if (typeof file === 'string') files.push(file);
+    bytes += Buffer.byteLength(text);
+    return text;
+  };
   try {
     return { result: await work(), files, bytes };
   } finally {
     api.open = originals.open;
     api.readFile = originals.readFile;
+    Object.assign(syncApi, syncOriginals);
   }
 }
 

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { promised } from './file-info';
+import { open, rename, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import type * as z from 'zod/mini';
 import { TrackError } from '../model/errors';
@@ -71,19 +73,22 @@ export interface ReadOptions {
  * Reads and validates one JSON document. Returns null when the file does not exist; anything
  * unreadable, unparsable or invalid is E_CORRUPT_FILE naming the file and the field.
  */
-export async function readDocument<S extends z.ZodMiniType>(
+export function readDocument<S extends z.ZodMiniType>(
   file: string,
   schema: S,
   options: ReadOptions,
 ): Promise<z.infer<S> | null> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw unreadableFileError(file, options, error);
-  }
-  return parseDocument(text, file, schema, options);
+  // Synchronous: one small file (see storage/file-info.ts).
+  return promised(() => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw unreadableFileError(file, options, error);
+    }
+    return parseDocument(text, file, schema, options);
+  });
 }
 
 /** E_IO naming the file that could not be read (a folder in its place, no permission…). */
