@@ -1,19 +1,26 @@
-import type { Dirent } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
+import { readdirSync, type Dirent } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { promised } from './file-info';
 
-/** The names in a folder; a folder that does not exist is empty. */
-export async function listFolder(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+/** The names in a folder; a folder that does not exist is empty. Listed synchronously (see file-info.ts). */
+export function listFolder(dir: string): Promise<string[]> {
+  return promised(() => {
+    try {
+      return readdirSync(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  });
 }
 
 /** The entries of a folder with their kinds, for walks that must not follow links; unreadable is empty. */
-export async function listFolderEntries(dir: string): Promise<Dirent[]> {
-  return readdir(dir, { withFileTypes: true }).catch(() => []);
+export function listFolderEntries(dir: string): Promise<Dirent[]> {
+  try {
+    return Promise.resolve(readdirSync(dir, { withFileTypes: true }));
+  } catch {
+    return Promise.resolve([]);
+  }
 }
 
 /** Creates the folder and its parents when missing. */
