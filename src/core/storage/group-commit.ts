@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import * as path from 'node:path';
 import type { StoreContext } from './context';
 import { tempPathFor } from './files';
+import { LockBusyNow } from './lock';
 import { holdsStoreLock } from './lock-scope';
 import type { StorePaths } from './paths';
 import { processState } from './process-state';
@@ -69,12 +70,21 @@ const joined = new AsyncLocalStorage<{ tx: Transaction; lockDir: string }>();
  * the transaction. Another write (a decision added, a run step) could stage a file that a queued
  * request's checkpoint then reads from disk, a commit behind.
  */
-const ownRequest = new AsyncLocalStorage<{ token: string | null; lockDir: string }>();
+const ownRequest = new AsyncLocalStorage<{ token: string | null; lockDir: string; quick: boolean }>();
 
 /** The holder's transaction, when called while it runs a queued request (mutate joins it). */
 export function joinedTransaction(ctx: StoreContext): Transaction | null {
   const current = joined.getStore();
   return current && current.lockDir === ctx.paths.lockDir ? current.tx : null;
+}
+
+/**
+ * Whether the lock attempt under way may give up at once when the lock is held (lock.ts quickTry):
+ * it follows the sight of the lock folder gone, so a lock found there is new, not abandoned.
+ */
+export function lockTryIsQuick(paths: StorePaths): boolean {
+  const own = ownRequest.getStore();
+  return own !== undefined && own.quick && own.lockDir === paths.lockDir;
 }
 
 /** Thrown inside the lock when this process's own request turns out to be committed already. */
@@ -262,7 +272,7 @@ function settle<T>(outcome: Outcome): T {
 }
 
 function lockBusy(error: unknown): boolean {
-  return isTrackError(error, 'E_LOCK_TIMEOUT');
+  return error instanceof LockBusyNow || isTrackError(error, 'E_LOCK_TIMEOUT');
 }
 
 /**
@@ -281,7 +291,7 @@ export async function runGrouped<T>(ctx: StoreContext, name: string, args: unkno
   // A lock folder that is there is a holder at work (or an abandoned lock, judged below by a try).
   if (lockFolderGone(paths)) {
     try {
-      return await ownRequest.run({ token: null, lockDir: paths.lockDir }, () => run(once));
+      return await ownRequest.run({ token: null, lockDir: paths.lockDir, quick: true }, () => run(once));
     } catch (error) {
       if (!lockBusy(error)) throw error;
     }
@@ -300,15 +310,19 @@ export async function runGrouped<T>(ctx: StoreContext, name: string, args: unkno
         if (result) return settle<T>(forget(paths, token, result.outcome));
       }
       // Tried when the lock folder went away, and now and then anyway: a takeover of an abandoned
-      // lock (its holder killed or stopped) happens only in an attempt to lock.
-      if ((waiter.take('lock') && lockFolderGone(paths)) || waiter.take('try')) {
+      // lock (its holder killed or stopped) happens only in a thorough attempt to lock. A lock
+      // folder seen gone and then found held is a new lock: that attempt gives up at once.
+      const freed = waiter.take('lock') && lockFolderGone(paths);
+      const periodic = waiter.take('try');
+      if (freed || periodic) {
+        const quick = !periodic && Date.now() < deadline;
         try {
-          return await ownRequest.run({ token, lockDir: paths.lockDir }, () => run(once));
+          return await ownRequest.run({ token, lockDir: paths.lockDir, quick }, () => run(once));
         } catch (error) {
           if (error instanceof AlreadyCommitted) return settle<T>(forget(paths, token, error.outcome));
           if (!lockBusy(error)) throw error;
           // Withdrawn only while still waiting under its first name: once claimed, a holder may commit it.
-          if (Date.now() >= deadline && removeFile(queueFile(paths, token, 'request'))) throw error;
+          if (!quick && Date.now() >= deadline && removeFile(queueFile(paths, token, 'request'))) throw error;
         }
       }
       await waiter.next();

@@ -8,7 +8,7 @@ import { changedTrackFiles, refreshEntries, saidActive, stampOf } from './index-
 import { indexWriteFor, isReadFromSplitIndex, loadedGeneration, type IndexWrite } from './index-files';
 import { commitFiles } from './journal';
 import { finishPendingJournal } from './journal-repair';
-import { joinedTransaction, runQueuedRequests, settleOwnRequest } from './group-commit';
+import { joinedTransaction, lockTryIsQuick, runQueuedRequests, settleOwnRequest } from './group-commit';
 import { withLockScope } from './lock-scope';
 import { unsafeLink } from './write-safety';
 import { withStoreLock, type HeldLock } from './lock';
@@ -212,7 +212,7 @@ export async function mutate<T>(ctx: StoreContext, command: string, work: (tx: T
   const group = joinedTransaction(ctx);
   if (group) return work(group);
   await assertStoreExists(ctx, command, options.createsStore ?? false);
-  const settings = { staleMs: ctx.lockStaleMs, timeoutMs: ctx.lockTimeoutMs, command: `${ctx.command} ${command}` };
+  const settings = { staleMs: ctx.lockStaleMs, timeoutMs: ctx.lockTimeoutMs, command: `${ctx.command} ${command}`, quickTry: lockTryIsQuick(ctx.paths) };
   return withLockScope(ctx.paths.lockDir, command, () => withStoreLock(ctx.paths, settings, async (lock) => {
     await finishPendingJournal(ctx.paths);
     settleOwnRequest(ctx.paths);
