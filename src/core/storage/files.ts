@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import type * as z from 'zod/mini';
 import { TrackError } from '../model/errors';
 import { SCHEMA_VERSION } from '../model/schemas';
@@ -37,14 +39,17 @@ export async function writeDurableTemp(target: string, content: string | Buffer)
   return temp;
 }
 
+/** Opened and closed synchronously (microseconds); only the flush, which waits for the disk, goes through the thread pool. */
 export async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+  const fd = fs.openSync(dir, 'r');
   try {
-    await handle.sync();
+    await fsyncFd(fd);
   } finally {
-    await handle.close();
+    fs.closeSync(fd);
   }
 }
+
+const fsyncFd = promisify(fs.fsync);
 
 /** Temp file + fsync + rename + fsync of the folder: a reader sees the old or the new file. */
 export async function writeFileAtomic(target: string, content: string | Buffer): Promise<void> {
@@ -79,6 +84,21 @@ export async function readDocument<S extends z.ZodMiniType>(
   let text: string;
   try {
     text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw unreadableFileError(file, options, error);
+  }
+  return parseDocument(text, file, schema, options);
+}
+
+/**
+ * readDocument with a synchronous read: for a writer under the lock, which reads a few small files
+ * while every other writer waits on it (a thread-pool round trip per read costs more than the read).
+ */
+export function readDocumentNow<S extends z.ZodMiniType>(file: string, schema: S, options: ReadOptions): z.infer<S> | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw unreadableFileError(file, options, error);

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { access, lstat, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { stageHeartbeat } from './activity';
@@ -13,7 +14,7 @@ import { withLockScope } from './lock-scope';
 import { unsafeLink } from './write-safety';
 import { withStoreLock, type HeldLock } from './lock';
 import {
-  indexRun, indexTrack, readRunFile, readTrackFile, rebuildRegistry, trackNotFound,
+  indexRun, indexTrack, readRunFile, readTrackFileNow, rebuildRegistry, trackNotFound,
 } from './registry';
 import { keepForNextWrite, readRegistryForWrite } from './writer-index';
 import { restoreChanges, snapshotChanges, type ChangesSnapshot } from './index-changes';
@@ -47,6 +48,10 @@ export class Transaction {
   private readonly tracks = new Map<string, Track>();
   private readonly runs = new Map<string, Run>();
   private readonly writtenTracks = new Set<string>();
+  /** Tracks whose file was checked against the index in this transaction (refreshIndex). */
+  private readonly checkedTracks = new Set<string>();
+  /** What this transaction read from disk that no write of it changes before its commit (once). */
+  private readonly readOnce = new Map<string, Promise<unknown>>();
   registryChanged = false;
 
   constructor(
@@ -62,7 +67,7 @@ export class Transaction {
     assertId('track', trackId, '--track-id');
     const staged = this.tracks.get(trackId);
     if (staged) return staged;
-    const track = await readTrackFile(this.paths, trackId);
+    const track = readTrackFileNow(this.paths, trackId);
     if (!track) throw trackNotFound(trackId);
     this.tracks.set(trackId, track);
     return track;
@@ -114,7 +119,7 @@ export class Transaction {
     for (const activeId of saidActive(this.registry)) {
       if (activeId === trackId) continue;
       // A corrupt file of an active track stops the write (E_CORRUPT_FILE): guessing could leave two active.
-      const active = this.tracks.get(activeId) ?? (await readTrackFile(this.paths, activeId));
+      const active = this.tracks.get(activeId) ?? readTrackFileNow(this.paths, activeId);
       if (!active || active.status !== 'active') continue;
       this.tracks.set(activeId, active);
       return active;
@@ -122,10 +127,29 @@ export class Transaction {
     return null;
   }
 
-  /** Re-reads into the index the named tracks whose file changed since it was indexed. */
+  /**
+   * Re-reads into the index the named tracks whose file changed since it was indexed. Each file is
+   * checked once per transaction: under the lock nothing but this transaction's commit changes it,
+   * and a group commit's every switch asks again for every track.
+   */
   async refreshIndex(ids: string[]): Promise<void> {
-    const changed = changedTrackFiles(this.paths, this.registry, ids).filter((id) => !this.writtenTracks.has(id));
+    const unchecked = ids.filter((id) => !this.checkedTracks.has(id) && !this.writtenTracks.has(id));
+    const changed = changedTrackFiles(this.paths, this.registry, unchecked);
     if (changed.length > 0 && (await refreshEntries(this.paths, this.registry, changed, []))) this.registryChanged = true;
+    for (const id of unchecked) this.checkedTracks.add(id);
+  }
+
+  /**
+   * A read of something on disk that this transaction does not write (the git position, a folder's
+   * names), made once per transaction however many operations of a group commit ask for it.
+   */
+  once<T>(key: string, read: () => Promise<T>): Promise<T> {
+    let pending = this.readOnce.get(key) as Promise<T> | undefined;
+    if (!pending) {
+      pending = read();
+      this.readOnce.set(key, pending);
+    }
+    return pending;
   }
 
   /**
@@ -133,13 +157,12 @@ export class Transaction {
    * temp file): a log line of the changed entries, or a new generation (index-files.ts).
    */
   readonly indexChange = async (staged: ReadonlyMap<string, string>): Promise<IndexWrite> => {
-    await Promise.all([...this.writtenTracks].map(async (trackId) => {
+    for (const trackId of this.writtenTracks) {
       const temp = staged.get(this.paths.trackFile(trackId));
       const entry = this.registry.tracks[trackId];
-      if (!temp || !entry) return;
       // A rename keeps the inode, size and modification time: the stamp of the temp is the file's.
-      entry.file_stamp = stampOf(await stat(temp));
-    }));
+      if (temp && entry) entry.file_stamp = stampOf(statSync(temp));
+    }
     return indexWriteFor(this.paths, this.registry, this.previousGeneration);
   };
 
@@ -177,6 +200,8 @@ export class Transaction {
     replaceRecord(this.registry as unknown as Record<string, unknown>, { ...head, tracks: this.registry.tracks, runs: this.registry.runs });
     this.registryChanged = to.registryChanged;
     restoreChanges(this.registry, to.indexChanges);
+    // The index entries refreshed since the savepoint were rolled back with it: check them again.
+    this.checkedTracks.clear();
   }
 }
 
