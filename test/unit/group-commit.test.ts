@@ -59,7 +59,11 @@ describe('group commit: a lock holder commits the queued writes of other process
     ws.cleanup();
   });
 
-  const queued = (kind: 'request' | 'claimed' | 'result') => (existsSync(queue) ? readdirSync(queue).filter((name) => name.endsWith(`.${kind}.json`)).length : 0);
+  const queued = (kind: 'request' | 'claimed' | 'results') => (existsSync(queue) ? readdirSync(queue).filter((name) => name.endsWith(`.${kind}.json`)).length : 0);
+  /** The results committed in the queue's group results files, one entry per request. */
+  const resultEntries = () => (existsSync(queue) ? readdirSync(queue) : [])
+    .filter((name) => name.endsWith('.results.json'))
+    .flatMap((name) => (JSON.parse(readFileSync(path.join(queue, name), 'utf8')) as { results: Array<{ token: string }> }).results);
   const tracks = () => readdirSync(ws.tracksDir)
     .filter((name) => name.startsWith('track-') && existsSync(ws.trackFile(name)))
     .map((name) => ws.readJson(ws.trackFile(name)));
@@ -182,7 +186,9 @@ describe('group commit: a lock holder commits the queued writes of other process
       const late = worker([['update', own, 'late writer']]);
       assert.equal(await late.exit, 0);
       assert.equal(lines(late)[0].ok, true);
-      assert.equal(queued('result'), 5);
+      // The group's five results in one file.
+      assert.equal(queued('results'), 1);
+      assert.equal(resultEntries().length, 5);
       for (const one of started) one.child.kill('SIGCONT');
       for (const one of started) assert.equal(await one.exit, 0);
 
@@ -245,10 +251,15 @@ describe('group commit: a lock holder commits the queued writes of other process
     };
     const request = { operation: 'create', args: [{ name: 'Ghost Track', type: 'feature', goal: 'never' }], queued_at: 1 };
     leave('a'.repeat(32), 'request', request);
-    leave('b'.repeat(32), 'result', { outcome: { ok: true, value: null } });
+    // A group's results, one of them for a dead requester whose claimed file is still there.
+    writeFileSync(path.join(queue, `${'b'.repeat(32)}.results.json`), JSON.stringify({
+      group: 'b'.repeat(32),
+      results: [{ token: 'e'.repeat(32), pid: gone, host: hostname(), outcome: { ok: true, value: null } }],
+    }));
+    leave('e'.repeat(32), 'claimed', request);
     const found = ws.ok(['doctor', '--json']).problems.filter((problem) => problem.code === 'LEFTOVER_REQUEST');
-    assert.equal(found.length, 2);
-    assert.deepEqual(found.map((problem) => problem.severity), ['warning', 'warning']);
+    assert.equal(found.length, 3);
+    assert.deepEqual(found.map((problem) => problem.severity), ['warning', 'warning', 'warning']);
     // A write through the library holds the lock and looks at the queue: it runs nothing of the dead.
     const writer = spawnSync(process.execPath, [helper('group-worker.js'), ws.dir, JSON.stringify([['update', id, 'still here']])], { encoding: 'utf8' });
     assert.equal(writer.status, 0, writer.stderr);
@@ -271,7 +282,7 @@ describe('group commit: a lock holder commits the queued writes of other process
     const writer = spawnSync(process.execPath, [helper('group-worker.js'), ws.dir, JSON.stringify([['update', id, 'still here']])], { encoding: 'utf8' });
     assert.equal(writer.status, 0, writer.stderr);
     assert.ok(!namesOf(tracks()).includes('Malformed Track'));
-    assert.ok(!existsSync(path.join(queue, `${token}.result.json`)), 'no result: nothing was run');
+    assert.ok(!resultEntries().some((entry) => entry.token === token), 'no result: nothing was run');
     unlinkSync(file);
   });
 
