@@ -9,7 +9,7 @@ import { changedTrackFiles, refreshEntries, saidActive, stampOf } from './index-
 import { indexWriteFor, isReadFromSplitIndex, loadedGeneration, type IndexWrite } from './index-files';
 import { commitFiles } from './journal';
 import { finishPendingJournal } from './journal-repair';
-import { joinedTransaction, lockTryIsQuick, runQueuedRequests, settleOwnRequest } from './group-commit';
+import { awaitMoreRequests, joinedTransaction, lockTryIsQuick, runQueuedRequests, settleOwnRequest } from './group-commit';
 import { withLockScope } from './lock-scope';
 import { unsafeLink } from './write-safety';
 import { withStoreLock, type HeldLock } from './lock';
@@ -241,35 +241,64 @@ export async function mutate<T>(ctx: StoreContext, command: string, work: (tx: T
   return withLockScope(ctx.paths.lockDir, command, () => withStoreLock(ctx.paths, settings, async (lock) => {
     await finishPendingJournal(ctx.paths);
     settleOwnRequest(ctx.paths);
-    const now = ctx.now().toISOString();
-    // A long-lived writer takes only what other writers appended since its last write (writer-index.ts).
-    const found = await readRegistryForWrite(ctx.paths);
-    // The original track-manager's registry is replaced by ours on the first write (origin-index.ts).
-    const existing = found && (await registryForWrite(ctx.paths, found, now));
-    const tx = new Transaction(ctx, existing ?? (await rebuildRegistry(ctx.paths, now)).registry, lock, now);
-    tx.previousGeneration = found ? loadedGeneration(found) : 0;
-    if (existing !== found) tx.registryChanged = true;
-    if (!existing) {
-      tx.registryChanged = true;
-      if (!(await exists(ctx.paths.gitignoreFile))) tx.putRaw(ctx.paths.gitignoreFile, GITIGNORE);
-    }
-    if (!existing || !isReadFromSplitIndex(existing)) {
-      // Format 1 or the original's: this write stores format 2, and the .gitignore learns its files.
-      tx.registryChanged = true;
-      await ignoreIndexFiles(tx);
-    }
-    // Cheap (a stat per active track): what the index says is active is checked against the files.
-    await tx.refreshIndex(saidActive(tx.registry));
+    const tx = await openTransaction(ctx, lock);
     const result = await work(tx);
-    await runQueuedRequests(tx);
-    await stageHeartbeat(tx);
-    if (tx.registryChanged) tx.registry.updated_at = now;
-    // The index's change is worked out once the track files are written, so it records their identity.
-    await commitFiles(ctx.paths, lock, tx.files, tx.registryChanged ? tx.indexChange : undefined);
-    await keepForNextWrite(ctx.paths, tx.registry, () => lock.stillOwned());
-    for (const action of tx.afterCommit) await action();
+    let served = await runQueuedRequests(tx);
+    await commitTransaction(tx, lock);
+    // Group commit: while requests keep coming (their writers got their results from this commit
+    // and queue their next write), serve them in further transactions before letting the lock go.
+    const heldSince = Date.now();
+    for (let round = 1; served > 0 && round < MAX_ROUNDS && Date.now() - heldSince < MAX_EXTRA_HOLD_MS; round += 1) {
+      if (!(await awaitMoreRequests(ctx.paths, served))) break;
+      try {
+        const next = await openTransaction(ctx, lock);
+        served = await runQueuedRequests(next);
+        await commitTransaction(next, lock);
+      } catch {
+        // Its own write is committed: a round that failed leaves its requests claimed for the next holder.
+        break;
+      }
+    }
     return result;
   }));
+}
+
+/** Extra transactions a lock holder may commit for queued requests after its own, and for how long. */
+const MAX_ROUNDS = 8;
+const MAX_EXTRA_HOLD_MS = 250;
+
+/** A transaction under the lock: the index as it is now (another process may have written since this one last did). */
+async function openTransaction(ctx: StoreContext, lock: HeldLock): Promise<Transaction> {
+  const now = ctx.now().toISOString();
+  // A long-lived writer takes only what other writers appended since its last write (writer-index.ts).
+  const found = await readRegistryForWrite(ctx.paths);
+  // The original track-manager's registry is replaced by ours on the first write (origin-index.ts).
+  const existing = found && (await registryForWrite(ctx.paths, found, now));
+  const tx = new Transaction(ctx, existing ?? (await rebuildRegistry(ctx.paths, now)).registry, lock, now);
+  tx.previousGeneration = found ? loadedGeneration(found) : 0;
+  if (existing !== found) tx.registryChanged = true;
+  if (!existing) {
+    tx.registryChanged = true;
+    if (!(await exists(ctx.paths.gitignoreFile))) tx.putRaw(ctx.paths.gitignoreFile, GITIGNORE);
+  }
+  if (!existing || !isReadFromSplitIndex(existing)) {
+    // Format 1 or the original's: this write stores format 2, and the .gitignore learns its files.
+    tx.registryChanged = true;
+    await ignoreIndexFiles(tx);
+  }
+  // Cheap (a stat per active track): what the index says is active is checked against the files.
+  await tx.refreshIndex(saidActive(tx.registry));
+  return tx;
+}
+
+async function commitTransaction(tx: Transaction, lock: HeldLock): Promise<void> {
+  const { paths } = tx;
+  await stageHeartbeat(tx);
+  if (tx.registryChanged) tx.registry.updated_at = tx.now;
+  // The index's change is worked out once the track files are written, so it records their identity.
+  await commitFiles(paths, lock, tx.files, tx.registryChanged ? tx.indexChange : undefined);
+  await keepForNextWrite(paths, tx.registry, () => lock.stillOwned());
+  for (const action of tx.afterCommit) await action();
 }
 
 /**
