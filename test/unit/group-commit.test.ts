@@ -242,6 +242,32 @@ describe('group commit: a lock holder commits the queued writes of other process
     assert.deepEqual(existsSync(queue) ? readdirSync(queue) : [], []);
   });
 
+  it('a holder serves the next writes of the writers it answered before letting the lock go; killed then, each write still happens once', async () => {
+    const own = ws.create('Serving Holder Track').track_id;
+    const first = await holder(own, 'block', { GROUP_TEST_BLOCK: '1' });
+    // Its second write is queued only once the first has its result, from the holder's first commit.
+    const requester = worker([['create', 'Round One'], ['group', 'test-block', 'Round Two']]);
+    await until(() => queued('request') === 1, 'the first write to be queued', [requester]);
+    first.child.stdin!.write('go\n');
+    // The holder runs the second write too, in a later round under the same lock: it stops there.
+    await until(() => {
+      if (first.child.exitCode !== null) throw new Error('the holder let the lock go without serving the second write');
+      return first.output().includes('blocked');
+    }, 'the holder to run the second write', [first, requester]);
+    assert.equal(lines(requester)[0]?.ok, true);
+    first.child.kill('SIGKILL');
+    await first.exit;
+    // The requester takes the lock of the dead holder over and runs its claimed, uncommitted write itself.
+    assert.equal(await requester.exit, 0);
+    assert.deepEqual(lines(requester).map((line) => line.ok), [true, true]);
+    const names = namesOf(tracks());
+    for (const name of ['Round One', 'Round Two']) assert.equal(names.filter((n) => n === name).length, 1, `${name} exists once`);
+    // The holder's own write and its first round were committed before it was killed.
+    assert.equal(ws.readJson(ws.trackFile(own)).metadata?.notes, 'holder');
+    assert.deepEqual(existsSync(queue) ? readdirSync(queue) : [], []);
+    assert.equal(ws.ok(['doctor', '--json']).healthy, true);
+  });
+
   it('the queued writes of a process that is gone are never run; the next holder or doctor --repair removes them', () => {
     const id = ws.create('Survivor').track_id;
     const gone = spawnSync(process.execPath, ['-e', '0']).pid;
