@@ -48,8 +48,8 @@ export async function stageCheckpoint(
   const { paths } = tx;
   const trackId = track.track_id;
   const skipped: SkippedRun[] = [];
-  const [context, git, runs] = await Promise.all([
-    readContextFilesNow(paths, trackId),
+  const context = readContextFilesNow(paths, trackId);
+  const [git, runs] = await Promise.all([
     tx.once('git-state', () => readGitState(paths.workspaceRoot)),
     Promise.all(
       Object.entries(tx.registry.runs)

@@ -63,7 +63,16 @@ export class Transaction {
 
   get paths() { return this.ctx.paths; }
 
-  async track(trackId: string): Promise<Track> {
+  /** A promise still (its callers await it), though the file is read synchronously (readDocumentNow). */
+  track(trackId: string): Promise<Track> {
+    try {
+      return Promise.resolve(this.trackNow(trackId));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private trackNow(trackId: string): Track {
     assertId('track', trackId, '--track-id');
     const staged = this.tracks.get(trackId);
     if (staged) return staged;
@@ -156,14 +165,14 @@ export class Transaction {
    * The index's change, with the identity of each track file this transaction writes (from its
    * temp file): a log line of the changed entries, or a new generation (index-files.ts).
    */
-  readonly indexChange = async (staged: ReadonlyMap<string, string>): Promise<IndexWrite> => {
+  readonly indexChange = (staged: ReadonlyMap<string, string>): Promise<IndexWrite> => {
     for (const trackId of this.writtenTracks) {
       const temp = staged.get(this.paths.trackFile(trackId));
       const entry = this.registry.tracks[trackId];
       // A rename keeps the inode, size and modification time: the stamp of the temp is the file's.
       if (temp && entry) entry.file_stamp = stampOf(statSync(temp));
     }
-    return indexWriteFor(this.paths, this.registry, this.previousGeneration);
+    return Promise.resolve(indexWriteFor(this.paths, this.registry, this.previousGeneration));
   };
 
   /** The generation of the index files on disk, when the registry was not read from them (an upgrade, a rebuild). */
