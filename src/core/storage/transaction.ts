@@ -273,8 +273,8 @@ export async function mutate<T>(ctx: StoreContext, command: string, work: (tx: T
 }
 
 /** Extra transactions a lock holder may commit for queued requests after its own, and for how long. */
-const MAX_ROUNDS = 8;
-const MAX_EXTRA_HOLD_MS = 250;
+const MAX_ROUNDS = 4;
+const MAX_EXTRA_HOLD_MS = 100;
 
 /** A transaction under the lock: the index as it is now (another process may have written since this one last did). */
 async function openTransaction(ctx: StoreContext, lock: HeldLock): Promise<Transaction> {
