@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { listFolder } from './storage/folders';
 import type { StoreContext } from './storage/context';
-import { assumptionsDocument, decisionsDocument, readContextConflicts, readContextFiles } from './context-files';
+import { assumptionsDocument, decisionsDocument, readContextConflicts, readContextFilesNow } from './context-files';
 import { isTrackError, toTrackError, TrackError } from './model/errors';
 import { readDocument } from './storage/files';
 import { readGitState } from './git';
@@ -48,9 +48,9 @@ export async function stageCheckpoint(
   const { paths } = tx;
   const trackId = track.track_id;
   const skipped: SkippedRun[] = [];
-  const [context, git, runs] = await Promise.all([
-    readContextFiles(paths, trackId),
-    readGitState(paths.workspaceRoot),
+  const context = readContextFilesNow(paths, trackId);
+  const [git, runs] = await Promise.all([
+    tx.once('git-state', () => readGitState(paths.workspaceRoot)),
     Promise.all(
       Object.entries(tx.registry.runs)
         .filter(([, run]) => run.track_id === trackId)
@@ -107,7 +107,7 @@ export interface SkippedRun {
 
 async function nextCheckpointNumber(tx: Transaction, trackId: string): Promise<number> {
   const dir = tx.paths.checkpointsDir(trackId);
-  const onDisk = await listFolder(dir);
+  const onDisk = await tx.once(`names:${dir}`, () => listFolder(dir));
   const staged = [...tx.files.keys()].filter((file) => path.dirname(file) === dir).map((file) => path.basename(file));
   let highest = 0;
   for (const name of [...onDisk, ...staged]) {

@@ -1,4 +1,4 @@
-import { readDocument } from './storage/files';
+import { readDocument, readDocumentNow } from './storage/files';
 import type { StorePaths } from './storage/paths';
 import { assumptionsSchema, decisionsSchema, SCHEMA_VERSION, type ContextEntry, type MergeConflict } from './model/schemas';
 
@@ -14,6 +14,14 @@ export async function readContextFiles(paths: StorePaths, trackId: string): Prom
     readDocument(paths.decisionsFile(trackId), decisionsSchema, { kind: 'decisions', display }),
     readDocument(paths.assumptionsFile(trackId), assumptionsSchema, { kind: 'assumptions', display }),
   ]);
+  return { decisions: decisions?.decisions ?? [], assumptions: assumptions?.assumptions ?? [] };
+}
+
+/** readContextFiles for a writer under the lock (see readDocumentNow). */
+export function readContextFilesNow(paths: StorePaths, trackId: string): TrackContextFiles {
+  const display = (file: string) => paths.display(file);
+  const decisions = readDocumentNow(paths.decisionsFile(trackId), decisionsSchema, { kind: 'decisions', display });
+  const assumptions = readDocumentNow(paths.assumptionsFile(trackId), assumptionsSchema, { kind: 'assumptions', display });
   return { decisions: decisions?.decisions ?? [], assumptions: assumptions?.assumptions ?? [] };
 }
 

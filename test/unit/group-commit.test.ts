@@ -59,7 +59,11 @@ describe('group commit: a lock holder commits the queued writes of other process
     ws.cleanup();
   });
 
-  const queued = (kind: 'request' | 'claimed' | 'result') => (existsSync(queue) ? readdirSync(queue).filter((name) => name.endsWith(`.${kind}.json`)).length : 0);
+  const queued = (kind: 'request' | 'claimed' | 'results') => (existsSync(queue) ? readdirSync(queue).filter((name) => name.endsWith(`.${kind}.json`)).length : 0);
+  /** The results committed in the queue's group results files, one entry per request. */
+  const resultEntries = () => (existsSync(queue) ? readdirSync(queue) : [])
+    .filter((name) => name.endsWith('.results.json'))
+    .flatMap((name) => (JSON.parse(readFileSync(path.join(queue, name), 'utf8')) as { results: Array<{ token: string }> }).results);
   const tracks = () => readdirSync(ws.tracksDir)
     .filter((name) => name.startsWith('track-') && existsSync(ws.trackFile(name)))
     .map((name) => ws.readJson(ws.trackFile(name)));
@@ -182,7 +186,9 @@ describe('group commit: a lock holder commits the queued writes of other process
       const late = worker([['update', own, 'late writer']]);
       assert.equal(await late.exit, 0);
       assert.equal(lines(late)[0].ok, true);
-      assert.equal(queued('result'), 5);
+      // The group's five results in one file.
+      assert.equal(queued('results'), 1);
+      assert.equal(resultEntries().length, 5);
       for (const one of started) one.child.kill('SIGCONT');
       for (const one of started) assert.equal(await one.exit, 0);
 
@@ -236,6 +242,32 @@ describe('group commit: a lock holder commits the queued writes of other process
     assert.deepEqual(existsSync(queue) ? readdirSync(queue) : [], []);
   });
 
+  it('a holder serves the next writes of the writers it answered before letting the lock go; killed then, each write still happens once', async () => {
+    const own = ws.create('Serving Holder Track').track_id;
+    const first = await holder(own, 'block', { GROUP_TEST_BLOCK: '1' });
+    // Its second write is queued only once the first has its result, from the holder's first commit.
+    const requester = worker([['create', 'Round One'], ['group', 'test-block', 'Round Two']]);
+    await until(() => queued('request') === 1, 'the first write to be queued', [requester]);
+    first.child.stdin!.write('go\n');
+    // The holder runs the second write too, in a later round under the same lock: it stops there.
+    await until(() => {
+      if (first.child.exitCode !== null) throw new Error('the holder let the lock go without serving the second write');
+      return first.output().includes('blocked');
+    }, 'the holder to run the second write', [first, requester]);
+    assert.equal(lines(requester)[0]?.ok, true);
+    first.child.kill('SIGKILL');
+    await first.exit;
+    // The requester takes the lock of the dead holder over and runs its claimed, uncommitted write itself.
+    assert.equal(await requester.exit, 0);
+    assert.deepEqual(lines(requester).map((line) => line.ok), [true, true]);
+    const names = namesOf(tracks());
+    for (const name of ['Round One', 'Round Two']) assert.equal(names.filter((n) => n === name).length, 1, `${name} exists once`);
+    // The holder's own write and its first round were committed before it was killed.
+    assert.equal(ws.readJson(ws.trackFile(own)).metadata?.notes, 'holder');
+    assert.deepEqual(existsSync(queue) ? readdirSync(queue) : [], []);
+    assert.equal(ws.ok(['doctor', '--json']).healthy, true);
+  });
+
   it('the queued writes of a process that is gone are never run; the next holder or doctor --repair removes them', () => {
     const id = ws.create('Survivor').track_id;
     const gone = spawnSync(process.execPath, ['-e', '0']).pid;
@@ -245,10 +277,15 @@ describe('group commit: a lock holder commits the queued writes of other process
     };
     const request = { operation: 'create', args: [{ name: 'Ghost Track', type: 'feature', goal: 'never' }], queued_at: 1 };
     leave('a'.repeat(32), 'request', request);
-    leave('b'.repeat(32), 'result', { outcome: { ok: true, value: null } });
+    // A group's results, one of them for a dead requester whose claimed file is still there.
+    writeFileSync(path.join(queue, `${'b'.repeat(32)}.results.json`), JSON.stringify({
+      group: 'b'.repeat(32),
+      results: [{ token: 'e'.repeat(32), pid: gone, host: hostname(), outcome: { ok: true, value: null } }],
+    }));
+    leave('e'.repeat(32), 'claimed', request);
     const found = ws.ok(['doctor', '--json']).problems.filter((problem) => problem.code === 'LEFTOVER_REQUEST');
-    assert.equal(found.length, 2);
-    assert.deepEqual(found.map((problem) => problem.severity), ['warning', 'warning']);
+    assert.equal(found.length, 3);
+    assert.deepEqual(found.map((problem) => problem.severity), ['warning', 'warning', 'warning']);
     // A write through the library holds the lock and looks at the queue: it runs nothing of the dead.
     const writer = spawnSync(process.execPath, [helper('group-worker.js'), ws.dir, JSON.stringify([['update', id, 'still here']])], { encoding: 'utf8' });
     assert.equal(writer.status, 0, writer.stderr);
@@ -271,7 +308,7 @@ describe('group commit: a lock holder commits the queued writes of other process
     const writer = spawnSync(process.execPath, [helper('group-worker.js'), ws.dir, JSON.stringify([['update', id, 'still here']])], { encoding: 'utf8' });
     assert.equal(writer.status, 0, writer.stderr);
     assert.ok(!namesOf(tracks()).includes('Malformed Track'));
-    assert.ok(!existsSync(path.join(queue, `${token}.result.json`)), 'no result: nothing was run');
+    assert.ok(!resultEntries().some((entry) => entry.token === token), 'no result: nothing was run');
     unlinkSync(file);
   });
 

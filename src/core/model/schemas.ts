@@ -274,6 +274,13 @@ export const queuedResultSchema = lazySchema(() => z.looseObject({
 }));
 export type QueuedResult = z.infer<typeof queuedResultSchema>;
 
+/** The results of one group commit, one file per group (each entry checked with queuedResultSchema by whoever reads it). */
+export const queuedResultsSchema = lazySchema(() => z.looseObject({
+  group: z.string(),
+  results: z.array(z.looseObject({ token: z.string(), pid: z.int(), host: z.string() })),
+}));
+export type QueuedResults = z.infer<typeof queuedResultsSchema>;
+
 /** Heartbeat runs of a track: each run of beats no further apart than the stale threshold. */
 export const activitySchema = lazySchema(() => z.looseObject({
   ...versioned,

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { promised } from './file-info';
+import * as fs from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
+import { promised } from './file-info';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import type * as z from 'zod/mini';
 import { TrackError } from '../model/errors';
 import { SCHEMA_VERSION } from '../model/schemas';
@@ -39,14 +40,17 @@ export async function writeDurableTemp(target: string, content: string | Buffer)
   return temp;
 }
 
+/** Opened and closed synchronously (microseconds); only the flush, which waits for the disk, goes through the thread pool. */
 export async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+  const fd = fs.openSync(dir, 'r');
   try {
-    await handle.sync();
+    await fsyncFd(fd);
   } finally {
-    await handle.close();
+    fs.closeSync(fd);
   }
 }
+
+const fsyncFd = promisify(fs.fsync);
 
 /** Temp file + fsync + rename + fsync of the folder: a reader sees the old or the new file. */
 export async function writeFileAtomic(target: string, content: string | Buffer): Promise<void> {
@@ -73,22 +77,24 @@ export interface ReadOptions {
  * Reads and validates one JSON document. Returns null when the file does not exist; anything
  * unreadable, unparsable or invalid is E_CORRUPT_FILE naming the file and the field.
  */
-export function readDocument<S extends z.ZodMiniType>(
-  file: string,
-  schema: S,
-  options: ReadOptions,
-): Promise<z.infer<S> | null> {
-  // Synchronous: one small file (see storage/file-info.ts).
-  return promised(() => {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw unreadableFileError(file, options, error);
-    }
-    return parseDocument(text, file, schema, options);
-  });
+export function readDocument<S extends z.ZodMiniType>(file: string, schema: S, options: ReadOptions): Promise<z.infer<S> | null> {
+  return promised(() => readDocumentNow(file, schema, options));
+}
+
+/**
+ * readDocument, synchronous: one small file, and a trip through the thread pool per read costs more
+ * than the read (a command's first trip starts the pool; a writer under the lock keeps every other
+ * writer waiting meanwhile).
+ */
+export function readDocumentNow<S extends z.ZodMiniType>(file: string, schema: S, options: ReadOptions): z.infer<S> | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw unreadableFileError(file, options, error);
+  }
+  return parseDocument(text, file, schema, options);
 }
 
 /** E_IO naming the file that could not be read (a folder in its place, no permission…). */

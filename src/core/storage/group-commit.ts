@@ -5,28 +5,32 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import type { StoreContext } from './context';
-import { tempPathFor } from './files';
+import { LockBusyNow } from './lock';
 import { holdsStoreLock } from './lock-scope';
 import type { StorePaths } from './paths';
 import { processState } from './process-state';
 import type { Transaction } from './transaction';
 import { assertWritableTargets } from './write-safety';
 import { isTrackError, toTrackError, TrackError, type ErrorCode } from '../model/errors';
-import { queuedRequestSchema, queuedResultSchema, type QueuedRequest, type QueuedResult } from '../model/schemas';
+import { queuedRequestSchema, queuedResultSchema, queuedResultsSchema, type QueuedRequest, type QueuedResult, type QueuedResults } from '../model/schemas';
 
 /**
  * Group commit. A process whose write finds the store lock busy leaves a request in the queue
  * folder and waits; whoever holds the lock runs the queued requests after its own work, in the
- * same transaction, and commits them with their results in one flush. A result file is staged with
- * the operation it reports, so it exists exactly when the operation was committed (the journal
- * rolls both forward). The lock's ownership decides who may run a request, never a guess.
+ * same transaction, and commits them with their results in one flush. The group's results file is
+ * staged with the operations it reports, so a request's result exists exactly when its operation
+ * was committed (the journal rolls both forward). The lock's ownership decides who may run a
+ * request, never a guess.
  *
- * A request moves through three names, each change made by one process only:
+ * A request moves through two names, each change made by one process only, and its result lands in
+ * its group's file:
  *   <token>.request.json  waiting; its requester may withdraw it (unlink) while it has this name;
  *   <token>.claimed.json  renamed so by a lock holder that runs it (again by a later holder if
  *                         that one never committed: without the lock nobody commits anything);
- *   <token>.result.json   committed with the operation; the requester reads it, then removes the
- *                         claimed file and then the result (in that order: see runQueuedRequests).
+ *   <group>.results.json  committed with the group's operations, one entry per request. Each
+ *                         requester reads its entry, then removes its claimed file; the file goes
+ *                         once no claimed file of its entries is left (removed by the requester
+ *                         that finds so, or by a holder). That order is what claim() relies on.
  */
 
 /** Inside tracks/, but no track id: a dot keeps it out of the track folders (like the lock). */
@@ -39,13 +43,13 @@ const POLL_MS = 150;
 const TRY_EVERY_POLLS = 4;
 /** Requests and results of a process that is gone, or (another host) this old, are removed. */
 const FOREIGN_STALE_MS = 24 * 60 * 60_000;
-const QUEUE_FILE = /^([0-9a-f]{32})\.(request|claimed|result)\.json$/;
+const QUEUE_FILE = /^([0-9a-f]{32})\.(request|claimed|results)\.json$/;
 
 export function queueFolder(paths: StorePaths): string {
   return path.join(paths.tracksDir, QUEUE_FOLDER);
 }
 
-const queueFile = (paths: StorePaths, token: string, kind: 'request' | 'claimed' | 'result') => path.join(queueFolder(paths), `${token}.${kind}.json`);
+const queueFile = (paths: StorePaths, token: string, kind: 'request' | 'claimed' | 'results') => path.join(queueFolder(paths), `${token}.${kind}.json`);
 
 /** Runs one groupable operation with its JSON arguments against a store (it takes the lock through mutate). */
 export type GroupOperation = (ctx: StoreContext, args: unknown[]) => Promise<unknown>;
@@ -58,7 +62,6 @@ export function registerGroupOperation(name: string, operation: GroupOperation):
 }
 
 type Request = QueuedRequest;
-type ResultFile = QueuedResult;
 type Outcome = QueuedResult['outcome'];
 
 /** The transaction that a queued request joins while a holder runs it. */
@@ -69,7 +72,7 @@ const joined = new AsyncLocalStorage<{ tx: Transaction; lockDir: string }>();
  * the transaction. Another write (a decision added, a run step) could stage a file that a queued
  * request's checkpoint then reads from disk, a commit behind.
  */
-const ownRequest = new AsyncLocalStorage<{ token: string | null; lockDir: string }>();
+const ownRequest = new AsyncLocalStorage<{ token: string | null; lockDir: string; quick: boolean }>();
 
 /** The holder's transaction, when called while it runs a queued request (mutate joins it). */
 export function joinedTransaction(ctx: StoreContext): Transaction | null {
@@ -77,9 +80,18 @@ export function joinedTransaction(ctx: StoreContext): Transaction | null {
   return current && current.lockDir === ctx.paths.lockDir ? current.tx : null;
 }
 
+/**
+ * Whether the lock attempt under way may give up at once when the lock is held (lock.ts quickTry):
+ * it follows the sight of the lock folder gone, so a lock found there is new, not abandoned.
+ */
+export function lockTryIsQuick(paths: StorePaths): boolean {
+  const own = ownRequest.getStore();
+  return own !== undefined && own.quick && own.lockDir === paths.lockDir;
+}
+
 /** Thrown inside the lock when this process's own request turns out to be committed already. */
 class AlreadyCommitted extends Error {
-  constructor(readonly outcome: Outcome) {
+  constructor(readonly outcome: Outcome, readonly group: QueuedResults | null) {
     super('already committed');
   }
 }
@@ -92,8 +104,10 @@ class AlreadyCommitted extends Error {
 export function settleOwnRequest(paths: StorePaths): void {
   const own = ownRequest.getStore();
   if (!own?.token || own.lockDir !== paths.lockDir) return;
-  const result = readResult(paths, own.token);
-  if (result) throw new AlreadyCommitted(result.outcome);
+  const found = findResult(paths, own.token, new Set());
+  if (found.result) throw new AlreadyCommitted(found.result.outcome, found.group);
+  // A results file nobody can read might hold this request's result: running it again could double it.
+  if (found.unreadable && exists(queueFile(paths, own.token, 'claimed'))) throw unreadableResults(paths, found.unreadable);
   removeFile(queueFile(paths, own.token, 'request'));
   removeFile(queueFile(paths, own.token, 'claimed'));
 }
@@ -103,31 +117,36 @@ export function settleOwnRequest(paths: StorePaths): void {
  * same transaction, in queue order, each as if alone after the ones before it. A request that
  * fails leaves no trace but its result (the transaction is rolled back to before it).
  */
-export async function runQueuedRequests(tx: Transaction): Promise<void> {
-  if (operations.size === 0) return;
+export async function runQueuedRequests(tx: Transaction): Promise<number> {
+  if (operations.size === 0) return 0;
   const { paths } = tx;
   const caller = ownRequest.getStore();
-  if (!caller || caller.lockDir !== paths.lockDir) return;
-  if (!queueUsable(paths)) return;
+  if (!caller || caller.lockDir !== paths.lockDir) return 0;
+  if (!queueUsable(paths)) return 0;
   const names = listNames(queueFolder(paths));
-  if (!names || names.length === 0) return;
+  if (!names || names.length === 0) return 0;
   const own = caller.token;
   const byToken = new Map<string, Set<string>>();
+  const resultFiles: string[] = [];
   for (const name of names) {
     const match = QUEUE_FILE.exec(name);
     if (!match) continue;
+    if (match[2] === 'results') {
+      resultFiles.push(match[1]);
+      continue;
+    }
     const kinds = byToken.get(match[1]) ?? new Set<string>();
     kinds.add(match[2]);
     byToken.set(match[1], kinds);
   }
+  // Read after the listing: claim() relies on it (a claimed file seen, then no result, then the claimed file still there).
+  const committed = committedTokens(paths, resultFiles, byToken);
   const waiting: Request[] = [];
   for (const [token, kinds] of byToken) {
-    if (token === own) continue;
-    if (kinds.has('result')) {
-      await removeIfAbandoned(paths, token, kinds);
-      continue;
-    }
+    if (token === own || committed.tokens.has(token)) continue;
     const kind = kinds.has('claimed') ? 'claimed' : 'request';
+    // A request claimed earlier may have a result in a file nobody can read: never run it again.
+    if (kind === 'claimed' && committed.unreadable) continue;
     const text = readSmall(queueFile(paths, token, kind));
     const request = text === null ? null : parseRequest(text, token);
     if (request) waiting.push(request);
@@ -146,6 +165,7 @@ export async function runQueuedRequests(tx: Transaction): Promise<void> {
     }
     pending.push(request);
   }
+  const results: QueuedResults['results'] = [];
   for (const request of pending) {
     const operation = operations.get(request.operation);
     if (!operation) continue;
@@ -161,28 +181,84 @@ export async function runQueuedRequests(tx: Transaction): Promise<void> {
       const failure = toTrackError(error);
       outcome = { ok: false, error: { code: failure.code, message: failure.message, details: failure.details } };
     }
-    const result: ResultFile = { token: request.token, pid: request.pid, host: request.host, outcome };
-    tx.putRaw(queueFile(paths, request.token, 'result'), JSON.stringify(result));
+    results.push({ token: request.token, pid: request.pid, host: request.host, outcome });
   }
+  if (results.length === 0) return 0;
+  // One file for the whole group: one file to create, flush and rename in the commit, however many requests.
+  const group = randomBytes(16).toString('hex');
+  const document: QueuedResults = { group, results };
+  tx.putRaw(queueFile(paths, group, 'results'), JSON.stringify(document));
+  return results.length;
+}
+
+/** Once requests come, a pause between them longer than this ends the wait for more; none at all, the longer one. */
+const MORE_REQUESTS_IDLE_MS = 4;
+const MORE_REQUESTS_MAX_MS = 25;
+
+/**
+ * After a group's commit, while still holding the lock: waits for the writers that just got their
+ * results to queue their next write (as many as were served, or until they stop coming), so the
+ * holder serves them in another transaction instead of letting the lock go to a race among them.
+ * True when requests are waiting. A store nobody queues to never waits here (nothing was served).
+ */
+export async function awaitMoreRequests(paths: StorePaths, expected: number): Promise<boolean> {
+  const caller = ownRequest.getStore();
+  if (!caller || caller.lockDir !== paths.lockDir || !queueUsable(paths)) return false;
+  const waiting = () => new Set((listNames(queueFolder(paths)) ?? []).filter((name) => name.endsWith('.request.json')));
+  const seen = waiting();
+  if (seen.size >= expected) return true;
+  await new Promise<void>((resolve) => {
+    let idle: NodeJS.Timeout | undefined;
+    let watcher: fs.FSWatcher | null = null;
+    const finish = () => {
+      clearTimeout(idle);
+      clearTimeout(limit);
+      watcher?.close();
+      resolve();
+    };
+    const limit = setTimeout(finish, MORE_REQUESTS_MAX_MS);
+    const arm = () => {
+      clearTimeout(idle);
+      idle = setTimeout(finish, MORE_REQUESTS_IDLE_MS);
+    };
+    try {
+      watcher = fs.watch(queueFolder(paths), { persistent: false }, (_event, name) => {
+        if (typeof name !== 'string' || !name.endsWith('.request.json')) return;
+        seen.add(name);
+        if (seen.size >= expected) finish();
+        else arm();
+      });
+      watcher.on('error', finish);
+    } catch {
+      // No file events here: the time limit alone.
+    }
+  });
+  return waiting().size > 0;
 }
 
 /**
  * Makes the request this holder's to run; false when it is not to be run (withdrawn, or already
- * committed). A waiting request is renamed (its requester can no longer withdraw it); a claimed one
- * belongs to an earlier holder that never committed it. Its result is looked for after the claim,
- * and the claimed file is confirmed still there after that: a requester removes its claimed file
- * before its result, so a result missing then is a result never committed (and, under our lock,
- * nobody else commits one).
+ * committed). A waiting request is renamed (its requester can no longer withdraw it); a request
+ * under its first name was never committed (a holder that commits one claims it first). A claimed
+ * one belongs to an earlier holder that may or may not have committed it: the results files were
+ * read after the listing that showed it claimed and its token is in none of them, so it is to run
+ * if its claimed file is still there now. A results file goes only once the claimed files of its
+ * entries are gone, so a claimed file still there is a result never committed (and, under our
+ * lock, nobody else commits one).
  */
 function claim(paths: StorePaths, token: string, kind: 'request' | 'claimed'): boolean {
   const claimed = queueFile(paths, token, 'claimed');
-  if (kind === 'request' && !renameFile(queueFile(paths, token, 'request'), claimed)) return false;
-  if (exists(queueFile(paths, token, 'result'))) return false;
+  if (kind === 'request') return renameFile(queueFile(paths, token, 'request'), claimed);
   return exists(claimed);
 }
 
-/** A queue file's document when it is valid and names this token; null for anything else (a torn or foreign file). */
-function parseQueueFile<T extends { token: string }>(text: string, token: string, schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } }): T | null {
+/** A queue file's document when it is valid and names this token (under `key`); null for anything else (a torn or foreign file). */
+function parseQueueFile<K extends string, T extends Record<K, unknown>>(
+  text: string,
+  token: string,
+  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
+  key: K,
+): T | null {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -190,27 +266,82 @@ function parseQueueFile<T extends { token: string }>(text: string, token: string
     return null;
   }
   const parsed = schema.safeParse(value);
-  return parsed.success && parsed.data.token === token ? parsed.data : null;
+  return parsed.success && parsed.data[key] === token ? parsed.data : null;
 }
 
 function parseRequest(text: string, token: string): Request | null {
-  return parseQueueFile(text, token, queuedRequestSchema);
+  return parseQueueFile(text, token, queuedRequestSchema, 'token');
 }
 
-/** A result nobody will read (its requester is gone) is removed with what is left of its request. */
-async function removeIfAbandoned(paths: StorePaths, token: string, kinds: Set<string>): Promise<void> {
-  const result = readResult(paths, token);
-  if (!result) return;
-  const info = await stat(queueFile(paths, token, 'result')).catch(() => null);
-  const state = processState(result);
-  if (state === 'alive' || (state === 'unknown' && (!info || Date.now() - info.mtimeMs < FOREIGN_STALE_MS))) return;
-  if (kinds.has('claimed')) removeFile(queueFile(paths, token, 'claimed'));
-  removeFile(queueFile(paths, token, 'result'));
+/**
+ * The tokens with a committed result, from the group results files of the listing. On the way, a
+ * results file no one will read any more is removed: every entry's claimed file is gone (its
+ * requester has its result) or belongs to a requester that is gone.
+ */
+function committedTokens(paths: StorePaths, groups: string[], byToken: ReadonlyMap<string, ReadonlySet<string>>): { tokens: Set<string>; unreadable: string | null } {
+  const tokens = new Set<string>();
+  let unreadable: string | null = null;
+  for (const group of groups) {
+    const file = queueFile(paths, group, 'results');
+    const text = readSmall(file);
+    // Removed meanwhile by the requester that read it last: none of its entries is claimed any more.
+    if (text === null) continue;
+    const document = parseQueueFile(text, group, queuedResultsSchema, 'group');
+    if (!document) {
+      unreadable ??= file;
+      continue;
+    }
+    let awaited = false;
+    for (const entry of document.results) {
+      tokens.add(entry.token);
+      if (!byToken.get(entry.token)?.has('claimed')) continue;
+      if (processState(entry) === 'dead') removeFile(queueFile(paths, entry.token, 'claimed'));
+      else awaited = true;
+    }
+    if (!awaited) removeFile(file);
+  }
+  return { tokens, unreadable };
 }
 
-function readResult(paths: StorePaths, token: string): ResultFile | null {
-  const text = readSmall(queueFile(paths, token, 'result'));
-  return text === null ? null : parseQueueFile(text, token, queuedResultSchema);
+/**
+ * This request's result, looked for in the results files not yet examined (`seen` grows with
+ * those examined: a group's file never gains an entry); with the name of one that cannot be read.
+ * Only the named files when the names are known (from file events): listing a folder that every
+ * writer changes many times per second waits on all of them.
+ */
+function findResult(
+  paths: StorePaths,
+  token: string,
+  seen: Set<string>,
+  names: Iterable<string> | null = null,
+): { result: QueuedResult | null; group: QueuedResults | null; unreadable: string | null } {
+  let unreadable: string | null = null;
+  for (const name of names ?? listNames(queueFolder(paths)) ?? []) {
+    const match = QUEUE_FILE.exec(name);
+    if (!match || match[2] !== 'results' || seen.has(match[1])) continue;
+    const text = readSmall(queueFile(paths, match[1], 'results'));
+    if (text === null) continue;
+    const group = parseQueueFile(text, match[1], queuedResultsSchema, 'group');
+    if (!group) {
+      unreadable ??= queueFile(paths, match[1], 'results');
+      continue;
+    }
+    seen.add(match[1]);
+    const entry = group.results.find((candidate) => candidate.token === token);
+    if (!entry) continue;
+    const parsed = queuedResultSchema.safeParse(entry);
+    if (parsed.success) return { result: parsed.data, group, unreadable: null };
+    unreadable ??= queueFile(paths, match[1], 'results');
+  }
+  return { result: null, group: null, unreadable };
+}
+
+function unreadableResults(paths: StorePaths, file: string): TrackError {
+  return new TrackError(
+    'E_CORRUPT_FILE',
+    `The group commit results file ${paths.display(file)} cannot be read, and it may hold this write's result; the write was not run again. Inspect the file (a write's result is in it under its token), then remove it and retry.`,
+    { file },
+  );
 }
 
 /*
@@ -262,7 +393,7 @@ function settle<T>(outcome: Outcome): T {
 }
 
 function lockBusy(error: unknown): boolean {
-  return isTrackError(error, 'E_LOCK_TIMEOUT');
+  return error instanceof LockBusyNow || isTrackError(error, 'E_LOCK_TIMEOUT');
 }
 
 /**
@@ -281,7 +412,7 @@ export async function runGrouped<T>(ctx: StoreContext, name: string, args: unkno
   // A lock folder that is there is a holder at work (or an abandoned lock, judged below by a try).
   if (lockFolderGone(paths)) {
     try {
-      return await ownRequest.run({ token: null, lockDir: paths.lockDir }, () => run(once));
+      return await ownRequest.run({ token: null, lockDir: paths.lockDir, quick: true }, () => run(once));
     } catch (error) {
       if (!lockBusy(error)) throw error;
     }
@@ -291,24 +422,29 @@ export async function runGrouped<T>(ctx: StoreContext, name: string, args: unkno
   if (!queueUsable(paths)) return run(ctx);
   const token = randomBytes(16).toString('hex');
   enqueue(paths, { token, operation: name, args, pid: process.pid, host: hostname(), queued_at: Date.now() });
-  const waiter = new QueueWaiter(paths, token);
+  const waiter = new QueueWaiter(paths);
   const deadline = Date.now() + ctx.lockTimeoutMs;
+  const examined = new Set<string>();
   try {
     for (;;) {
       if (waiter.take('result')) {
-        const result = readResult(paths, token);
-        if (result) return settle<T>(forget(paths, token, result.outcome));
+        const found = findResult(paths, token, examined, waiter.takeResultNames());
+        if (found.result && found.group) return settle<T>(forget(paths, token, found.result.outcome, found.group));
       }
       // Tried when the lock folder went away, and now and then anyway: a takeover of an abandoned
-      // lock (its holder killed or stopped) happens only in an attempt to lock.
-      if ((waiter.take('lock') && lockFolderGone(paths)) || waiter.take('try')) {
+      // lock (its holder killed or stopped) happens only in a thorough attempt to lock. A lock
+      // folder seen gone and then found held is a new lock: that attempt gives up at once.
+      const freed = waiter.take('lock') && lockFolderGone(paths);
+      const periodic = waiter.take('try');
+      if (freed || periodic) {
+        const quick = !periodic && Date.now() < deadline;
         try {
-          return await ownRequest.run({ token, lockDir: paths.lockDir }, () => run(once));
+          return await ownRequest.run({ token, lockDir: paths.lockDir, quick }, () => run(once));
         } catch (error) {
-          if (error instanceof AlreadyCommitted) return settle<T>(forget(paths, token, error.outcome));
+          if (error instanceof AlreadyCommitted) return settle<T>(forget(paths, token, error.outcome, error.group));
           if (!lockBusy(error)) throw error;
           // Withdrawn only while still waiting under its first name: once claimed, a holder may commit it.
-          if (Date.now() >= deadline && removeFile(queueFile(paths, token, 'request'))) throw error;
+          if (!quick && Date.now() >= deadline && removeFile(queueFile(paths, token, 'request'))) throw error;
         }
       }
       await waiter.next();
@@ -342,26 +478,56 @@ function lockFolderGone(paths: StorePaths): boolean {
   return !fs.existsSync(paths.lockDir);
 }
 
-/** Written whole (temp + rename); not flushed: a request does not outlive its requester's interest. */
+/**
+ * Written in place, not flushed: a request does not outlive its requester's interest. A holder
+ * that reads it half-written finds no valid request and leaves it for the next holder (JSON is
+ * invalid until its last byte), so no temp file and rename are needed in this busy folder.
+ */
 function enqueue(paths: StorePaths, request: Request): void {
   const file = queueFile(paths, request.token, 'request');
   if (!fs.existsSync(path.dirname(file))) fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temp = tempPathFor(file);
   try {
-    fs.writeFileSync(temp, JSON.stringify(request), { flag: 'wx' });
-    fs.renameSync(temp, file);
+    fs.writeFileSync(file, JSON.stringify(request), { flag: 'wx' });
   } catch (error) {
-    removeFile(temp);
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') removeFile(file);
     throw error;
   }
 }
 
-/** The requester's clean-up once it has its outcome: the claimed file first, then the result. */
-function forget(paths: StorePaths, token: string, outcome: Outcome): Outcome {
-  removeFile(queueFile(paths, token, 'claimed'));
-  removeFile(queueFile(paths, token, 'result'));
+/**
+ * The requester's clean-up once it has its outcome: its claimed file first, then its group's
+ * results file if no other entry of it is still claimed (else the last one to read it, or a holder,
+ * removes it; see claim()). In the background: a removal in this folder can wait on every other
+ * writer's file-system work, and the caller's next write need not wait for it. What is left when
+ * the process exits is done then; a process killed first leaves it to the next holder.
+ */
+function forget(paths: StorePaths, token: string, outcome: Outcome, group: QueuedResults | null): Outcome {
+  const claimed = queueFile(paths, token, 'claimed');
+  const results = group && queueFile(paths, group.group, 'results');
+  const othersSettled = () => !group || group.results.every((entry) => !exists(queueFile(paths, entry.token, 'claimed')));
+  const now = () => {
+    removeFile(claimed);
+    if (results && othersSettled()) removeFile(results);
+  };
+  pendingCleanups.add(now);
+  if (!cleanupAtExit) {
+    cleanupAtExit = true;
+    process.on('exit', () => {
+      for (const cleanup of pendingCleanups) cleanup();
+    });
+  }
+  fs.unlink(claimed, () => {
+    if (!results || !othersSettled()) {
+      pendingCleanups.delete(now);
+      return;
+    }
+    fs.unlink(results, () => pendingCleanups.delete(now));
+  });
   return outcome;
 }
+
+const pendingCleanups = new Set<() => void>();
+let cleanupAtExit = false;
 
 /**
  * Sleeps until something this requester cares about may have happened: its result file appeared,
@@ -371,15 +537,28 @@ function forget(paths: StorePaths, token: string, outcome: Outcome): Outcome {
 class QueueWaiter {
   /** What may have changed since it was last looked at (all at first: nothing was looked at yet). */
   private readonly due = new Set<'result' | 'lock' | 'try'>(['result', 'lock']);
+  /** Results files that appeared (from file events), or null: look at every one (at first, after a poll, an event without a name). */
+  private resultNames: Set<string> | null = null;
   private polls = 0;
   private wake: (() => void) | null = null;
   private readonly watchers: fs.FSWatcher[] = [];
 
-  constructor(paths: StorePaths, token: string) {
-    const resultName = `${token}.result.json`;
+  constructor(paths: StorePaths) {
     const lockName = path.basename(paths.lockDir);
-    this.watch(queueFolder(paths), (name) => (name === null || name === resultName ? 'result' : null));
+    this.watch(queueFolder(paths), (name) => {
+      if (name !== null && !name.endsWith('.results.json')) return null;
+      if (name === null) this.resultNames = null;
+      else this.resultNames?.add(name);
+      return 'result';
+    });
     this.watch(paths.tracksDir, (name) => (name === null || name === lockName ? 'lock' : null));
+  }
+
+  /** The results files to look at since the last call: their names, or null for all. */
+  takeResultNames(): string[] | null {
+    const names = this.resultNames && [...this.resultNames];
+    this.resultNames = new Set();
+    return names;
   }
 
   /** Whether `what` is due to be looked at (and no longer due after this). */
@@ -408,6 +587,7 @@ class QueueWaiter {
       const timer = setTimeout(() => {
         this.polls += 1;
         this.due.add('result');
+        this.resultNames = null;
         this.due.add('lock');
         if (this.polls % TRY_EVERY_POLLS === 0) this.due.add('try');
         done();
@@ -426,6 +606,22 @@ class QueueWaiter {
   }
 }
 
+type Owner = { pid?: unknown; host?: unknown };
+
+/** A queue file's requesters (one, or a group's): dead when all are gone on this host, alive when one runs. */
+function ownersState(text: string): 'dead' | 'alive' | 'unknown' {
+  let document: (Owner & { results?: unknown }) | null;
+  try {
+    document = JSON.parse(text) as (Owner & { results?: unknown }) | null;
+  } catch {
+    return 'unknown';
+  }
+  const owners: Owner[] = Array.isArray(document?.results) ? document.results as Owner[] : document ? [document] : [];
+  const states = owners.map((owner) => (owner && typeof owner.pid === 'number' && typeof owner.host === 'string' ? processState({ pid: owner.pid, host: owner.host }) : 'unknown'));
+  if (states.length > 0 && states.every((state) => state === 'dead')) return 'dead';
+  return states.includes('alive') ? 'alive' : 'unknown';
+}
+
 /**
  * Queue files nobody will come for (for doctor): requests and results of a process that is gone
  * (on this host), or of another host's process or unreadable, older than a day. A holder removes
@@ -440,13 +636,7 @@ export async function abandonedQueueFiles(paths: StorePaths, now = Date.now()): 
     const file = path.join(dir, name);
     const [text, info] = await Promise.all([readFile(file, 'utf8').catch(() => null), stat(file).catch(() => null)]);
     if (text === null || !info) continue;
-    let owner: { pid?: unknown; host?: unknown } | null;
-    try {
-      owner = JSON.parse(text) as { pid?: unknown; host?: unknown };
-    } catch {
-      owner = null;
-    }
-    const state = owner && typeof owner.pid === 'number' && typeof owner.host === 'string' ? processState({ pid: owner.pid, host: owner.host }) : 'unknown';
+    const state = ownersState(text);
     if (state === 'dead' || (state === 'unknown' && now - info.mtimeMs >= FOREIGN_STALE_MS)) found.push(file);
   }
   return found.sort();

@@ -1,5 +1,7 @@
-import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import * as fs from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { TrackError } from '../model/errors';
 import { fsyncDirectory, readDocument, serialize, tempPathFor } from './files';
 import type { FileAppend } from './index-files';
@@ -23,18 +25,18 @@ export async function commitFiles(
   if (files.size === 0 && !finish) return;
   // Refused here, before the commit point, rather than leaving a journal nobody can apply.
   await assertWritableTargets(paths, files.keys());
-  const createdDirs = await ensureParentDirs([...files.keys()]);
+  const createdDirs = ensureParentDirs([...files.keys()]);
   const written: WrittenTemp[] = [];
   const appends: FileAppend[] = [];
   let journalTemp: string | null = null;
   try {
     // Written, not yet flushed: the index records the identity of each staged track file, known
     // once it is written; then the temps and the journal are flushed in one round.
-    await writeTemps(files, written);
+    writeTemps(files, written);
     if (finish) {
       const late = await finish(new Map(written.map((entry) => [entry.target, entry.temp])));
       await assertWritableTargets(paths, [...late.files.keys(), ...late.appends.map((append) => append.target)]);
-      await writeTemps(late.files, written);
+      writeTemps(late.files, written);
       appends.push(...late.appends);
     }
     if (written.length === 0 && appends.length === 0) return;
@@ -52,7 +54,7 @@ export async function commitFiles(
         appends: appends.map((append) => ({ ...append, target: path.relative(paths.conductorDir, append.target) })),
       };
       const journalWritten: WrittenTemp[] = [];
-      await writeTemps(new Map([[paths.journalFile, serialize(journal)]]), journalWritten);
+      writeTemps(new Map([[paths.journalFile, serialize(journal)]]), journalWritten);
       journalTemp = journalWritten[0].temp;
       written.push(...journalWritten);
     }
@@ -62,10 +64,10 @@ export async function commitFiles(
     await lock.assertHeld();
     if (journalTemp) await rename(journalTemp, paths.journalFile);
   } catch (error) {
-    await Promise.all(written.map(async (entry) => {
-      if (!entry.closed) await entry.handle.close().catch(() => undefined);
-      await unlink(entry.temp).catch(() => undefined);
-    }));
+    for (const entry of written) {
+      if (!entry.closed) closeQuietly(entry.fd);
+      removeQuietly(entry.temp);
+    }
     throw error;
   }
   const staged = written.filter((entry) => entry.temp !== journalTemp).map(({ target, temp }) => ({ target, temp }));
@@ -89,35 +91,58 @@ export type LateFiles = (staged: ReadonlyMap<string, string>) => Promise<{ files
 interface WrittenTemp {
   target: string;
   temp: string;
-  handle: FileHandle;
+  fd: number;
   closed: boolean;
 }
 
+/*
+ * The commit's small calls (create, write into the page cache, close, rename, lstat) are made
+ * synchronously: each takes microseconds, while a thread-pool round trip costs far more CPU, and a
+ * group commit makes hundreds of them while every other writer waits. Only the flushes, which wait
+ * for the disk, go through the thread pool, all at once.
+ */
+const fdatasync = promisify(fs.fdatasync);
+
 /** Writes each file to a new temp beside its target (unique name), left open for flushTemps. */
-async function writeTemps(files: ReadonlyMap<string, string | Buffer>, into: WrittenTemp[]): Promise<void> {
-  const results = await Promise.allSettled([...files].map(async ([target, content]) => {
+function writeTemps(files: ReadonlyMap<string, string | Buffer>, into: WrittenTemp[]): void {
+  for (const [target, content] of files) {
     const temp = tempPathFor(target);
-    const handle = await open(temp, 'wx', 0o644);
-    const entry: WrittenTemp = { target, temp, handle, closed: false };
+    const fd = fs.openSync(temp, 'wx', 0o644);
+    const entry: WrittenTemp = { target, temp, fd, closed: false };
     into.push(entry);
-    await handle.write(typeof content === 'string' ? Buffer.from(content) : content);
-  }));
-  const failed = results.find((result) => result.status === 'rejected');
-  if (failed) throw failed.reason;
+    writeWhole(fd, typeof content === 'string' ? Buffer.from(content) : content);
+  }
+}
+
+function writeWhole(fd: number, data: Buffer): void {
+  for (let offset = 0; offset < data.length;) offset += fs.writeSync(fd, data, offset, data.length - offset);
 }
 
 /** Flushes the temps in parallel (the file system batches them) and closes them. */
 async function flushTemps(temps: WrittenTemp[]): Promise<void> {
-  const results = await Promise.allSettled(temps.map(async (entry) => {
-    try {
-      await entry.handle.datasync();
-    } finally {
-      entry.closed = true;
-      await entry.handle.close();
-    }
-  }));
+  const results = await Promise.allSettled(temps.map((entry) => fdatasync(entry.fd)));
+  for (const entry of temps) {
+    entry.closed = true;
+    closeQuietly(entry.fd);
+  }
   const failed = results.find((result) => result.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // Already closed, or the error that matters is being thrown.
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    // Gone already.
+  }
 }
 
 /** Finishes a commit that a killed process left behind. Returns whether there was one. */
@@ -142,19 +167,17 @@ export async function rollForwardJournal(paths: StorePaths): Promise<boolean> {
 
 async function applyEntries(paths: StorePaths, entries: Array<{ target: string; temp: string }>, appends: FileAppend[], createdDirs: string[]): Promise<void> {
   const dirs = new Set<string>(createdDirs);
-  // In parallel: past the commit point their order does not matter (each target is named once, and
-  // a crash in between is rolled forward), and a group commit renames dozens.
-  const renamed = await Promise.allSettled(entries.map(async (entry) => {
+  // Past the commit point their order does not matter (each target is named once, and a crash in
+  // between is rolled forward); synchronous, as a group commit renames dozens (see writeTemps).
+  for (const entry of entries) {
     try {
-      await rename(entry.temp, entry.target);
+      fs.renameSync(entry.temp, entry.target);
     } catch (error) {
       // Rolling forward twice finds the temp already renamed.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-  }));
-  const failed = renamed.find((result) => result.status === 'rejected');
-  if (failed) throw failed.reason;
-  for (const entry of entries) dirs.add(path.dirname(entry.target));
+    dirs.add(path.dirname(entry.target));
+  }
   await Promise.all([
     ...appends.map((append) => applyAppend(paths, append)),
     ...[...dirs].map((dir) => fsyncDirectory(dir)),
@@ -206,10 +229,12 @@ async function applyAppend(paths: StorePaths, append: FileAppend): Promise<void>
 }
 
 /** Creates missing folders; returns the parents whose entries changed so they get fsynced. */
-async function ensureParentDirs(targets: string[]): Promise<string[]> {
+function ensureParentDirs(targets: string[]): string[] {
   const changed: string[] = [];
   for (const dir of new Set(targets.map((target) => path.dirname(target)))) {
-    const first = await mkdir(dir, { recursive: true });
+    // Looked up first: mkdir locks the parent folder even when the folder is there, and writers wait on it.
+    if (fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) continue;
+    const first = fs.mkdirSync(dir, { recursive: true });
     if (first) changed.push(path.dirname(first));
   }
   return changed;

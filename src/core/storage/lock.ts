@@ -44,6 +44,12 @@ export interface LockSettings {
   timeoutMs?: number;
   /** What the holder is doing, shown to whoever waits for the lock. */
   command?: string;
+  /**
+   * One attempt that, finding the lock busy, gives up at once (LockBusyNow) without judging
+   * whether it is abandoned: for a waiter that just saw the lock folder go, so the lock it finds is
+   * a new one (group-commit.ts). Its waits make a thorough attempt now and then.
+   */
+  quickTry?: boolean;
 }
 
 export interface HeldLock {
@@ -285,8 +291,16 @@ async function acquire(paths: StorePaths, settings: LockSettings, staleMs: numbe
       if (holds.get(paths.lockDir) === hold) holds.delete(paths.lockDir);
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw toTrackError(error);
     }
+    if (settings.quickTry) throw new LockBusyNow();
     if (await takeOverAbandonedLock(paths, staleMs)) continue;
     if (Date.now() >= deadline) throw await lockTimeoutError(paths, staleMs);
+  }
+}
+
+/** A quick try found the lock held (see LockSettings.quickTry); never shown: its caller waits on. */
+export class LockBusyNow extends Error {
+  constructor() {
+    super('the store lock is held');
   }
 }
 

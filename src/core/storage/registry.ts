@@ -1,7 +1,7 @@
 import { listFolder } from './folders';
 import { runEntryChanged, trackEntryChanged } from './index-changes';
 import { isTrackError, TrackError } from '../model/errors';
-import { readDocument } from './files';
+import { readDocument, readDocumentNow } from './files';
 import { readTrackStamped } from './index-freshness';
 import { readRegistryFile } from './registry-file';
 import { isSplitHead, readSplitIndex } from './index-files';
@@ -90,6 +90,11 @@ export async function readRegistry(paths: StorePaths): Promise<Registry | null> 
 
 export async function readTrackFile(paths: StorePaths, trackId: string): Promise<Track | null> {
   return readDocument(paths.trackFile(trackId), trackSchema, { kind: 'track', display: (f) => paths.display(f) });
+}
+
+/** readTrackFile for a writer under the lock (see readDocumentNow). */
+export function readTrackFileNow(paths: StorePaths, trackId: string): Track | null {
+  return readDocumentNow(paths.trackFile(trackId), trackSchema, { kind: 'track', display: (f) => paths.display(f) });
 }
 
 export async function readRunFile(paths: StorePaths, trackId: string, runId: string): Promise<Run | null> {

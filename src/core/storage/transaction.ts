@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { access, lstat, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { stageHeartbeat } from './activity';
@@ -8,12 +9,12 @@ import { changedTrackFiles, refreshEntries, saidActive, stampOf } from './index-
 import { indexWriteFor, isReadFromSplitIndex, loadedGeneration, type IndexWrite } from './index-files';
 import { commitFiles } from './journal';
 import { finishPendingJournal } from './journal-repair';
-import { joinedTransaction, runQueuedRequests, settleOwnRequest } from './group-commit';
+import { awaitMoreRequests, joinedTransaction, lockTryIsQuick, runQueuedRequests, settleOwnRequest } from './group-commit';
 import { withLockScope } from './lock-scope';
 import { unsafeLink } from './write-safety';
 import { withStoreLock, type HeldLock } from './lock';
 import {
-  indexRun, indexTrack, readRunFile, readTrackFile, rebuildRegistry, trackNotFound,
+  indexRun, indexTrack, readRunFile, readTrackFileNow, rebuildRegistry, trackNotFound,
 } from './registry';
 import { keepForNextWrite, readRegistryForWrite } from './writer-index';
 import { restoreChanges, snapshotChanges, type ChangesSnapshot } from './index-changes';
@@ -47,6 +48,10 @@ export class Transaction {
   private readonly tracks = new Map<string, Track>();
   private readonly runs = new Map<string, Run>();
   private readonly writtenTracks = new Set<string>();
+  /** Tracks whose file was checked against the index in this transaction (refreshIndex). */
+  private readonly checkedTracks = new Set<string>();
+  /** What this transaction read from disk that no write of it changes before its commit (once). */
+  private readonly readOnce = new Map<string, Promise<unknown>>();
   registryChanged = false;
 
   constructor(
@@ -58,11 +63,20 @@ export class Transaction {
 
   get paths() { return this.ctx.paths; }
 
-  async track(trackId: string): Promise<Track> {
+  /** A promise still (its callers await it), though the file is read synchronously (readDocumentNow). */
+  track(trackId: string): Promise<Track> {
+    try {
+      return Promise.resolve(this.trackNow(trackId));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private trackNow(trackId: string): Track {
     assertId('track', trackId, '--track-id');
     const staged = this.tracks.get(trackId);
     if (staged) return staged;
-    const track = await readTrackFile(this.paths, trackId);
+    const track = readTrackFileNow(this.paths, trackId);
     if (!track) throw trackNotFound(trackId);
     this.tracks.set(trackId, track);
     return track;
@@ -114,7 +128,7 @@ export class Transaction {
     for (const activeId of saidActive(this.registry)) {
       if (activeId === trackId) continue;
       // A corrupt file of an active track stops the write (E_CORRUPT_FILE): guessing could leave two active.
-      const active = this.tracks.get(activeId) ?? (await readTrackFile(this.paths, activeId));
+      const active = this.tracks.get(activeId) ?? readTrackFileNow(this.paths, activeId);
       if (!active || active.status !== 'active') continue;
       this.tracks.set(activeId, active);
       return active;
@@ -122,25 +136,43 @@ export class Transaction {
     return null;
   }
 
-  /** Re-reads into the index the named tracks whose file changed since it was indexed. */
+  /**
+   * Re-reads into the index the named tracks whose file changed since it was indexed. Each file is
+   * checked once per transaction: under the lock nothing but this transaction's commit changes it,
+   * and a group commit's every switch asks again for every track.
+   */
   async refreshIndex(ids: string[]): Promise<void> {
-    const changed = changedTrackFiles(this.paths, this.registry, ids).filter((id) => !this.writtenTracks.has(id));
+    const unchecked = ids.filter((id) => !this.checkedTracks.has(id) && !this.writtenTracks.has(id));
+    const changed = changedTrackFiles(this.paths, this.registry, unchecked);
     if (changed.length > 0 && (await refreshEntries(this.paths, this.registry, changed, []))) this.registryChanged = true;
+    for (const id of unchecked) this.checkedTracks.add(id);
+  }
+
+  /**
+   * A read of something on disk that this transaction does not write (the git position, a folder's
+   * names), made once per transaction however many operations of a group commit ask for it.
+   */
+  once<T>(key: string, read: () => Promise<T>): Promise<T> {
+    let pending = this.readOnce.get(key) as Promise<T> | undefined;
+    if (!pending) {
+      pending = read();
+      this.readOnce.set(key, pending);
+    }
+    return pending;
   }
 
   /**
    * The index's change, with the identity of each track file this transaction writes (from its
    * temp file): a log line of the changed entries, or a new generation (index-files.ts).
    */
-  readonly indexChange = async (staged: ReadonlyMap<string, string>): Promise<IndexWrite> => {
-    await Promise.all([...this.writtenTracks].map(async (trackId) => {
+  readonly indexChange = (staged: ReadonlyMap<string, string>): Promise<IndexWrite> => {
+    for (const trackId of this.writtenTracks) {
       const temp = staged.get(this.paths.trackFile(trackId));
       const entry = this.registry.tracks[trackId];
-      if (!temp || !entry) return;
       // A rename keeps the inode, size and modification time: the stamp of the temp is the file's.
-      entry.file_stamp = stampOf(await stat(temp));
-    }));
-    return indexWriteFor(this.paths, this.registry, this.previousGeneration);
+      if (temp && entry) entry.file_stamp = stampOf(statSync(temp));
+    }
+    return Promise.resolve(indexWriteFor(this.paths, this.registry, this.previousGeneration));
   };
 
   /** The generation of the index files on disk, when the registry was not read from them (an upgrade, a rebuild). */
@@ -177,6 +209,8 @@ export class Transaction {
     replaceRecord(this.registry as unknown as Record<string, unknown>, { ...head, tracks: this.registry.tracks, runs: this.registry.runs });
     this.registryChanged = to.registryChanged;
     restoreChanges(this.registry, to.indexChanges);
+    // The index entries refreshed since the savepoint were rolled back with it: check them again.
+    this.checkedTracks.clear();
   }
 }
 
@@ -212,39 +246,68 @@ export async function mutate<T>(ctx: StoreContext, command: string, work: (tx: T
   const group = joinedTransaction(ctx);
   if (group) return work(group);
   await assertStoreExists(ctx, command, options.createsStore ?? false);
-  const settings = { staleMs: ctx.lockStaleMs, timeoutMs: ctx.lockTimeoutMs, command: `${ctx.command} ${command}` };
+  const settings = { staleMs: ctx.lockStaleMs, timeoutMs: ctx.lockTimeoutMs, command: `${ctx.command} ${command}`, quickTry: lockTryIsQuick(ctx.paths) };
   return withLockScope(ctx.paths.lockDir, command, () => withStoreLock(ctx.paths, settings, async (lock) => {
     await finishPendingJournal(ctx.paths);
     settleOwnRequest(ctx.paths);
-    const now = ctx.now().toISOString();
-    // A long-lived writer takes only what other writers appended since its last write (writer-index.ts).
-    const found = await readRegistryForWrite(ctx.paths);
-    // The original track-manager's registry is replaced by ours on the first write (origin-index.ts).
-    const existing = found && (await registryForWrite(ctx.paths, found, now));
-    const tx = new Transaction(ctx, existing ?? (await rebuildRegistry(ctx.paths, now)).registry, lock, now);
-    tx.previousGeneration = found ? loadedGeneration(found) : 0;
-    if (existing !== found) tx.registryChanged = true;
-    if (!existing) {
-      tx.registryChanged = true;
-      if (!(await exists(ctx.paths.gitignoreFile))) tx.putRaw(ctx.paths.gitignoreFile, GITIGNORE);
-    }
-    if (!existing || !isReadFromSplitIndex(existing)) {
-      // Format 1 or the original's: this write stores format 2, and the .gitignore learns its files.
-      tx.registryChanged = true;
-      await ignoreIndexFiles(tx);
-    }
-    // Cheap (a stat per active track): what the index says is active is checked against the files.
-    await tx.refreshIndex(saidActive(tx.registry));
+    const tx = await openTransaction(ctx, lock);
     const result = await work(tx);
-    await runQueuedRequests(tx);
-    await stageHeartbeat(tx);
-    if (tx.registryChanged) tx.registry.updated_at = now;
-    // The index's change is worked out once the track files are written, so it records their identity.
-    await commitFiles(ctx.paths, lock, tx.files, tx.registryChanged ? tx.indexChange : undefined);
-    await keepForNextWrite(ctx.paths, tx.registry, () => lock.stillOwned());
-    for (const action of tx.afterCommit) await action();
+    let served = await runQueuedRequests(tx);
+    await commitTransaction(tx, lock);
+    // Group commit: while requests keep coming (their writers got their results from this commit
+    // and queue their next write), serve them in further transactions before letting the lock go.
+    const heldSince = Date.now();
+    for (let round = 1; served > 0 && round < MAX_ROUNDS && Date.now() - heldSince < MAX_EXTRA_HOLD_MS; round += 1) {
+      if (!(await awaitMoreRequests(ctx.paths, served))) break;
+      try {
+        const next = await openTransaction(ctx, lock);
+        served = await runQueuedRequests(next);
+        await commitTransaction(next, lock);
+      } catch {
+        // Its own write is committed: a round that failed leaves its requests claimed for the next holder.
+        break;
+      }
+    }
     return result;
   }));
+}
+
+/** Extra transactions a lock holder may commit for queued requests after its own, and for how long. */
+const MAX_ROUNDS = 4;
+const MAX_EXTRA_HOLD_MS = 100;
+
+/** A transaction under the lock: the index as it is now (another process may have written since this one last did). */
+async function openTransaction(ctx: StoreContext, lock: HeldLock): Promise<Transaction> {
+  const now = ctx.now().toISOString();
+  // A long-lived writer takes only what other writers appended since its last write (writer-index.ts).
+  const found = await readRegistryForWrite(ctx.paths);
+  // The original track-manager's registry is replaced by ours on the first write (origin-index.ts).
+  const existing = found && (await registryForWrite(ctx.paths, found, now));
+  const tx = new Transaction(ctx, existing ?? (await rebuildRegistry(ctx.paths, now)).registry, lock, now);
+  tx.previousGeneration = found ? loadedGeneration(found) : 0;
+  if (existing !== found) tx.registryChanged = true;
+  if (!existing) {
+    tx.registryChanged = true;
+    if (!(await exists(ctx.paths.gitignoreFile))) tx.putRaw(ctx.paths.gitignoreFile, GITIGNORE);
+  }
+  if (!existing || !isReadFromSplitIndex(existing)) {
+    // Format 1 or the original's: this write stores format 2, and the .gitignore learns its files.
+    tx.registryChanged = true;
+    await ignoreIndexFiles(tx);
+  }
+  // Cheap (a stat per active track): what the index says is active is checked against the files.
+  await tx.refreshIndex(saidActive(tx.registry));
+  return tx;
+}
+
+async function commitTransaction(tx: Transaction, lock: HeldLock): Promise<void> {
+  const { paths } = tx;
+  await stageHeartbeat(tx);
+  if (tx.registryChanged) tx.registry.updated_at = tx.now;
+  // The index's change is worked out once the track files are written, so it records their identity.
+  await commitFiles(paths, lock, tx.files, tx.registryChanged ? tx.indexChange : undefined);
+  await keepForNextWrite(paths, tx.registry, () => lock.stillOwned());
+  for (const action of tx.afterCommit) await action();
 }
 
 /**

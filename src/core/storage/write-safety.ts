@@ -1,4 +1,5 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstatSync, type Stats } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { TrackError } from '../model/errors';
 import type { StorePaths } from './paths';
@@ -16,8 +17,7 @@ export async function assertWritableTargets(paths: StorePaths, targets: Iterable
     if (!pending) {
       pending = (async () => {
         if (dir !== paths.conductorDir) await checkFolder(path.dirname(dir));
-        const info = await lstat(dir).catch(() => null);
-        if (info?.isSymbolicLink()) throw unsafeLink(paths, dir);
+        if (lstatOrNull(dir)?.isSymbolicLink()) throw unsafeLink(paths, dir);
       })();
       checked.set(dir, pending);
     }
@@ -26,7 +26,7 @@ export async function assertWritableTargets(paths: StorePaths, targets: Iterable
   await Promise.all([...targets].map(async (target) => {
     assertInsideStore(paths, target);
     await checkFolder(path.dirname(target));
-    const info = await lstat(target).catch(() => null);
+    const info = lstatOrNull(target);
     if (info?.isSymbolicLink()) throw unsafeLink(paths, target);
     if (info?.isDirectory()) {
       throw new TrackError(
@@ -36,6 +36,11 @@ export async function assertWritableTargets(paths: StorePaths, targets: Iterable
       );
     }
   }));
+}
+
+/** Synchronous: one lstat takes microseconds, a thread-pool round trip far more, and a group commit checks dozens of paths. */
+function lstatOrNull(file: string): Stats | null {
+  return lstatSync(file, { throwIfNoEntry: false }) ?? null;
 }
 
 /** The folders (and files) below the store's own folder that are symbolic links. */
