@@ -5,7 +5,7 @@ import { assumptionsDocument, decisionsDocument, readContextConflicts, readConte
 import { isTrackError, toTrackError, TrackError } from './model/errors';
 import { readDocument } from './storage/files';
 import { readGitState } from './git';
-import { assertId, compareText, makeSnapshotId } from './model/ids';
+import { assertId, compareText, isValidId, makeSnapshotId } from './model/ids';
 import { problemFrom, readRunFile, type Problem } from './storage/registry';
 import { checkpointSchema, SCHEMA_VERSION, type Checkpoint, type Track } from './model/schemas';
 import { mutate, type Transaction } from './storage/transaction';
@@ -51,20 +51,20 @@ export async function stageCheckpoint(
   const [context, git, runs] = await Promise.all([
     readContextFiles(paths, trackId),
     readGitState(paths.workspaceRoot),
-    Promise.all(
-      Object.entries(tx.registry.runs)
-        .filter(([, run]) => run.track_id === trackId)
-        .map(async ([runId]) => {
-          const run = await readRunFile(paths, trackId, runId).catch((error: unknown) => {
-            // Left out of the checkpoint, and said so in the result: a silent gap would surprise a restore.
-            skipped.push({ run_id: runId, problem: toTrackError(error).message });
-            return null;
-          });
-          return run
-            ? { run_id: runId, status: run.status, current_step: run.current_step, total_steps: run.total_steps, state: run.state }
-            : null;
-        }),
-    ),
+    // The track's runs from its own folder (as `show` lists them, track-runs.ts), not from the
+    // index: a pause then reads no other track's entries (MutateOptions.oneTrack).
+    listTrackRunIds(paths.workflowsDir(trackId)).then((runIds) => Promise.all(
+      runIds.map(async (runId) => {
+        const run = await readRunFile(paths, trackId, runId).catch((error: unknown) => {
+          // Left out of the checkpoint, and said so in the result: a silent gap would surprise a restore.
+          skipped.push({ run_id: runId, problem: toTrackError(error).message });
+          return null;
+        });
+        return run && run.track_id === trackId
+          ? { run_id: runId, status: run.status, current_step: run.current_step, total_steps: run.total_steps, state: run.state }
+          : null;
+      }),
+    )),
   ]);
   const checkpoint: Checkpoint = {
     schema_version: SCHEMA_VERSION,
@@ -94,6 +94,12 @@ export async function stageCheckpoint(
 }
 
 /** The number first, so names sort by it; then the snapshot id's random part. */
+/** The run folders of a track (an unreadable folder lists none, as readTrackRuns treats it), in id order. */
+async function listTrackRunIds(dir: string): Promise<string[]> {
+  const names = await listFolder(dir).catch(() => [] as string[]);
+  return names.filter((name) => isValidId('run', name)).sort(compareText);
+}
+
 export function checkpointFileName(number: number, snapshotId: string): string {
   const unique = /-([0-9a-f]{6})$/.exec(snapshotId)?.[1];
   return `checkpoint-${String(number).padStart(3, '0')}${unique ? `-${unique}` : ''}.json`;

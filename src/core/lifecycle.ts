@@ -102,7 +102,7 @@ export async function createTrack(ctx: StoreContext, input: CreateTrackInput): P
     tx.put(tx.paths.assumptionsFile(trackId), assumptionsDocument([]));
     tx.afterCommit.push(() => ensureTrackFolders(tx, trackId));
     return created;
-  }, { createsStore: true });
+  }, { createsStore: true, oneTrack: true });
 }
 
 async function folderExists(tx: Transaction, trackId: string): Promise<boolean> {
@@ -226,7 +226,7 @@ export async function suspendTrack(ctx: StoreContext, trackId: string, reason: s
     const track = await tx.track(trackId);
     if (!canTransition(track.status, 'pause')) throw invalidTransition(track, 'pause');
     return suspendInTx(tx, track, validReason, 'pause', { editors });
-  });
+  }, { oneTrack: true });
 }
 
 export interface ResumeOptions {
