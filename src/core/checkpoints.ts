@@ -177,30 +177,43 @@ export interface CheckpointList {
 }
 
 /** A track's checkpoints, newest first; a corrupt checkpoint file is reported, not fatal. */
+const CHECKPOINT_READS_AT_ONCE = 16;
+
+async function mapInBatches<T, R>(items: readonly T[], size: number, map: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += size) results.push(...(await Promise.all(items.slice(start, start + size).map(map))));
+  return results;
+}
+
 export async function readCheckpoints(ctx: StoreContext, trackId: string): Promise<CheckpointList> {
   const dir = ctx.paths.checkpointsDir(trackId);
   const names = (await listFolder(dir).catch(() => [] as string[])).filter((name) => CHECKPOINT_FILE.test(name));
   const problems: Problem[] = [];
   const checkpoints: CheckpointList['checkpoints'] = [];
-  for (const name of names) {
+  // Read several at a time (a track keeps a checkpoint per pause; a bound keeps the open files few),
+  // then taken in folder order as before.
+  const read = await mapInBatches(names, CHECKPOINT_READS_AT_ONCE, async (name) => {
     const file = path.join(dir, name);
     try {
-      const document = await readDocument(file, checkpointSchema, { kind: 'checkpoint', display: (f) => ctx.paths.display(f) });
-      if (!document) continue;
-      checkpoints.push({
-        snapshot_id: document.snapshot_id,
-        type: document.type,
-        created_at: document.created_at,
-        name: document.name ?? null,
-        description: document.description ?? null,
-        event: typeof document.trigger.event === 'string' ? document.trigger.event : null,
-        file,
-        document,
-      });
+      return { file, document: await readDocument(file, checkpointSchema, { kind: 'checkpoint', display: (f) => ctx.paths.display(f) }) };
     } catch (error) {
       if (!isTrackError(error)) throw error;
-      problems.push(problemFrom(error, file));
+      return { file, problem: problemFrom(error, file) };
     }
+  });
+  for (const { file, document, problem } of read) {
+    if (problem) problems.push(problem);
+    if (!document) continue;
+    checkpoints.push({
+      snapshot_id: document.snapshot_id,
+      type: document.type,
+      created_at: document.created_at,
+      name: document.name ?? null,
+      description: document.description ?? null,
+      event: typeof document.trigger.event === 'string' ? document.trigger.event : null,
+      file,
+      document,
+    });
   }
   const numberOf = (file: string) => Number(CHECKPOINT_FILE.exec(path.basename(file))?.[1] ?? 0);
   checkpoints.sort((a, b) => compareText(b.created_at, a.created_at) || numberOf(b.file) - numberOf(a.file));
