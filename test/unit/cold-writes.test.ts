@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { TrackStore } from '../../src/core/store';
@@ -93,9 +92,9 @@ describe('cold writes: what a write that reads only the last line keeps correct'
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, to wrap its functions
     const api = require('node:fs/promises') as Record<string, (...args: unknown[]) => unknown>;
     const original = api.open;
-    api.open = async (file: unknown, flags: unknown, ...rest: unknown[]) => {
+    api.open = (file: unknown, flags: unknown, ...rest: unknown[]) => {
       if (flags === undefined || flags === 'r') opened.push(path.basename(String(file)));
-      return (await original(file, flags, ...rest)) as FileHandle;
+      return original(file, flags, ...rest);
     };
     try {
       await work();
