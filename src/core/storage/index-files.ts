@@ -257,12 +257,10 @@ export async function readPartialIndex(paths: StorePaths, head: Registry): Promi
   const descriptor = indexDescriptorOf(head);
   if (!descriptor || !isSplitHead(head)) return null;
   const generation = descriptor.generation;
-  const baseInfo = await stat(paths.indexBaseFile).catch(() => null);
-  if (!baseInfo) return null;
-  let handle;
-  try {
-    handle = await open(paths.indexLogFile, 'r');
-  } catch {
+  // One round: the base's identity (what proves the log goes with it) and the log opened at once.
+  const [baseInfo, handle] = await Promise.all([stat(paths.indexBaseFile).catch(() => null), open(paths.indexLogFile, 'r').catch(() => null)]);
+  if (!baseInfo || !handle) {
+    await handle?.close();
     return null;
   }
   let logInfo;
