@@ -153,7 +153,7 @@ export async function createCheckpoint(
     });
     tx.putTrack({ ...track, updated_at: tx.now });
     return { ...checkpoint, skipped_runs };
-  });
+  }, { oneTrack: true });
 }
 
 /** Checkpoints the current state, then restores `checkpoint`: a restore can always be undone. */
