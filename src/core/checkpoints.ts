@@ -7,7 +7,8 @@ import { readDocument } from './storage/files';
 import { readGitState } from './git';
 import { assertId, compareText, isValidId, makeSnapshotId } from './model/ids';
 import { problemFrom, readRunFile, type Problem } from './storage/registry';
-import { checkpointSchema, SCHEMA_VERSION, type Checkpoint, type Track } from './model/schemas';
+import { checkpointHeaderSchema, checkpointSchema, SCHEMA_VERSION, type Checkpoint, type CheckpointHeader, type Track } from './model/schemas';
+import type * as z from 'zod/mini';
 import { mutate, type Transaction } from './storage/transaction';
 
 /**
@@ -176,7 +177,6 @@ export interface CheckpointList {
   problems: Problem[];
 }
 
-/** A track's checkpoints, newest first; a corrupt checkpoint file is reported, not fatal. */
 const CHECKPOINT_READS_AT_ONCE = 16;
 
 async function mapInBatches<T, R>(items: readonly T[], size: number, map: (item: T) => Promise<R>): Promise<R[]> {
@@ -185,17 +185,38 @@ async function mapInBatches<T, R>(items: readonly T[], size: number, map: (item:
   return results;
 }
 
+/** A track's checkpoints, newest first; a corrupt checkpoint file is reported, not fatal. */
 export async function readCheckpoints(ctx: StoreContext, trackId: string): Promise<CheckpointList> {
+  return readCheckpointFiles(ctx, trackId, checkpointSchema);
+}
+
+/**
+ * A track's checkpoints as a listing shows them (`show`, the details page), newest first: only
+ * the fields listed are validated, not the saved state (the track, its context, its runs), which
+ * is validated when the checkpoint is restored (findCheckpoint). A file whose listed fields are
+ * damaged is reported, as by readCheckpoints.
+ */
+export async function listCheckpoints(ctx: StoreContext, trackId: string): Promise<{ checkpoints: CheckpointEntry[]; problems: Problem[] }> {
+  const { checkpoints, problems } = await readCheckpointFiles(ctx, trackId, checkpointHeaderSchema);
+  return { checkpoints: checkpoints.map(({ document: _document, ...entry }) => entry), problems };
+}
+
+async function readCheckpointFiles<T extends CheckpointHeader>(
+  ctx: StoreContext,
+  trackId: string,
+  schema: z.ZodMiniType<T>,
+): Promise<{ checkpoints: Array<CheckpointEntry & { document: T }>; problems: Problem[] }> {
   const dir = ctx.paths.checkpointsDir(trackId);
   const names = (await listFolder(dir).catch(() => [] as string[])).filter((name) => CHECKPOINT_FILE.test(name));
   const problems: Problem[] = [];
-  const checkpoints: CheckpointList['checkpoints'] = [];
+  const checkpoints: Array<CheckpointEntry & { document: T }> = [];
   // Read several at a time (a track keeps a checkpoint per pause; a bound keeps the open files few),
   // then taken in folder order as before.
   const read = await mapInBatches(names, CHECKPOINT_READS_AT_ONCE, async (name) => {
     const file = path.join(dir, name);
     try {
-      return { file, document: await readDocument(file, checkpointSchema, { kind: 'checkpoint', display: (f) => ctx.paths.display(f) }) };
+      const document: T | null = await readDocument(file, schema, { kind: 'checkpoint', display: (f) => ctx.paths.display(f) });
+      return { file, document };
     } catch (error) {
       if (!isTrackError(error)) throw error;
       return { file, problem: problemFrom(error, file) };
@@ -220,17 +241,19 @@ export async function readCheckpoints(ctx: StoreContext, trackId: string): Promi
   return { checkpoints, problems };
 }
 
+/** The checkpoint to restore, its saved state validated: a damaged one is E_CORRUPT_FILE naming the file and field. */
 export async function findCheckpoint(ctx: StoreContext, trackId: string, snapshotId: string): Promise<Checkpoint> {
-  const { checkpoints } = await readCheckpoints(ctx, trackId);
+  const { checkpoints } = await listCheckpoints(ctx, trackId);
   const found = checkpoints.find((entry) => entry.snapshot_id === snapshotId);
-  if (!found) {
+  const document = found ? await readDocument(found.file, checkpointSchema, { kind: 'checkpoint', display: (f) => ctx.paths.display(f) }) : null;
+  if (!document) {
     throw new TrackError(
       'E_CHECKPOINT_NOT_FOUND',
       `Checkpoint ${snapshotId} not found for track ${trackId}. List its checkpoints with \`track checkpoint list --track-id ${trackId}\`.`,
       { track_id: trackId, snapshot_id: snapshotId },
     );
   }
-  return found.document;
+  return document;
 }
 
 /** The newest checkpoint worth restoring: not one saved automatically just before a restore. */

@@ -1,13 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { TrackStore } from '../../src/core/store';
 import { createContext } from '../../src/core/storage/context';
 import { indexLineChecksum } from '../../src/core/storage/index-document';
 import { forgetWriterIndex } from '../../src/core/storage/writer-index';
-import { CLI, Workspace } from '../helpers/workspace';
+import { CLI, cliError, Workspace } from '../helpers/workspace';
 
 /**
  * A write of one track in a new process (issue 10): `create` and `pause` read the head, the log's
@@ -167,5 +167,33 @@ describe('cold writes: what a write that reads only the last line keeps correct'
     const listed = ws.ok(['list']);
     assert.equal(listed.find((track) => track.track_id === a)?.status, 'active');
     assert.equal(listed.length, (await store.listTracks()).tracks.length);
+  });
+});
+
+describe('show: checkpoints listed by the fields it prints', () => {
+  let ws: Workspace;
+  beforeEach(() => { ws = new Workspace(); });
+  afterEach(() => ws.cleanup());
+
+  it('lists a checkpoint whose saved state is damaged, which a restore then refuses; a damaged listed field is a problem', () => {
+    const a = ws.create('Listed Checkpoints', ['--ready']).track_id;
+    ws.ok(['activate', '--track-id', a]);
+    ws.ok(['pause', '--track-id', a, '--reason', 'first']);
+    ws.ok(['resume', '--track-id', a]);
+    ws.ok(['pause', '--track-id', a, '--reason', 'second']);
+    const dir = path.join(ws.tracksDir, a, 'checkpoints');
+    const [first, second] = readdirSync(dir).sort().map((name) => path.join(dir, name));
+    const damagedState = JSON.parse(readFileSync(first, 'utf8')) as { snapshot_id: string; state: { track: { status: string } } };
+    damagedState.state.track.status = 'sideways';
+    writeFileSync(first, JSON.stringify(damagedState, null, 2));
+    writeFileSync(second, JSON.stringify({ ...(JSON.parse(readFileSync(second, 'utf8')) as object), created_at: 'yesterday' }, null, 2));
+    const shown = ws.cli(['show', '--track-id', a]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.deepEqual(shown.json.checkpoints.map((checkpoint) => checkpoint.snapshot_id), [damagedState.snapshot_id]);
+    assert.match(shown.stderr, new RegExp(path.basename(second).replace(/\./g, '\\.')));
+    assert.doesNotMatch(shown.stderr, new RegExp(path.basename(first).replace(/\./g, '\\.')));
+    const restore = ws.cli(['resume', '--track-id', a, '--checkpoint', damagedState.snapshot_id, '--json']);
+    assert.notEqual(restore.code, 0);
+    assert.equal(cliError(restore.stderr).code, 'E_CORRUPT_FILE');
   });
 });
