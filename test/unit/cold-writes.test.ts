@@ -54,7 +54,10 @@ describe('cold writes: a new process creates and pauses without reading every tr
       writeFileSync(ws.trackFile(id), JSON.stringify({ ...template, track_id: id, name: `Padding ${i}`, status: 'draft', status_history: [] }, null, 2));
     }
     assert.equal(ws.ok(['stats']).total_tracks, count);
-    ws.create('Warm Up'); // the V8 code cache, and the index's first line after the rebuild
+    // The V8 code cache of every command measured (written by its first run), and the index's first line after the rebuild.
+    ws.create('Warm Up');
+    ws.ok(['pause', '--track-id', active, '--reason', 'warm up']);
+    ws.ok(['resume', '--track-id', active]);
     return { ws, active };
   };
 
