@@ -79,7 +79,7 @@ function runWithCodeCache(): void {
 /** The commands whose first run added their functions to the cache (one a line). */
 function readCommands(file: string): string[] {
   try {
-    return readFileSync(file, 'utf8').split('\n');
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean);
   } catch {
     return [];
   }
