@@ -48,7 +48,7 @@ async function addEntry(
     else tx.put(tx.paths.assumptionsFile(trackId), assumptionsDocument([...list, entry], conflicts.assumptions));
     tx.putTrack({ ...track, updated_at: tx.now });
     return { track_id: trackId, ...entry };
-  }, { oneTrack: true });
+  });
 }
 
 export function addDecision(ctx: StoreContext, trackId: string, input: ContextEntryInput) {
@@ -94,7 +94,7 @@ export async function addArtifact(ctx: StoreContext, trackId: string, input: Art
     tx.putRaw(target, content);
     tx.putTrack({ ...track, updated_at: tx.now });
     return { track_id: trackId, artifact: input.name, path: ctx.paths.display(target), size_bytes: content.length };
-  }, { oneTrack: true });
+  });
 }
 
 async function readSource(file: string): Promise<Buffer> {
