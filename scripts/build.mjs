@@ -82,10 +82,37 @@ const lazyAssertForSignalExit = {
   },
 };
 
+/**
+ * proper-lockfile requires graceful-fs only as the default of its `fs` option, which we always
+ * pass (lock.ts); loading it anyway costs every write about 4 ms (it loads node:stream and patches
+ * fs). This stand-in loads graceful-fs on the first use of any of its properties, which never comes.
+ */
+const lazyGracefulFsForProperLockfile = {
+  name: 'lazy-graceful-fs-for-proper-lockfile',
+  setup(build) {
+    build.onResolve({ filter: /^graceful-fs$/ }, (args) => (args.kind === 'require-call' && /node_modules[\\/]proper-lockfile[\\/]/.test(args.importer)
+      ? { path: args.path, namespace: 'lazy-graceful-fs' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-graceful-fs' }, () => ({
+      contents: [
+        'let loaded;',
+        "const load = () => loaded ?? (loaded = require('graceful-fs'));",
+        'module.exports = new Proxy({}, {',
+        '  get: (_target, name) => load()[name],',
+        '  has: (_target, name) => name in load(),',
+        '  ownKeys: () => Reflect.ownKeys(load()),',
+        '  getOwnPropertyDescriptor: (_target, name) => ({ ...Reflect.getOwnPropertyDescriptor(load(), name), configurable: true }),',
+        '});',
+      ].join('\n'),
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
+
 /** @type {import('esbuild').BuildOptions} */
 const common = {
   bundle: true,
-  plugins: [sharedPathModule, lazyBuiltins, lazyAssertForSignalExit],
+  plugins: [sharedPathModule, lazyBuiltins, lazyAssertForSignalExit, lazyGracefulFsForProperLockfile],
   platform: 'node',
   target: 'node20',
   sourcemap: true,

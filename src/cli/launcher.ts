@@ -45,7 +45,12 @@ function runWithCodeCache(): void {
     cachedData = undefined;
   }
   const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
-  if (cachedData === undefined || script.cachedDataRejected) {
+  // The cache holds the functions compiled by the runs that wrote it: a command none of them ran
+  // (a first `pause` after a `create`) would compile its own at every run. Its first run adds them.
+  const commandsFile = path.join(cacheDir, `${key}.commands`);
+  const contributed = cachedData === undefined ? [] : readCommands(commandsFile);
+  const name = command !== undefined && /^[a-z][a-z-]*$/.test(command) ? command : '-';
+  if (cachedData === undefined || script.cachedDataRejected || !contributed.includes(name)) {
     // Written at exit, when the functions the command ran have been compiled too.
     process.once('exit', () => {
       try {
@@ -53,8 +58,11 @@ function runWithCodeCache(): void {
         const temp = `${cacheFile}.${process.pid}.tmp`;
         writeFileSync(temp, script.createCachedData());
         renameSync(temp, cacheFile);
-        for (const name of readdirSync(cacheDir)) {
-          if (name.startsWith(family) && name.endsWith('.bin') && name !== `${key}.bin`) unlinkSync(path.join(cacheDir, name));
+        const known = script.cachedDataRejected ? [] : contributed;
+        writeFileSync(`${commandsFile}.${process.pid}.tmp`, `${[...known, name].join('\n')}\n`);
+        renameSync(`${commandsFile}.${process.pid}.tmp`, commandsFile);
+        for (const file of readdirSync(cacheDir)) {
+          if (file.startsWith(family) && (file.endsWith('.bin') || file.endsWith('.commands')) && !file.startsWith(`${key}.`)) unlinkSync(path.join(cacheDir, file));
         }
       } catch {
         // A cache is an optimisation only.
@@ -66,6 +74,15 @@ function runWithCodeCache(): void {
   cliModule.filename = bundle;
   cliModule.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(bundle));
   compiled.call(cliModule.exports, cliModule.exports, (id: string): unknown => cliModule.require(id), cliModule, bundle, path.dirname(bundle));
+}
+
+/** The commands whose first run added their functions to the cache (one a line). */
+function readCommands(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
 }
 
 function safeUser(): string {

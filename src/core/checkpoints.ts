@@ -5,9 +5,10 @@ import { assumptionsDocument, decisionsDocument, readContextConflicts, readConte
 import { isTrackError, toTrackError, TrackError } from './model/errors';
 import { readDocument } from './storage/files';
 import { readGitState } from './git';
-import { assertId, compareText, makeSnapshotId } from './model/ids';
+import { assertId, compareText, isValidId, makeSnapshotId } from './model/ids';
 import { problemFrom, readRunFile, type Problem } from './storage/registry';
-import { checkpointSchema, SCHEMA_VERSION, type Checkpoint, type Track } from './model/schemas';
+import { checkpointHeaderSchema, checkpointSchema, SCHEMA_VERSION, type Checkpoint, type CheckpointHeader, type Track } from './model/schemas';
+import type * as z from 'zod/mini';
 import { mutate, type Transaction } from './storage/transaction';
 
 /**
@@ -51,20 +52,20 @@ export async function stageCheckpoint(
   const context = readContextFilesNow(paths, trackId);
   const [git, runs] = await Promise.all([
     tx.once('git-state', () => readGitState(paths.workspaceRoot)),
-    Promise.all(
-      Object.entries(tx.registry.runs)
-        .filter(([, run]) => run.track_id === trackId)
-        .map(async ([runId]) => {
-          const run = await readRunFile(paths, trackId, runId).catch((error: unknown) => {
-            // Left out of the checkpoint, and said so in the result: a silent gap would surprise a restore.
-            skipped.push({ run_id: runId, problem: toTrackError(error).message });
-            return null;
-          });
-          return run
-            ? { run_id: runId, status: run.status, current_step: run.current_step, total_steps: run.total_steps, state: run.state }
-            : null;
-        }),
-    ),
+    // The track's runs from its own folder (as `show` lists them, track-runs.ts), not from the
+    // index: a pause then reads no other track's entries (MutateOptions.oneTrack).
+    listTrackRunIds(paths.workflowsDir(trackId)).then((runIds) => Promise.all(
+      runIds.map(async (runId) => {
+        const run = await readRunFile(paths, trackId, runId).catch((error: unknown) => {
+          // Left out of the checkpoint, and said so in the result: a silent gap would surprise a restore.
+          skipped.push({ run_id: runId, problem: toTrackError(error).message });
+          return null;
+        });
+        return run && run.track_id === trackId
+          ? { run_id: runId, status: run.status, current_step: run.current_step, total_steps: run.total_steps, state: run.state }
+          : null;
+      }),
+    )),
   ]);
   const checkpoint: Checkpoint = {
     schema_version: SCHEMA_VERSION,
@@ -94,6 +95,12 @@ export async function stageCheckpoint(
 }
 
 /** The number first, so names sort by it; then the snapshot id's random part. */
+/** The run folders of a track (an unreadable folder lists none, as readTrackRuns treats it), in id order. */
+async function listTrackRunIds(dir: string): Promise<string[]> {
+  const names = await listFolder(dir).catch(() => [] as string[]);
+  return names.filter((name) => isValidId('run', name)).sort(compareText);
+}
+
 export function checkpointFileName(number: number, snapshotId: string): string {
   const unique = /-([0-9a-f]{6})$/.exec(snapshotId)?.[1];
   return `checkpoint-${String(number).padStart(3, '0')}${unique ? `-${unique}` : ''}.json`;
@@ -147,7 +154,7 @@ export async function createCheckpoint(
     });
     tx.putTrack({ ...track, updated_at: tx.now });
     return { ...checkpoint, skipped_runs };
-  });
+  }, { oneTrack: true });
 }
 
 /** Checkpoints the current state, then restores `checkpoint`: a restore can always be undone. */
@@ -170,48 +177,83 @@ export interface CheckpointList {
   problems: Problem[];
 }
 
+const CHECKPOINT_READS_AT_ONCE = 16;
+
+async function mapInBatches<T, R>(items: readonly T[], size: number, map: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += size) results.push(...(await Promise.all(items.slice(start, start + size).map(map))));
+  return results;
+}
+
 /** A track's checkpoints, newest first; a corrupt checkpoint file is reported, not fatal. */
 export async function readCheckpoints(ctx: StoreContext, trackId: string): Promise<CheckpointList> {
+  return readCheckpointFiles(ctx, trackId, checkpointSchema);
+}
+
+/**
+ * A track's checkpoints as a listing shows them (`show`, the details page), newest first: only
+ * the fields listed are validated, not the saved state (the track, its context, its runs), which
+ * is validated when the checkpoint is restored (findCheckpoint). A file whose listed fields are
+ * damaged is reported, as by readCheckpoints.
+ */
+export async function listCheckpoints(ctx: StoreContext, trackId: string): Promise<{ checkpoints: CheckpointEntry[]; problems: Problem[] }> {
+  const { checkpoints, problems } = await readCheckpointFiles(ctx, trackId, checkpointHeaderSchema);
+  return { checkpoints: checkpoints.map(({ document: _document, ...entry }) => entry), problems };
+}
+
+async function readCheckpointFiles<T extends CheckpointHeader>(
+  ctx: StoreContext,
+  trackId: string,
+  schema: z.ZodMiniType<T>,
+): Promise<{ checkpoints: Array<CheckpointEntry & { document: T }>; problems: Problem[] }> {
   const dir = ctx.paths.checkpointsDir(trackId);
   const names = (await listFolder(dir).catch(() => [] as string[])).filter((name) => CHECKPOINT_FILE.test(name));
   const problems: Problem[] = [];
-  const checkpoints: CheckpointList['checkpoints'] = [];
-  for (const name of names) {
+  const checkpoints: Array<CheckpointEntry & { document: T }> = [];
+  // Read several at a time (a track keeps a checkpoint per pause; a bound keeps the open files few),
+  // then taken in folder order as before.
+  const read = await mapInBatches(names, CHECKPOINT_READS_AT_ONCE, async (name) => {
     const file = path.join(dir, name);
     try {
-      const document = await readDocument(file, checkpointSchema, { kind: 'checkpoint', display: (f) => ctx.paths.display(f) });
-      if (!document) continue;
-      checkpoints.push({
-        snapshot_id: document.snapshot_id,
-        type: document.type,
-        created_at: document.created_at,
-        name: document.name ?? null,
-        description: document.description ?? null,
-        event: typeof document.trigger.event === 'string' ? document.trigger.event : null,
-        file,
-        document,
-      });
+      const document: T | null = await readDocument(file, schema, { kind: 'checkpoint', display: (f) => ctx.paths.display(f) });
+      return { file, document };
     } catch (error) {
       if (!isTrackError(error)) throw error;
-      problems.push(problemFrom(error, file));
+      return { file, problem: problemFrom(error, file) };
     }
+  });
+  for (const { file, document, problem } of read) {
+    if (problem) problems.push(problem);
+    if (!document) continue;
+    checkpoints.push({
+      snapshot_id: document.snapshot_id,
+      type: document.type,
+      created_at: document.created_at,
+      name: document.name ?? null,
+      description: document.description ?? null,
+      event: typeof document.trigger.event === 'string' ? document.trigger.event : null,
+      file,
+      document,
+    });
   }
   const numberOf = (file: string) => Number(CHECKPOINT_FILE.exec(path.basename(file))?.[1] ?? 0);
   checkpoints.sort((a, b) => compareText(b.created_at, a.created_at) || numberOf(b.file) - numberOf(a.file));
   return { checkpoints, problems };
 }
 
+/** The checkpoint to restore, its saved state validated: a damaged one is E_CORRUPT_FILE naming the file and field. */
 export async function findCheckpoint(ctx: StoreContext, trackId: string, snapshotId: string): Promise<Checkpoint> {
-  const { checkpoints } = await readCheckpoints(ctx, trackId);
+  const { checkpoints } = await listCheckpoints(ctx, trackId);
   const found = checkpoints.find((entry) => entry.snapshot_id === snapshotId);
-  if (!found) {
+  const document = found ? await readDocument(found.file, checkpointSchema, { kind: 'checkpoint', display: (f) => ctx.paths.display(f) }) : null;
+  if (!document) {
     throw new TrackError(
       'E_CHECKPOINT_NOT_FOUND',
       `Checkpoint ${snapshotId} not found for track ${trackId}. List its checkpoints with \`track checkpoint list --track-id ${trackId}\`.`,
       { track_id: trackId, snapshot_id: snapshotId },
     );
   }
-  return found.document;
+  return document;
 }
 
 /** The newest checkpoint worth restoring: not one saved automatically just before a restore. */

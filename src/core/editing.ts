@@ -89,5 +89,5 @@ export async function updateTrack(ctx: StoreContext, trackId: string, field: str
     updated.updated_at = tx.now;
     tx.putTrack(updated);
     return updated;
-  });
+  }, { oneTrack: true });
 }

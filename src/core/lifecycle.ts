@@ -102,7 +102,7 @@ export async function createTrack(ctx: StoreContext, input: CreateTrackInput): P
     tx.put(tx.paths.assumptionsFile(trackId), assumptionsDocument([]));
     tx.afterCommit.push(() => ensureTrackFolders(tx, trackId));
     return created;
-  }, { createsStore: true });
+  }, { createsStore: true, oneTrack: true });
 }
 
 async function folderExists(tx: Transaction, trackId: string): Promise<boolean> {
@@ -126,7 +126,7 @@ const FINISHED_RUN_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'can
  * as interrupted and could be resumed under a finished track): without a choice, refuse.
  */
 async function settleOpenRuns(tx: Transaction, track: Track, action: 'complete' | 'fail' | 'cancel', runs: RunsOnFinish | undefined): Promise<void> {
-  const open = Object.entries(tx.registry.runs)
+  const open = Object.entries((await tx.wholeIndex()).runs)
     .filter(([, run]) => run.track_id === track.track_id && !FINISHED_RUN_STATUSES.includes(run.status))
     .map(([runId, run]) => ({ run_id: runId, workflow: run.workflow, status: run.status, current_step: run.current_step, total_steps: run.total_steps }));
   if (open.length === 0) return;
@@ -171,6 +171,8 @@ export async function transitionTrack(
 ): Promise<Track> {
   assertId('track', trackId, '--track-id');
   const validReason = reason === undefined ? undefined : parseInput(blockText(1000), reason, 'reason');
+  // Finishing a track settles its open runs, found in the index's run entries: the index is read whole.
+  const finishing = action === 'fail' || action === 'cancel';
   return mutate(ctx, action, async (tx) => {
     const current = await tx.track(trackId);
     const track = applyTransition(current, action, tx.now, validReason);
@@ -179,7 +181,7 @@ export async function transitionTrack(
     if (action === 'cancel') track.outcomes = { ...track.outcomes, result: 'cancelled', ...(validReason ? { summary: validReason } : {}) };
     tx.putTrack(track);
     return track;
-  });
+  }, { oneTrack: !finishing });
 }
 
 export interface ActivateOptions {
@@ -226,7 +228,7 @@ export async function suspendTrack(ctx: StoreContext, trackId: string, reason: s
     const track = await tx.track(trackId);
     if (!canTransition(track.status, 'pause')) throw invalidTransition(track, 'pause');
     return suspendInTx(tx, track, validReason, 'pause', { editors });
-  });
+  }, { oneTrack: true });
 }
 
 export interface ResumeOptions {

@@ -1,4 +1,4 @@
-import { readCheckpoints, type CheckpointEntry } from './checkpoints';
+import { listCheckpoints, type CheckpointEntry } from './checkpoints';
 import type { StoreContext } from './storage/context';
 import { readContextFiles, type TrackContextFiles } from './context-files';
 import { TrackError } from './model/errors';
@@ -153,7 +153,7 @@ export async function getTrackDetails(ctx: StoreContext, trackId: string, option
   const [track, context, checkpointList, runList, artifacts] = await allInOrder([
     getTrack(ctx, trackId),
     readContextFiles(ctx.paths, trackId),
-    readCheckpoints(ctx, trackId),
+    listCheckpoints(ctx, trackId),
     readTrackRuns(ctx.paths, trackId),
     listArtifacts(ctx, trackId),
   ]);
@@ -173,7 +173,7 @@ export async function getTrackDetails(ctx: StoreContext, trackId: string, option
   return {
     track,
     context,
-    checkpoints: checkpointList.checkpoints.map(({ document: _document, ...entry }) => entry),
+    checkpoints: checkpointList.checkpoints,
     runs: detailedRuns,
     artifacts,
     problems,

@@ -81,8 +81,8 @@ export class TrackStore extends TrackReader {
   listCheckpoints(trackId: string) {
     return surface(async () => {
       await queries.getTrack(this.ctx, trackId);
-      const list = await checkpoints.readCheckpoints(this.ctx, trackId);
-      return { checkpoints: list.checkpoints.map(({ document: _document, ...entry }) => checkpoints.checkpointEntry(this.ctx, entry)), problems: list.problems };
+      const list = await checkpoints.listCheckpoints(this.ctx, trackId);
+      return { checkpoints: list.checkpoints.map((entry) => checkpoints.checkpointEntry(this.ctx, entry)), problems: list.problems };
     });
   }
 

@@ -117,7 +117,7 @@ export async function recordHeartbeat(ctx: StoreContext, trackId?: string): Prom
   await mutate(ctx, 'heartbeat', async (tx) => {
     await tx.track(id);
     tx.put(ctx.paths.activityFile(id), addBeat(await readActivity(ctx, id), at));
-  });
+  }, { oneTrack: true });
   return { track_id: id, recorded: true, at };
 }
 

@@ -136,11 +136,24 @@ describe('CLI start-up: the read bundle and lazy loading', function () {
     try {
       for (const file of ['cli.js', 'cli-read.js']) copyFileSync(path.join(DIST, file), path.join(install, file));
       const listHelp = () => spawnSync(process.execPath, [path.join(install, 'cli.js'), 'list', '--help'], { cwd: ws.dir, encoding: 'utf8', env: { ...process.env, TMPDIR: temp } });
-      const caches = () => readdirSync(temp).flatMap((dir) => readdirSync(path.join(temp, dir)));
+      const caches = () => readdirSync(temp).flatMap((dir) => readdirSync(path.join(temp, dir))).filter((name) => name.endsWith('.bin'));
       assert.equal(listHelp().status, 0);
       const first = caches();
       assert.equal(first.length, 1, 'the first run writes the cache');
       assert.match(first[0], /^cli-read-[0-9a-f]{8}-[0-9a-f]{8}\.bin$/);
+      // Another command's first run adds the functions it compiled to the same cache; its next run does not.
+      const cacheFile = path.join(temp, readdirSync(temp)[0], first[0]);
+      const written = () => statSync(cacheFile).mtimeMs;
+      const beforeOther = written();
+      const getActiveHelp = () => spawnSync(process.execPath, [path.join(install, 'cli.js'), 'get-active', '--help'], { cwd: ws.dir, encoding: 'utf8', env: { ...process.env, TMPDIR: temp } });
+      assert.equal(getActiveHelp().status, 0);
+      const afterOther = written();
+      assert.notEqual(afterOther, beforeOther, 'a command that had not run yet rewrote the cache');
+      assert.deepEqual(readFileSync(cacheFile.replace(/\.bin$/, '.commands'), 'utf8').split('\n').filter(Boolean), ['list', 'get-active']);
+      assert.equal(getActiveHelp().status, 0);
+      assert.equal(listHelp().status, 0);
+      assert.equal(written(), afterOther, 'commands that ran before leave the cache alone');
+      assert.deepEqual(caches(), first);
       const later = new Date(Date.now() + 60_000);
       utimesSync(path.join(install, 'cli-read.js'), later, later);
       assert.equal(listHelp().status, 0);

@@ -188,15 +188,22 @@ export const assumptionsSchema = lazySchema(() => z.looseObject({ ...versioned, 
 
 const gitStateSchema = lazySchema(() => z.looseObject({ branch: z.nullable(z.string()), head: z.nullable(z.string()) }));
 
-export const checkpointSchema = lazySchema(() => z.looseObject({
+/** What a listing of checkpoints shows (`show`, the details page): validated alone there, the state when restored. */
+const checkpointHeaderShape = {
   ...versioned,
   snapshot_id: snapshotIdSchema,
-  type: z.enum(SNAPSHOT_TYPES),
+  type: lazySchema(() => z.enum(SNAPSHOT_TYPES)),
   created_at: timestamp,
   track_id: trackIdSchema,
-  name: z.optional(z.string().check(z.maxLength(100))),
-  description: z.optional(z.string()),
-  trigger: z.looseObject({ source: z.string(), event: z.optional(z.string()) }),
+  name: lazySchema(() => z.optional(z.string().check(z.maxLength(100)))),
+  description: lazySchema(() => z.optional(z.string())),
+  trigger: lazySchema(() => z.looseObject({ source: z.string(), event: z.optional(z.string()) })),
+};
+export const checkpointHeaderSchema = lazySchema(() => z.looseObject(checkpointHeaderShape));
+export type CheckpointHeader = z.infer<typeof checkpointHeaderSchema>;
+
+export const checkpointSchema = lazySchema(() => z.looseObject({
+  ...checkpointHeaderShape,
   state: z.looseObject({
     version: z.string(),
     track: trackSchema,

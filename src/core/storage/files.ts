@@ -126,7 +126,6 @@ export function parseDocument<S extends z.ZodMiniType>(
   schema: S,
   options: ReadOptions,
 ): z.infer<S> {
-  const shown = options.display ? options.display(file) : file;
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -138,6 +137,8 @@ export function parseDocument<S extends z.ZodMiniType>(
   }
   const version = (data as { schema_version?: unknown } | null)?.schema_version;
   if (typeof version === 'number' && Number.isInteger(version) && version > SCHEMA_VERSION) {
+    // Worked out only for a message: path.relative on every document read costs a read of many.
+    const shown = options.display ? options.display(file) : file;
     throw new TrackError(
       'E_UNSUPPORTED_SCHEMA',
       `The ${options.kind} file ${shown} has schema_version ${version}, newer than this Track Manager understands (${SCHEMA_VERSION}). Upgrade track-manager; the file was left untouched.`,

@@ -165,6 +165,8 @@ export async function runQueuedRequests(tx: Transaction): Promise<number> {
     }
     pending.push(request);
   }
+  // Queued operations may need any entry, and a savepoint must not span the index being made whole.
+  if (pending.length > 0) await tx.wholeIndex();
   const results: QueuedResults['results'] = [];
   for (const request of pending) {
     const operation = operations.get(request.operation);

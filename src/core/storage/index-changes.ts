@@ -19,8 +19,9 @@ export interface EntryChanges {
 }
 const recorded = new WeakMap<Registry, EntryChanges>();
 
-export function recordChangesOf(registry: Registry): void {
-  recorded.set(registry, { tracks: new Set(), runs: new Set(), active: null });
+/** Starts recording; `active` when the set of tracks whose entry says active is known without a scan. */
+export function recordChangesOf(registry: Registry, active: Set<string> | null = null): void {
+  recorded.set(registry, { tracks: new Set(), runs: new Set(), active });
 }
 
 /** Moves the records to a new registry object standing for the same entries (a head re-read). */

@@ -3,7 +3,9 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { isValidId } from '../model/ids';
 import { corruptFileError, type ReadOptions } from './files';
-import { changedEntries, forgetChangedEntries, isRecorded, moveChanges, recordChangesOf, trackEntryChanged } from './index-changes';
+import {
+  changedEntries, forgetChangedEntries, isRecorded, moveChanges, recordChangesOf, recordedActive, runEntryChanged, trackEntryChanged,
+} from './index-changes';
 import { indexLineChecksum } from './index-document';
 import {
   identityKey, isKnownValid, knownValidLog, logVerdictKey, rememberValid, rememberValidLog, type FileIdentity,
@@ -27,6 +29,13 @@ import {
  *   `{g}` then `{g, a, u, t: {id: summary|null}, r: {id: summary|null}}`, each line prefixed by a
  *   checksum of its JSON. A commit appends its line through the journal (journal.ts): after a
  *   crash the next lock holder truncates the log to where the line starts and writes it again.
+ *
+ * Every line (the header too) also carries `s`: the entries of the tracks whose entry says active
+ * after it (normally one or none). A write that needs only its own track, the head and the active
+ * tracks (create, pause: readPartialIndex) reads the log's last line instead of the base and the
+ * whole log, so what it reads does not grow with the store. Older versions ignore `s`; a last line
+ * without it (written by one of them, or before `s` existed) makes the write read the index whole,
+ * and that write's line carries `s` again: no format change, no upgrade step.
  *
  * Readers read head, base and log (three files at any size). A head with entries of its own is
  * format 1 (ours before, or written by an older Track Manager that kept our `index` field): its
@@ -226,6 +235,114 @@ async function composeIndex(paths: StorePaths, head: Registry, generation: numbe
   return registry;
 }
 
+/** Registries read by readPartialIndex: the head, the active tracks' entries and what the write itself sets. */
+const partialIndexes = new WeakSet<Registry>();
+
+/** Whether this registry holds only some entries (readPartialIndex): anything needing the others makes it whole first. */
+export function isPartialIndex(registry: Registry): boolean {
+  return partialIndexes.has(registry);
+}
+
+/** Where the last line is looked for first: a line with one or two active entries is well under 2 KB. */
+const LAST_LINE_CHUNK = 4096;
+
+/**
+ * The index as far as a write of one track needs it, read under the lock: the head, and from the
+ * log's last line (`s`) the entries of the active tracks, with what proves it current (the base's
+ * identity, the log's length). Neither the base nor the rest of the log is read. Null when that
+ * is not enough (a last line without `s`, a log that does not end a line, another generation): the
+ * caller reads the index whole, which also reports any damage.
+ */
+export async function readPartialIndex(paths: StorePaths, head: Registry): Promise<Registry | null> {
+  const descriptor = indexDescriptorOf(head);
+  if (!descriptor || !isSplitHead(head)) return null;
+  const generation = descriptor.generation;
+  // One round: the base's identity (what proves the log goes with it) and the log opened at once.
+  const [baseInfo, handle] = await Promise.all([stat(paths.indexBaseFile).catch(() => null), open(paths.indexLogFile, 'r').catch(() => null)]);
+  if (!baseInfo || !handle) {
+    await handle?.close();
+    return null;
+  }
+  let logInfo;
+  let line: Buffer | null = null;
+  let lineStart = 0;
+  try {
+    logInfo = await handle.stat();
+    for (let chunk = LAST_LINE_CHUNK; line === null; chunk *= 4) {
+      const from = Math.max(0, logInfo.size - chunk);
+      const bytes = await readRange(handle, from, logInfo.size - from);
+      if (bytes.length === 0 || bytes.length !== logInfo.size - from || bytes[bytes.length - 1] !== 10) return null;
+      const before = bytes.lastIndexOf(10, bytes.length - 2);
+      if (before < 0 && from > 0) continue;
+      lineStart = from + before + 1;
+      line = bytes.subarray(before + 1, bytes.length - 1);
+    }
+  } finally {
+    await handle.close();
+  }
+  const text = line.toString('utf8');
+  const json = text.slice(17);
+  if (text[16] !== ' ' || checksum(json) !== text.slice(0, 16)) return null;
+  let entry: { g?: unknown; a?: unknown; u?: unknown; s?: unknown };
+  try {
+    entry = JSON.parse(json) as typeof entry;
+  } catch {
+    return null;
+  }
+  if (!isRecord(entry) || entry.g !== generation || !isRecord(entry.s)) return null;
+  const header = lineStart === 0;
+  if (!header && !(entry.a === null || (typeof entry.a === 'string' && isValidId('track', entry.a)))) return null;
+  if (!header && typeof entry.u !== 'string') return null;
+  const tracks: Record<string, TrackSummaryEntry> = {};
+  for (const [id, value] of Object.entries(entry.s)) {
+    const result = isValidId('track', id) ? trackSummarySchema.safeParse(value) : null;
+    if (!result?.success || result.data.status !== 'active') return null;
+    tracks[id] = result.data;
+  }
+  const activeTrack = header ? head.active_track ?? null : (entry.a as string | null);
+  // The track named active must be among them, or its freshness could not be checked.
+  if (activeTrack !== null && !Object.hasOwn(tracks, activeTrack)) return null;
+  const registry: Registry = { ...head, active_track: activeTrack, updated_at: header ? head.updated_at : (entry.u as string), tracks, runs: {} };
+  const lastLine = Buffer.from(`${text}\n`);
+  loadedStates.set(registry, {
+    generation,
+    baseBytes: baseInfo.size,
+    logBytes: logInfo.size,
+    activeTrack,
+    writer: {
+      base: identityKey(baseInfo, generation),
+      logIno: logInfo.ino,
+      lastLineStart: lineStart,
+      lastLine,
+      ...(header ? {} : { logActive: activeTrack, logUpdatedAt: entry.u as string }),
+    },
+  });
+  recordChangesOf(registry, new Set(Object.keys(tracks)));
+  partialIndexes.add(registry);
+  return registry;
+}
+
+/**
+ * The whole index with a partial registry's changes made over it (the entries it set or removed,
+ * its active track and time): what the write would have had if it had read the index whole.
+ */
+export function overlayPartialIndex(partial: Registry, whole: Registry): Registry {
+  const changed = changedEntries(partial);
+  for (const id of changed?.tracks ?? []) {
+    if (Object.hasOwn(partial.tracks, id)) whole.tracks[id] = partial.tracks[id];
+    else delete whole.tracks[id];
+    trackEntryChanged(whole, id);
+  }
+  for (const id of changed?.runs ?? []) {
+    if (Object.hasOwn(partial.runs, id)) whole.runs[id] = partial.runs[id];
+    else delete whole.runs[id];
+    runEntryChanged(whole, id);
+  }
+  whole.active_track = partial.active_track;
+  whole.updated_at = partial.updated_at;
+  return whole;
+}
+
 interface LogOutcome {
   consumed: number;
   /** Where the last complete line starts (the header's 0 when there is no other). */
@@ -409,7 +526,7 @@ function headFor(registry: Registry, generation: number): string {
 export function wholeIndexFiles(paths: StorePaths, registry: Registry, generation: number): Map<string, string> {
   return new Map([
     [paths.indexBaseFile, `${JSON.stringify({ schema_version: SCHEMA_VERSION, generation, tracks: registry.tracks, runs: registry.runs })}\n`],
-    [paths.indexLogFile, logLine({ g: generation })],
+    [paths.indexLogFile, logLine({ g: generation, s: activeEntries(registry) })],
     // Last: the head names the base, so a reader never finds a head without its base.
     [paths.registryFile, headFor(registry, generation)],
   ]);
@@ -421,10 +538,11 @@ export function wholeIndexFiles(paths: StorePaths, registry: Registry, generatio
  * generation when the registry was not read from a split index (format 1, the original's, a
  * rebuild) or the log is due for compaction.
  */
-export function indexWriteFor(paths: StorePaths, registry: Registry, previousGeneration = 0): IndexWrite {
+export function indexWriteFor(paths: StorePaths, registry: Registry, previousGeneration = 0): IndexWrite | null {
   const state = loadedStates.get(registry);
   const changed = changedEntries(registry);
-  if (!state?.writer || !changed) return wholeIndexWrite(paths, registry, previousGeneration + 1);
+  const partial = partialIndexes.has(registry);
+  if (!state?.writer || !changed) return partial ? null : wholeIndexWrite(paths, registry, previousGeneration + 1);
   const t: Record<string, TrackSummaryEntry | null> = {};
   const r: Record<string, RunSummaryEntry | null> = {};
   for (const id of changed.tracks) t[id] = Object.hasOwn(registry.tracks, id) ? registry.tracks[id] : null;
@@ -432,14 +550,28 @@ export function indexWriteFor(paths: StorePaths, registry: Registry, previousGen
   const activeTrack = registry.active_track ?? null;
   const activeChanged = activeTrack !== state.activeTrack;
   if (changed.tracks.size === 0 && changed.runs.size === 0 && !activeChanged) return { files: new Map(), appends: [] };
-  const line = logLine({ g: state.generation, a: activeTrack, u: registry.updated_at, t, r });
+  const line = logLine({ g: state.generation, a: activeTrack, u: registry.updated_at, t, r, s: activeEntries(registry) });
   if (state.logBytes + Buffer.byteLength(line) > Math.max(LOG_LIMIT_BYTES, state.baseBytes / LOG_SHARE_OF_BASE)) {
-    return wholeIndexWrite(paths, registry, state.generation + 1);
+    // A compaction writes every entry: a partial registry must be made whole first (null says so).
+    return partial ? null : wholeIndexWrite(paths, registry, state.generation + 1);
   }
   state.writer.pending = { line, activeTrack, updatedAt: registry.updated_at };
   const files = new Map<string, string>();
   if (activeChanged) files.set(paths.registryFile, headFor(registry, state.generation));
   return { files, appends: [{ target: paths.indexLogFile, offset: state.logBytes, data: line }] };
+}
+
+/** The entries of the tracks whose entry says active (the `s` of every log line). */
+function activeEntries(registry: Registry): Record<string, TrackSummaryEntry> {
+  const entries: Record<string, TrackSummaryEntry> = {};
+  // A writer's registry keeps the set as its entries change (index-changes.ts); any other is scanned.
+  const kept = recordedActive(registry);
+  if (kept) {
+    for (const id of [...kept].sort()) if (Object.hasOwn(registry.tracks, id)) entries[id] = registry.tracks[id];
+  } else {
+    for (const id of Object.keys(registry.tracks).sort()) if (registry.tracks[id].status === 'active') entries[id] = registry.tracks[id];
+  }
+  return entries;
 }
 
 /** A new generation being committed for a registry, to take up once committed (settleCommittedIndex). */
@@ -468,6 +600,8 @@ export async function settleCommittedIndex(paths: StorePaths, registry: Registry
   const writer = state?.writer;
   const generation = pendingGenerations.get(registry);
   pendingGenerations.delete(registry);
+  // A partial registry is not kept for a later write: that write may need every entry.
+  if (partialIndexes.has(registry)) return false;
   if (generation && (!writer || writer.pending === 'whole')) return adoptGeneration(paths, registry, generation, lockStillOwned);
   if (!state || !writer || !isRecorded(registry)) return false;
   const pending = writer.pending;

@@ -6,7 +6,7 @@ import type { StoreContext } from './context';
 import { serialize } from './files';
 import { assertId } from '../model/ids';
 import { changedTrackFiles, refreshEntries, saidActive, stampOf } from './index-freshness';
-import { indexWriteFor, isReadFromSplitIndex, loadedGeneration, type IndexWrite } from './index-files';
+import { indexWriteFor, isPartialIndex, isReadFromSplitIndex, loadedGeneration, type IndexWrite } from './index-files';
 import { commitFiles } from './journal';
 import { finishPendingJournal } from './journal-repair';
 import { awaitMoreRequests, joinedTransaction, lockTryIsQuick, runQueuedRequests, settleOwnRequest } from './group-commit';
@@ -16,7 +16,7 @@ import { withStoreLock, type HeldLock } from './lock';
 import {
   indexRun, indexTrack, readRunFile, readTrackFileNow, rebuildRegistry, trackNotFound,
 } from './registry';
-import { keepForNextWrite, readRegistryForWrite } from './writer-index';
+import { keepForNextWrite, readRegistryForWrite, wholeRegistryFor } from './writer-index';
 import { restoreChanges, snapshotChanges, type ChangesSnapshot } from './index-changes';
 import { TrackError } from '../model/errors';
 import { registryForWrite } from './origin-index';
@@ -90,10 +90,20 @@ export class Transaction {
     this.registryChanged = true;
   }
 
+  /**
+   * Makes the registry whole when the write read only part of it (MutateOptions.oneTrack): for
+   * anything that needs entries other than the active tracks' and its own.
+   */
+  async wholeIndex(): Promise<Registry> {
+    if (isPartialIndex(this.registry)) this.registry = await wholeRegistryFor(this.paths, this.registry, this.now);
+    return this.registry;
+  }
+
   async run(runId: string): Promise<Run> {
     assertId('run', runId, '--run-id');
     const staged = this.runs.get(runId);
     if (staged) return staged;
+    await this.wholeIndex();
     const entry = this.registry.runs[runId];
     const run = entry ? await readRunFile(this.paths, entry.track_id, runId) : null;
     if (!run) {
@@ -124,6 +134,7 @@ export class Transaction {
    * so a file edited outside the tool (a pull, a hand edit) cannot leave two tracks active.
    */
   async otherActiveTrack(trackId: string): Promise<Track | null> {
+    await this.wholeIndex();
     await this.refreshIndex(Object.keys(this.registry.tracks));
     for (const activeId of saidActive(this.registry)) {
       if (activeId === trackId) continue;
@@ -143,7 +154,12 @@ export class Transaction {
    */
   async refreshIndex(ids: string[]): Promise<void> {
     const unchecked = ids.filter((id) => !this.checkedTracks.has(id) && !this.writtenTracks.has(id));
-    const changed = changedTrackFiles(this.paths, this.registry, unchecked);
+    let changed = changedTrackFiles(this.paths, this.registry, unchecked);
+    if (changed.length > 0 && isPartialIndex(this.registry)) {
+      // Re-indexing may drop a track with its runs and settle the active track among all entries.
+      await this.wholeIndex();
+      changed = changedTrackFiles(this.paths, this.registry, unchecked);
+    }
     if (changed.length > 0 && (await refreshEntries(this.paths, this.registry, changed, []))) this.registryChanged = true;
     for (const id of unchecked) this.checkedTracks.add(id);
   }
@@ -165,14 +181,17 @@ export class Transaction {
    * The index's change, with the identity of each track file this transaction writes (from its
    * temp file): a log line of the changed entries, or a new generation (index-files.ts).
    */
-  readonly indexChange = (staged: ReadonlyMap<string, string>): Promise<IndexWrite> => {
+  readonly indexChange = async (staged: ReadonlyMap<string, string>): Promise<IndexWrite> => {
     for (const trackId of this.writtenTracks) {
       const temp = staged.get(this.paths.trackFile(trackId));
       const entry = this.registry.tracks[trackId];
       // A rename keeps the inode, size and modification time: the stamp of the temp is the file's.
       if (temp && entry) entry.file_stamp = stampOf(statSync(temp));
     }
-    return Promise.resolve(indexWriteFor(this.paths, this.registry, this.previousGeneration));
+    // A partial registry due for a compaction (null) is made whole: the new base holds every entry.
+    return indexWriteFor(this.paths, this.registry, this.previousGeneration)
+      ?? indexWriteFor(this.paths, await this.wholeIndex(), this.previousGeneration)
+      ?? { files: new Map(), appends: [] };
   };
 
   /** The generation of the index files on disk, when the registry was not read from them (an upgrade, a rebuild). */
@@ -190,12 +209,15 @@ export class Transaction {
       runs: new Map(this.runs),
       writtenTracks: new Set(this.writtenTracks),
       registry: { ...this.registry, tracks: { ...this.registry.tracks }, runs: { ...this.registry.runs } },
+      registryObject: this.registry,
       registryChanged: this.registryChanged,
       indexChanges: snapshotChanges(this.registry),
     };
   }
 
   rollBack(to: TransactionSavepoint): void {
+    // Group commit makes the registry whole before its first savepoint (runQueuedRequests).
+    if (to.registryObject !== this.registry) throw new Error('Internal error: the registry was made whole after this savepoint');
     replaceMap(this.files, to.files);
     this.afterCommit.length = to.afterCommit;
     replaceMap(this.tracks, to.tracks);
@@ -221,6 +243,8 @@ export interface TransactionSavepoint {
   readonly runs: ReadonlyMap<string, Run>;
   readonly writtenTracks: ReadonlySet<string>;
   readonly registry: Registry;
+  /** The registry object the savepoint copied (it is replaced only when made whole, see wholeIndex). */
+  readonly registryObject: Registry;
   readonly registryChanged: boolean;
   /** What the index records as changed and active (index-changes.ts), as of the savepoint. */
   readonly indexChanges: ChangesSnapshot;
@@ -239,18 +263,27 @@ function replaceMap<K, V>(target: Map<K, V>, source: ReadonlyMap<K, V>): void {
 export interface MutateOptions {
   /** Only `create` starts a store where there is none (see assertStoreExists). */
   createsStore?: boolean;
+  /**
+   * The write needs only its own tracks, the head and the active tracks' entries: the index is read
+   * in part (readPartialIndex), so the write's reads do not grow with the store. Anything that needs
+   * other entries calls `tx.wholeIndex()` first (other active tracks, runs by id, a compaction).
+   */
+  oneTrack?: boolean;
 }
 
 export async function mutate<T>(ctx: StoreContext, command: string, work: (tx: Transaction) => Promise<T>, options: MutateOptions = {}): Promise<T> {
   // A queued request run by the lock holder (group-commit.ts): part of the holder's transaction.
   const group = joinedTransaction(ctx);
-  if (group) return work(group);
+  if (group) {
+    if (!options.oneTrack) await group.wholeIndex();
+    return work(group);
+  }
   await assertStoreExists(ctx, command, options.createsStore ?? false);
   const settings = { staleMs: ctx.lockStaleMs, timeoutMs: ctx.lockTimeoutMs, command: `${ctx.command} ${command}`, quickTry: lockTryIsQuick(ctx.paths) };
   return withLockScope(ctx.paths.lockDir, command, () => withStoreLock(ctx.paths, settings, async (lock) => {
     await finishPendingJournal(ctx.paths);
     settleOwnRequest(ctx.paths);
-    const tx = await openTransaction(ctx, lock);
+    const tx = await openTransaction(ctx, lock, options.oneTrack ?? false);
     const result = await work(tx);
     let served = await runQueuedRequests(tx);
     await commitTransaction(tx, lock);
@@ -277,10 +310,10 @@ const MAX_ROUNDS = 4;
 const MAX_EXTRA_HOLD_MS = 100;
 
 /** A transaction under the lock: the index as it is now (another process may have written since this one last did). */
-async function openTransaction(ctx: StoreContext, lock: HeldLock): Promise<Transaction> {
+async function openTransaction(ctx: StoreContext, lock: HeldLock, oneTrack = false): Promise<Transaction> {
   const now = ctx.now().toISOString();
   // A long-lived writer takes only what other writers appended since its last write (writer-index.ts).
-  const found = await readRegistryForWrite(ctx.paths);
+  const found = await readRegistryForWrite(ctx.paths, oneTrack);
   // The original track-manager's registry is replaced by ours on the first write (origin-index.ts).
   const existing = found && (await registryForWrite(ctx.paths, found, now));
   const tx = new Transaction(ctx, existing ?? (await rebuildRegistry(ctx.paths, now)).registry, lock, now);

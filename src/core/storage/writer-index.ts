@@ -1,6 +1,8 @@
-import { advanceWriterIndex, isSplitHead, readSplitIndex, settleCommittedIndex } from './index-files';
+import {
+  advanceWriterIndex, isPartialIndex, isSplitHead, overlayPartialIndex, readPartialIndex, readSplitIndex, settleCommittedIndex,
+} from './index-files';
 import type { StorePaths } from './paths';
-import { readRegistryHead } from './registry';
+import { readRegistryHead, rebuildRegistry } from './registry';
 import type { Registry } from '../model/schemas';
 
 /**
@@ -12,8 +14,11 @@ import type { Registry } from '../model/schemas';
  */
 const kept = new Map<string, Registry>();
 
-/** The index for a write, read under the lock: the kept registry brought up to date, else read whole. */
-export async function readRegistryForWrite(paths: StorePaths): Promise<Registry | null> {
+/**
+ * The index for a write, read under the lock: the kept registry brought up to date, else, for a
+ * write of one track (`partial`), only what it needs (readPartialIndex), else read whole.
+ */
+export async function readRegistryForWrite(paths: StorePaths, partial = false): Promise<Registry | null> {
   const previous = kept.get(paths.registryFile);
   kept.delete(paths.registryFile);
   const readHead = () => readRegistryHead(paths);
@@ -23,7 +28,22 @@ export async function readRegistryForWrite(paths: StorePaths): Promise<Registry 
     const current = await advanceWriterIndex(paths, previous, head);
     if (current) return current;
   }
+  if (partial) {
+    const found = await readPartialIndex(paths, head);
+    if (found) return found;
+  }
   return readSplitIndex(paths, head, readHead);
+}
+
+/**
+ * A write's registry with every entry: a partial one (readRegistryForWrite) is read whole, under
+ * the same lock, and its changes so far made over it. Any other is returned as it is.
+ */
+export async function wholeRegistryFor(paths: StorePaths, registry: Registry, now: string): Promise<Registry> {
+  if (!isPartialIndex(registry)) return registry;
+  const head = await readRegistryHead(paths);
+  const whole = head && isSplitHead(head) ? await readSplitIndex(paths, head, () => readRegistryHead(paths)) : head;
+  return overlayPartialIndex(registry, whole ?? (await rebuildRegistry(paths, now)).registry);
 }
 
 /** After the write with this registry was committed (the lock still held): keep it for the next write, if it still stands for the files. */
