@@ -121,7 +121,7 @@ export async function pruneSnapshots(ctx: StoreContext, options: PruneOptions): 
       freed_bytes: doomed.reduce((sum, entry) => sum + entry.size_bytes, 0),
     };
     if (!options.dryRun && doomed.length > 0) {
-      await tx.lock.assertHeld();
+      tx.lock.assertHeld();
       // Never through a symbolic link: that would delete files outside the store.
       await assertWritableTargets(ctx.paths, doomed.map((entry) => entry.file));
       await removeFilesDurably(doomed.map((entry) => entry.file));

@@ -5,7 +5,7 @@
  *   MODE block:  started with GROUP_TEST_BLOCK=1, it stops inside the group at a test-block request
  *                ("blocked"; a line continues it);
  *   MODE after-commit: once its journal is renamed in (the commit point) it prints "committed"
- *                and waits forever, before any file of the commit is renamed into place.
+ *                and blocks forever, before any file of the commit is renamed into place.
  * Prints {"ok":true} or {"code":"E_…"} at the end.
  */
 import './group-ops';
@@ -18,15 +18,16 @@ const [root, trackId, mode] = process.argv.slice(2);
 const ctx = createContext({ root, command: 'group holder' });
 
 if (mode === 'after-commit') {
-  // The module object itself (journal.ts looks its functions up on it at each call).
+  // The module object itself (journal.ts looks its functions up on it at each call). The commit
+  // point is a synchronous rename (see HeldLock.assertHeld), so the wait after it blocks the thread.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const fsPromises = require('node:fs/promises') as typeof import('node:fs/promises');
-  const rename = fsPromises.rename;
-  fsPromises.rename = async (from, to) => {
-    await rename(from, to);
+  const fs = require('node:fs') as typeof import('node:fs');
+  const renameSync = fs.renameSync;
+  fs.renameSync = (from, to) => {
+    renameSync(from, to);
     if (path.resolve(String(to)) === ctx.paths.journalFile) {
-      process.stdout.write('committed\n');
-      await new Promise(() => undefined);
+      fs.writeSync(1, 'committed\n');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
     }
   };
 }

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { TrackError } from '../model/errors';
@@ -59,10 +59,11 @@ export async function commitFiles(
       written.push(...journalWritten);
     }
     await flushTemps(written);
-    // The last ownership check, only a rename away from the commit point: everything slow
-    // (writing and flushing) is done before it, so a pause can hardly fall in between.
-    await lock.assertHeld();
-    if (journalTemp) await rename(journalTemp, paths.journalFile);
+    // The last ownership check, then the commit point, both synchronous: everything slow (writing
+    // and flushing) is done before, and nothing runs in between (see HeldLock.assertHeld). Without
+    // a journal the commit point is the one rename in applyEntries, also reached with no await.
+    lock.assertHeld();
+    if (journalTemp) fs.renameSync(journalTemp, paths.journalFile);
   } catch (error) {
     for (const entry of written) {
       if (!entry.closed) closeQuietly(entry.fd);

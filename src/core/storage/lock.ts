@@ -59,9 +59,13 @@ export interface HeldLock {
    * Throws E_LOCK_COMPROMISED unless this process provably still holds the lock and will for a
    * while: its owner file (named by its token) is still inside the lock directory, and the lock
    * was refreshed recently enough that nobody could have judged it stale. Call it right before a
-   * commit point.
+   * commit point, and make the commit point's own call (a rename) synchronously right after it:
+   * synchronous, nothing else of this process runs in between, so a pause (SIGSTOP, a suspended
+   * machine) can fall between the check and the commit only in the microseconds between two
+   * system calls — an await there (a trip through the thread pool) widened that to milliseconds
+   * on a busy machine, and a holder stopped in it commits after another took the lock over.
    */
-  assertHeld(): Promise<void>;
+  assertHeld(): void;
   /** Whether the owner file is still there (no timing check): for clean-up after a commit. */
   stillOwned(): Promise<boolean>;
 }
@@ -234,11 +238,11 @@ async function holdLock<T>(paths: StorePaths, settings: LockSettings, work: (loc
   const { hold, release } = await acquire(paths, settings, staleMs);
   const held: HeldLock = {
     token: hold.token,
-    async assertHeld() {
+    assertHeld() {
       const before = hold.problem();
       if (before) throw compromised(before);
-      if (!(await ownerFilePresent(hold))) hold.lost = true;
-      // Checked again after the await: a pause during the stat counts too.
+      if (!ownerFilePresentNow(hold)) hold.lost = true;
+      // Checked again after the stat: a pause during it counts too.
       const after = hold.problem();
       if (after) throw compromised(after);
     },
@@ -249,6 +253,10 @@ async function holdLock<T>(paths: StorePaths, settings: LockSettings, work: (loc
   } finally {
     await releaseHold(hold, release);
   }
+}
+
+function ownerFilePresentNow(hold: Hold): boolean {
+  return !hold.lost && fs.statSync(hold.ownerFile, { throwIfNoEntry: false }) !== undefined;
 }
 
 async function ownerFilePresent(hold: Hold): Promise<boolean> {
