@@ -8,6 +8,7 @@ import { createContext } from '../../src/core/storage/context';
 import { indexLineChecksum } from '../../src/core/storage/index-document';
 import { forgetWriterIndex } from '../../src/core/storage/writer-index';
 import { CLI, cliError, Workspace } from '../helpers/workspace';
+import { filesRead } from '../helpers/files-read';
 
 /**
  * A write of one track in a new process (issue 10): `create` and `pause` read the head, the log's
@@ -87,38 +88,12 @@ describe('cold writes: a new process creates and pauses without reading every tr
 describe('cold writes: what a write that reads only the last line keeps correct', () => {
   let ws: Workspace;
   let store: TrackStore;
-  /** Index files opened for reading while `work` runs (as index-io.test.ts counts them). */
+  /** Index files opened for reading while `work` runs (test/helpers/files-read.ts). */
   const indexFilesRead = async (work: () => Promise<unknown>): Promise<string[]> => {
     // As a new process would: no registry kept from this process's last write (writer-index.ts).
     forgetWriterIndex(createContext({ root: ws.dir }).paths);
-    const opened: string[] = [];
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, to wrap its functions
-    const api = require('node:fs/promises') as Record<string, (...args: unknown[]) => unknown>;
-    // Small files and the index's head are read synchronously (storage/file-info.ts): counted too.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, to wrap its functions
-    const syncApi = require('node:fs') as Record<string, (...args: unknown[]) => unknown>;
-    const originals = { open: api.open, openSync: syncApi.openSync, readFileSync: syncApi.readFileSync };
-    const note = (file: unknown, flags: unknown) => {
-      if (flags === undefined || flags === 'r') opened.push(path.basename(String(file)));
-    };
-    api.open = (file: unknown, flags: unknown, ...rest: unknown[]) => {
-      note(file, flags);
-      return originals.open(file, flags, ...rest);
-    };
-    syncApi.openSync = (file: unknown, flags: unknown, ...rest: unknown[]) => {
-      note(file, flags);
-      return originals.openSync(file, flags, ...rest);
-    };
-    syncApi.readFileSync = (file: unknown, ...rest: unknown[]) => {
-      if (typeof file === 'string') opened.push(path.basename(file));
-      return originals.readFileSync(file, ...rest);
-    };
-    try {
-      await work();
-    } finally {
-      Object.assign(api, { open: originals.open });
-      Object.assign(syncApi, { openSync: originals.openSync, readFileSync: originals.readFileSync });
-    }
+    const { files } = await filesRead(work);
+    const opened = files.map((file) => path.basename(file));
     return opened.filter((name) => name.startsWith('track-index') || name === 'track-registry.json');
   };
   const logFile = () => path.join(ws.tracksDir, 'track-index.log');

@@ -1,0 +1,75 @@
+import type { FileHandle } from 'node:fs/promises';
+
+/**
+ * Files opened for reading while `work` runs, and the bytes read from them: through node:fs/promises
+ * (open, readFile) and node:fs (openSync/readSync, readFileSync), as the core reads (small files
+ * synchronously, see src/core/storage/file-info.ts). Wraps the modules' own objects, which the
+ * core's calls go through.
+ */
+export async function filesRead<T>(work: () => Promise<T>): Promise<{ result: T; files: string[]; bytes: number }> {
+  const files: string[] = [];
+  let bytes = 0;
+  // The module object itself (an `import * as` copy would not reach the core's calls).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, to wrap its functions
+  const api = require('node:fs/promises') as Record<string, (...args: unknown[]) => unknown>;
+  const originals = { open: api.open, readFile: api.readFile };
+  api.open = async (file: unknown, flags: unknown, ...rest: unknown[]) => {
+    const handle = (await originals.open(file, flags, ...rest)) as FileHandle;
+    if (flags !== undefined && flags !== 'r') return handle;
+    files.push(String(file));
+    const read = handle.read.bind(handle) as (...args: unknown[]) => Promise<{ bytesRead: number }>;
+    const readFile = handle.readFile.bind(handle) as (...args: unknown[]) => Promise<string | Buffer>;
+    Object.assign(handle, {
+      read: async (...args: unknown[]) => {
+        const done = await read(...args);
+        bytes += done.bytesRead;
+        return done;
+      },
+      readFile: async (...args: unknown[]) => {
+        const text = await readFile(...args);
+        bytes += Buffer.byteLength(text);
+        return text;
+      },
+    });
+    return handle;
+  };
+  api.readFile = async (file: unknown, ...rest: unknown[]) => {
+    files.push(String(file));
+    const text = (await originals.readFile(file, ...rest)) as string | Buffer;
+    bytes += Buffer.byteLength(text);
+    return text;
+  };
+  // Small files are read synchronously (storage/file-info.ts): the same count through node:fs.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, to wrap its functions
+  const syncApi = require('node:fs') as Record<string, (...args: unknown[]) => unknown>;
+  const syncOriginals = { openSync: syncApi.openSync, readSync: syncApi.readSync, readFileSync: syncApi.readFileSync };
+  const readFds = new Set<number>();
+  syncApi.openSync = (file: unknown, flags: unknown, ...rest: unknown[]) => {
+    const fd = syncOriginals.openSync(file, flags, ...rest) as number;
+    if (flags === undefined || flags === 'r') {
+      files.push(String(file));
+      readFds.add(fd);
+    } else {
+      readFds.delete(fd);
+    }
+    return fd;
+  };
+  syncApi.readSync = (fd: unknown, ...rest: unknown[]) => {
+    const done = syncOriginals.readSync(fd, ...rest) as number;
+    if (readFds.has(fd as number)) bytes += done;
+    return done;
+  };
+  syncApi.readFileSync = (file: unknown, ...rest: unknown[]) => {
+    const text = syncOriginals.readFileSync(file, ...rest) as string | Buffer;
+    if (typeof file === 'string') files.push(file);
+    bytes += Buffer.byteLength(text);
+    return text;
+  };
+  try {
+    return { result: await work(), files, bytes };
+  } finally {
+    api.open = originals.open;
+    api.readFile = originals.readFile;
+    Object.assign(syncApi, syncOriginals);
+  }
+}
