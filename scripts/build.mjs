@@ -61,53 +61,60 @@ const lazyBuiltins = {
 };
 
 /**
+ * A plugin that gives one dependency, when required by one package, a stand-in module instead.
+ * @param {{ name: string; module: string; requiredFrom: string; contents: string[]; resolveDir?: string }} standIn
+ */
+function standInFor({ name, module, requiredFrom, contents, resolveDir }) {
+  const namespace = `stand-in-${name}`;
+  const importer = new RegExp(`node_modules[\\\\/]${requiredFrom}[\\\\/]`);
+  return {
+    name,
+    setup(build) {
+      build.onResolve({ filter: new RegExp(`^${module}$`) }, (args) => (args.kind === 'require-call' && importer.test(args.importer)
+        ? { path: args.path, namespace } : undefined));
+      build.onLoad({ filter: /.*/, namespace }, () => ({ contents: contents.join('\n'), loader: 'js', ...(resolveDir ? { resolveDir } : {}) }));
+    },
+  };
+}
+
+/**
  * signal-exit (proper-lockfile's) loads `assert` at start-up for one argument check, which costs a
  * write about 1 ms; this stand-in makes the same check and loads assert only to report a failure.
  */
-const lazyAssertForSignalExit = {
+const lazyAssertForSignalExit = standInFor({
   name: 'lazy-assert-for-signal-exit',
-  setup(build) {
-    build.onResolve({ filter: /^assert$/ }, (args) => (args.kind === 'require-call' && /node_modules[\\/]signal-exit[\\/]/.test(args.importer)
-      ? { path: args.path, namespace: 'lazy-assert' } : undefined));
-    build.onLoad({ filter: /.*/, namespace: 'lazy-assert' }, () => ({
-      contents: [
-        'module.exports = {',
-        '  equal(actual, expected, message) {',
-        "    if (actual != expected && !(Number.isNaN(actual) && Number.isNaN(expected))) require('node:assert').equal(actual, expected, message);",
-        '  },',
-        '};',
-      ].join('\n'),
-      loader: 'js',
-    }));
-  },
-};
+  module: 'assert',
+  requiredFrom: 'signal-exit',
+  contents: [
+    'module.exports = {',
+    '  equal(actual, expected, message) {',
+    "    if (actual != expected && !(Number.isNaN(actual) && Number.isNaN(expected))) require('node:assert').equal(actual, expected, message);",
+    '  },',
+    '};',
+  ],
+});
 
 /**
  * proper-lockfile requires graceful-fs only as the default of its `fs` option, which we always
  * pass (lock.ts); loading it anyway costs every write about 4 ms (it loads node:stream and patches
  * fs). This stand-in loads graceful-fs on the first use of any of its properties, which never comes.
  */
-const lazyGracefulFsForProperLockfile = {
+const lazyGracefulFsForProperLockfile = standInFor({
   name: 'lazy-graceful-fs-for-proper-lockfile',
-  setup(build) {
-    build.onResolve({ filter: /^graceful-fs$/ }, (args) => (args.kind === 'require-call' && /node_modules[\\/]proper-lockfile[\\/]/.test(args.importer)
-      ? { path: args.path, namespace: 'lazy-graceful-fs' } : undefined));
-    build.onLoad({ filter: /.*/, namespace: 'lazy-graceful-fs' }, () => ({
-      contents: [
-        'let loaded;',
-        "const load = () => loaded ?? (loaded = require('graceful-fs'));",
-        'module.exports = new Proxy({}, {',
-        '  get: (_target, name) => load()[name],',
-        '  has: (_target, name) => name in load(),',
-        '  ownKeys: () => Reflect.ownKeys(load()),',
-        '  getOwnPropertyDescriptor: (_target, name) => ({ ...Reflect.getOwnPropertyDescriptor(load(), name), configurable: true }),',
-        '});',
-      ].join('\n'),
-      resolveDir: root,
-      loader: 'js',
-    }));
-  },
-};
+  module: 'graceful-fs',
+  requiredFrom: 'proper-lockfile',
+  resolveDir: root,
+  contents: [
+    'let loaded;',
+    "const load = () => loaded ?? (loaded = require('graceful-fs'));",
+    'module.exports = new Proxy({}, {',
+    '  get: (_target, name) => load()[name],',
+    '  has: (_target, name) => name in load(),',
+    '  ownKeys: () => Reflect.ownKeys(load()),',
+    '  getOwnPropertyDescriptor: (_target, name) => ({ ...Reflect.getOwnPropertyDescriptor(load(), name), configurable: true }),',
+    '});',
+  ],
+});
 
 /** @type {import('esbuild').BuildOptions} */
 const common = {
