@@ -1,4 +1,5 @@
 import { readDocument, readDocumentNow } from './storage/files';
+import { documentOptions } from './storage/known-valid';
 import type { StorePaths } from './storage/paths';
 import { assumptionsSchema, decisionsSchema, SCHEMA_VERSION, type ContextEntry, type MergeConflict } from './model/schemas';
 
@@ -9,19 +10,17 @@ export type TrackContextFiles = {
 };
 
 export async function readContextFiles(paths: StorePaths, trackId: string): Promise<TrackContextFiles> {
-  const display = (file: string) => paths.display(file);
   const [decisions, assumptions] = await Promise.all([
-    readDocument(paths.decisionsFile(trackId), decisionsSchema, { kind: 'decisions', display }),
-    readDocument(paths.assumptionsFile(trackId), assumptionsSchema, { kind: 'assumptions', display }),
+    readDocument(paths.decisionsFile(trackId), decisionsSchema, documentOptions(paths, 'decisions')),
+    readDocument(paths.assumptionsFile(trackId), assumptionsSchema, documentOptions(paths, 'assumptions')),
   ]);
   return { decisions: decisions?.decisions ?? [], assumptions: assumptions?.assumptions ?? [] };
 }
 
 /** readContextFiles for a writer under the lock (see readDocumentNow). */
 export function readContextFilesNow(paths: StorePaths, trackId: string): TrackContextFiles {
-  const display = (file: string) => paths.display(file);
-  const decisions = readDocumentNow(paths.decisionsFile(trackId), decisionsSchema, { kind: 'decisions', display });
-  const assumptions = readDocumentNow(paths.assumptionsFile(trackId), assumptionsSchema, { kind: 'assumptions', display });
+  const decisions = readDocumentNow(paths.decisionsFile(trackId), decisionsSchema, documentOptions(paths, 'decisions'));
+  const assumptions = readDocumentNow(paths.assumptionsFile(trackId), assumptionsSchema, documentOptions(paths, 'assumptions'));
   return { decisions: decisions?.decisions ?? [], assumptions: assumptions?.assumptions ?? [] };
 }
 
@@ -30,10 +29,9 @@ export function readContextFilesNow(paths: StorePaths, trackId: string): TrackCo
  * aside (the merge driver writes one file, so they stay in that file, beside the entries).
  */
 export async function readContextConflicts(paths: StorePaths, trackId: string): Promise<{ decisions: MergeConflict[]; assumptions: MergeConflict[] }> {
-  const display = (file: string) => paths.display(file);
   const [decisions, assumptions] = await Promise.all([
-    readDocument(paths.decisionsFile(trackId), decisionsSchema, { kind: 'decisions', display }),
-    readDocument(paths.assumptionsFile(trackId), assumptionsSchema, { kind: 'assumptions', display }),
+    readDocument(paths.decisionsFile(trackId), decisionsSchema, documentOptions(paths, 'decisions')),
+    readDocument(paths.assumptionsFile(trackId), assumptionsSchema, documentOptions(paths, 'assumptions')),
   ]);
   return { decisions: decisions?.merge_conflicts ?? [], assumptions: assumptions?.merge_conflicts ?? [] };
 }

@@ -1,4 +1,5 @@
 import { readCheckpoints } from './checkpoints';
+import { knownValidFiles } from './storage/known-valid';
 import type { StoreContext } from './storage/context';
 import { readContextConflicts, readContextFiles } from './context-files';
 import { isTrackError, toTrackError } from './model/errors';
@@ -44,6 +45,11 @@ export interface DoctorReport {
 const TEMP_GRACE_MS = 60_000;
 
 export async function runDoctor(ctx: StoreContext, options: { repair?: boolean } = {}): Promise<DoctorReport> {
+  // Doctor reports what the files hold: every document is validated, none taken as known valid.
+  return knownValidFiles(ctx.paths.conductorDir).distrusting(() => checkStore(ctx, options));
+}
+
+async function checkStore(ctx: StoreContext, options: { repair?: boolean }): Promise<DoctorReport> {
   const { paths } = ctx;
   if (!(await isFolder(paths.conductorDir))) {
     // Nothing to check, and --repair must not create a store here.

@@ -6,16 +6,18 @@ import type { FileHandle } from 'node:fs/promises';
  * synchronously, see src/core/storage/file-info.ts). Wraps the modules' own objects, which the
  * core's calls go through.
  */
-export async function filesRead<T>(work: () => Promise<T>): Promise<{ result: T; files: string[]; bytes: number }> {
+export async function filesRead<T>(work: () => Promise<T>, options: { under?: string } = {}): Promise<{ result: T; files: string[]; bytes: number }> {
   const files: string[] = [];
   let bytes = 0;
+  /** Only files under this folder count (a store's own files, not the user's cache folder). */
+  const counted = (file: unknown) => options.under === undefined || String(file).startsWith(options.under);
   // The module object itself (an `import * as` copy would not reach the core's calls).
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, to wrap its functions
   const api = require('node:fs/promises') as Record<string, (...args: unknown[]) => unknown>;
   const originals = { open: api.open, readFile: api.readFile };
   api.open = async (file: unknown, flags: unknown, ...rest: unknown[]) => {
     const handle = (await originals.open(file, flags, ...rest)) as FileHandle;
-    if (flags !== undefined && flags !== 'r') return handle;
+    if ((flags !== undefined && flags !== 'r') || !counted(file)) return handle;
     files.push(String(file));
     const read = handle.read.bind(handle) as (...args: unknown[]) => Promise<{ bytesRead: number }>;
     const readFile = handle.readFile.bind(handle) as (...args: unknown[]) => Promise<string | Buffer>;
@@ -34,8 +36,9 @@ export async function filesRead<T>(work: () => Promise<T>): Promise<{ result: T;
     return handle;
   };
   api.readFile = async (file: unknown, ...rest: unknown[]) => {
-    files.push(String(file));
     const text = (await originals.readFile(file, ...rest)) as string | Buffer;
+    if (!counted(file)) return text;
+    files.push(String(file));
     bytes += Buffer.byteLength(text);
     return text;
   };
@@ -46,7 +49,7 @@ export async function filesRead<T>(work: () => Promise<T>): Promise<{ result: T;
   const readFds = new Set<number>();
   syncApi.openSync = (file: unknown, flags: unknown, ...rest: unknown[]) => {
     const fd = syncOriginals.openSync(file, flags, ...rest) as number;
-    if (flags === undefined || flags === 'r') {
+    if ((flags === undefined || flags === 'r') && counted(file)) {
       files.push(String(file));
       readFds.add(fd);
     } else {
@@ -61,7 +64,8 @@ export async function filesRead<T>(work: () => Promise<T>): Promise<{ result: T;
   };
   syncApi.readFileSync = (file: unknown, ...rest: unknown[]) => {
     const text = syncOriginals.readFileSync(file, ...rest) as string | Buffer;
-    if (typeof file === 'string') files.push(file);
+    if (typeof file !== 'string' || !counted(file)) return text;
+    files.push(file);
     bytes += Buffer.byteLength(text);
     return text;
   };

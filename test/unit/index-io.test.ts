@@ -73,9 +73,10 @@ describe('index I/O does not grow with the store', function () {
       workspaces.push(ws);
       const { store, a, b } = await seededStore(ws, count);
       const beforeSwitch = snapshot(ws.conductor);
-      const switched = await filesRead(() => store.switchTrack(b));
+      // The store's files: the user's cache of known-valid documents (read and merged on its own schedule) is not the store's I/O.
+      const switched = await filesRead(() => store.switchTrack(b), { under: ws.conductor });
       const afterSwitch = snapshot(ws.conductor);
-      const updated = await filesRead(() => store.updateTrack(a, 'priority', 'P1'));
+      const updated = await filesRead(() => store.updateTrack(a, 'priority', 'P1'), { under: ws.conductor });
       measured[count] = {
         switch: written(beforeSwitch, afterSwitch),
         update: written(afterSwitch, snapshot(ws.conductor)),
@@ -122,7 +123,7 @@ describe('index format 2: the head, the base and the log', function () {
     const ids: string[] = [];
     for (let i = 0; i < 5; i += 1) ids.push((await store.createTrack({ name: `Track ${i}`, type: 'feature', goal: 'g' })).track_id);
     await store.activateTrack(ids[3]);
-    const { result, files } = await filesRead(() => new TrackStore({ root: ws.dir }).getActiveTrack());
+    const { result, files } = await filesRead(() => new TrackStore({ root: ws.dir }).getActiveTrack(), { under: ws.conductor });
     assert.equal(result?.track_id, ids[3]);
     assert.deepEqual(files.map((file) => path.relative(ws.tracksDir, file)).sort(), [path.join(ids[3], 'track.json'), 'track-registry.json'].sort());
   });

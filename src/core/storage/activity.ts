@@ -1,4 +1,5 @@
 import type { StoreContext } from './context';
+import { documentOptions } from './known-valid';
 import { readDocument } from './files';
 import { activitySchema, SCHEMA_VERSION, type Activity } from '../model/schemas';
 import type { Transaction } from './transaction';
@@ -11,7 +12,7 @@ export const HEARTBEAT_COALESCE_MS = 60_000;
 const ms = (iso: string) => Date.parse(iso);
 
 export async function readActivity(ctx: StoreContext, trackId: string): Promise<Activity | null> {
-  return readDocument(ctx.paths.activityFile(trackId), activitySchema, { kind: 'activity', display: (f) => ctx.paths.display(f) });
+  return readDocument(ctx.paths.activityFile(trackId), activitySchema, documentOptions(ctx.paths, 'activity'));
 }
 
 /** Adds a beat at `at` to a copy of the activity: extends the last run, or starts a new one. */

@@ -8,6 +8,8 @@ import type * as z from 'zod/mini';
 import { TrackError } from '../model/errors';
 import { SCHEMA_VERSION } from '../model/schemas';
 import { formatVersionOf, upgradeDocument } from '../model/format-upgrade';
+import type { FileIdentity } from './index-verdicts';
+import type { KnownValidFiles } from './known-valid';
 
 /** Temp files start with a dot and end with `.tmp`; doctor and .gitignore rely on that shape. */
 export const TEMP_FILE_PATTERN = /^\..+\.\d+\.\d+\.[0-9a-f]{8}\.tmp$/;
@@ -71,6 +73,8 @@ export interface ReadOptions {
   display?: (file: string) => string;
   /** Told the format version found on disk (0: the original's), before the in-memory upgrade. */
   onFormatVersion?: (version: number | null) => void;
+  /** The store's documents known valid (known-valid.ts): bytes read with a recorded identity skip zod. */
+  known?: KnownValidFiles;
 }
 
 /**
@@ -87,14 +91,43 @@ export function readDocument<S extends z.ZodMiniType>(file: string, schema: S, o
  * writer waiting meanwhile).
  */
 export function readDocumentNow<S extends z.ZodMiniType>(file: string, schema: S, options: ReadOptions): z.infer<S> | null {
-  let text: string;
+  let read: { text: string; identity: FileIdentity | null };
   try {
-    text = fs.readFileSync(file, 'utf8');
+    read = readWithIdentity(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw unreadableFileError(file, options, error);
   }
-  return parseDocument(text, file, schema, options);
+  return parseDocument(read.text, file, schema, options, read.identity);
+}
+
+/**
+ * A whole file, synchronously, with the identity of exactly the bytes read: the file's identity
+ * before and after the read, null when they differ (changed in place while being read).
+ */
+export function readWithIdentity(file: string): { text: string; identity: FileIdentity | null } {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const before = fs.fstatSync(fd);
+    // One byte more than the size: a file that grew meanwhile is read to its end all the same.
+    let buffer = Buffer.allocUnsafe(before.size + 1);
+    let offset = 0;
+    for (;;) {
+      if (offset === buffer.length) {
+        const larger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(larger, 0, 0, offset);
+        buffer = larger;
+      }
+      const bytesRead = fs.readSync(fd, buffer, offset, buffer.length - offset, offset);
+      if (bytesRead === 0) break;
+      offset += bytesRead;
+    }
+    const after = fs.fstatSync(fd);
+    const same = offset === before.size && after.size === before.size && after.mtimeMs === before.mtimeMs && after.ctimeMs === before.ctimeMs;
+    return { text: buffer.toString('utf8', 0, offset), identity: same ? after : null };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** E_IO naming the file that could not be read (a folder in its place, no permission…). */
@@ -125,6 +158,8 @@ export function parseDocument<S extends z.ZodMiniType>(
   file: string,
   schema: S,
   options: ReadOptions,
+  /** The identity of the bytes in `text` (known-valid.ts), when the caller knows it. */
+  identity?: FileIdentity | null,
 ): z.infer<S> {
   let data: unknown;
   try {
@@ -146,9 +181,15 @@ export function parseDocument<S extends z.ZodMiniType>(
     );
   }
   options.onFormatVersion?.(formatVersionOf(data));
-  const result = schema.safeParse(upgradeDocument(options.kind, data));
+  const upgraded = upgradeDocument(options.kind, data) as z.infer<S>;
+  if (identity && options.known?.has(file, identity)) return upgraded;
+  const result = schema.safeParse(upgraded);
   if (!result.success) throw corruptFromIssues(file, options, result.error.issues, []);
-  return result.data;
+  if (identity) options.known?.note(file, identity);
+  // The document as parsed, not zod's copy: the schemas only check (loose objects, no defaults or
+  // transforms), so the two hold the same, but zod's puts the keys in the schema's order, and a
+  // document known valid (not run through zod) must print the same as one just validated.
+  return upgraded;
 }
 
 /** E_CORRUPT_FILE naming the file and the field; the message says the file was left untouched. */

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { TrackError } from '../model/errors';
 import { fsyncDirectory, readDocument, serialize, tempPathFor } from './files';
 import type { FileAppend } from './index-files';
+import { knownValidFiles } from './known-valid';
 import { isHeldBy, type HeldLock } from './lock';
 import type { StorePaths } from './paths';
 import { assertWritableTargets } from './write-safety';
@@ -21,6 +22,8 @@ export async function commitFiles(
   lock: HeldLock,
   files: ReadonlyMap<string, string | Buffer>,
   finish?: LateFiles,
+  /** Targets written from a document this process holds as valid: recorded so (known-valid.ts) once in place. */
+  documents?: ReadonlySet<string>,
 ): Promise<void> {
   if (files.size === 0 && !finish) return;
   // Refused here, before the commit point, rather than leaving a journal nobody can apply.
@@ -74,9 +77,19 @@ export async function commitFiles(
   const staged = written.filter((entry) => entry.temp !== journalTemp).map(({ target, temp }) => ({ target, temp }));
   if (journalTemp) await fsyncDirectory(path.dirname(paths.journalFile));
   await applyEntries(paths, staged, appends, createdDirs);
+  if (documents) noteWrittenDocuments(paths, staged.map((entry) => entry.target).filter((target) => documents.has(target)));
   // Past the commit point: if another process took the lock over meanwhile, it rolled this journal
   // forward (the write stands) and the journal there now may be its own.
   if (journalTemp && (await lock.stillOwned())) await unlink(paths.journalFile).catch(ignoreMissing);
+}
+
+/** The identity each document has in place (a rename changes the change time, so it is taken after). */
+function noteWrittenDocuments(paths: StorePaths, targets: string[]): void {
+  const known = knownValidFiles(paths.conductorDir);
+  for (const target of targets) {
+    const info = fs.lstatSync(target, { throwIfNoEntry: false });
+    if (info?.isFile()) known.note(target, info);
+  }
 }
 
 function ignoreMissing(error: NodeJS.ErrnoException): void {

@@ -1,8 +1,8 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { promised } from './file-info';
 import { isValidId } from '../model/ids';
 import { ORIGINAL_FORMAT_VERSION } from '../model/format-upgrade';
-import { corruptFileError, corruptFromIssues, parseDocument, type ReadOptions } from './files';
+import { corruptFileError, corruptFromIssues, parseDocument, readWithIdentity, type ReadOptions } from './files';
+import type { FileIdentity } from './index-verdicts';
 import { registryEnvelopeSchema, runSummarySchema, SCHEMA_VERSION, trackSummarySchema, type Registry } from '../model/schemas';
 
 type Entry = Record<string, unknown>;
@@ -32,15 +32,15 @@ export function readRegistryFile(file: string, options: ReadOptions): Promise<Re
 }
 
 function readRegistryFileNow(file: string, options: ReadOptions): Registry | null {
-  let text: string;
+  let read: { text: string; identity: FileIdentity | null };
   try {
-    text = readWhole(file);
+    read = readWithIdentity(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
   let version: number | null = null;
-  const envelope = parseDocument(text, file, registryEnvelopeSchema, { ...options, onFormatVersion: (found) => (version = found) });
+  const envelope = parseDocument(read.text, file, registryEnvelopeSchema, { ...options, onFormatVersion: (found) => (version = found) }, read.identity);
   if (version === ORIGINAL_FORMAT_VERSION) {
     // The original track-manager's registry: its entries drifted from the track files and are
     // never used (readers and writers index the track files, origin-index.ts), so they are not
@@ -67,28 +67,6 @@ export function validateSummaries(file: string, options: ReadOptions, tracks: un
   const validRuns = validateEntries(runs, runSummarySchema, previous.runs, next.runs, file, options, 'runs');
   memos.set(file, next);
   return { tracks: validTracks, runs: validRuns };
-}
-
-/**
- * One read of the whole file, synchronous: fs.promises.readFile reads a 2 MB registry in many
- * round trips, and each trip through the thread pool (the first of a command starts it, a few ms
- * on 2 busy cores) costs more than reading a head of 200 bytes or a base of 2 MB from the page cache.
- */
-function readWhole(file: string): string {
-  const fd = openSync(file, 'r');
-  try {
-    const { size } = fstatSync(fd);
-    const buffer = Buffer.allocUnsafe(size);
-    let offset = 0;
-    while (offset < size) {
-      const bytesRead = readSync(fd, buffer, offset, size - offset, offset);
-      if (bytesRead === 0) break;
-      offset += bytesRead;
-    }
-    return buffer.toString('utf8', 0, offset);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 function validateEntries<T>(

@@ -1,4 +1,5 @@
 import { listFolder } from './folders';
+import { documentOptions } from './known-valid';
 import { runEntryChanged, trackEntryChanged } from './index-changes';
 import { isTrackError, TrackError } from '../model/errors';
 import { readDocument, readDocumentNow } from './files';
@@ -77,28 +78,28 @@ export function dropTrackEntry(registry: Registry, trackId: string): void {
 
 /** The index's head alone (for format 2: the active track, no entries). */
 export async function readRegistryHead(paths: StorePaths): Promise<Registry | null> {
-  return readRegistryFile(paths.registryFile, { kind: 'registry', display: (f) => paths.display(f) });
+  return readRegistryFile(paths.registryFile, documentOptions(paths, 'registry'));
 }
 
 /** The index as one registry: the head, and for format 2 its base and log (index-files.ts). */
 export async function readRegistry(paths: StorePaths): Promise<Registry | null> {
-  const readHead = () => readRegistryFile(paths.registryFile, { kind: 'registry', display: (f) => paths.display(f) });
+  const readHead = () => readRegistryFile(paths.registryFile, documentOptions(paths, 'registry'));
   const head = await readHead();
   if (!head || !isSplitHead(head)) return head;
   return readSplitIndex(paths, head, readHead);
 }
 
 export async function readTrackFile(paths: StorePaths, trackId: string): Promise<Track | null> {
-  return readDocument(paths.trackFile(trackId), trackSchema, { kind: 'track', display: (f) => paths.display(f) });
+  return readDocument(paths.trackFile(trackId), trackSchema, documentOptions(paths, 'track'));
 }
 
 /** readTrackFile for a writer under the lock (see readDocumentNow). */
 export function readTrackFileNow(paths: StorePaths, trackId: string): Track | null {
-  return readDocumentNow(paths.trackFile(trackId), trackSchema, { kind: 'track', display: (f) => paths.display(f) });
+  return readDocumentNow(paths.trackFile(trackId), trackSchema, documentOptions(paths, 'track'));
 }
 
 export async function readRunFile(paths: StorePaths, trackId: string, runId: string): Promise<Run | null> {
-  return readDocument(paths.runFile(trackId, runId), runSchema, { kind: 'run', display: (f) => paths.display(f) });
+  return readDocument(paths.runFile(trackId, runId), runSchema, documentOptions(paths, 'run'));
 }
 
 export async function listTrackFolders(paths: StorePaths): Promise<string[]> {

@@ -20,6 +20,7 @@ import { keepForNextWrite, readRegistryForWrite, wholeRegistryFor } from './writ
 import { restoreChanges, snapshotChanges, type ChangesSnapshot } from './index-changes';
 import { TrackError } from '../model/errors';
 import { registryForWrite } from './origin-index';
+import { isKnowableDocument } from './known-valid';
 import type { Registry, Run, Track } from '../model/schemas';
 
 export const GITIGNORE = [
@@ -44,6 +45,8 @@ export const GITIGNORE = [
  */
 export class Transaction {
   readonly files = new Map<string, string | Buffer>();
+  /** Files staged from a typed document (not raw bytes): recorded as valid once written (known-valid.ts). */
+  readonly documents = new Set<string>();
   readonly afterCommit: Array<() => Promise<void>> = [];
   private readonly tracks = new Map<string, Track>();
   private readonly runs = new Map<string, Run>();
@@ -85,7 +88,7 @@ export class Transaction {
   putTrack(track: Track): void {
     this.tracks.set(track.track_id, track);
     this.writtenTracks.add(track.track_id);
-    this.files.set(this.paths.trackFile(track.track_id), serialize(track));
+    this.putDocument(this.paths.trackFile(track.track_id), track);
     indexTrack(this.registry, track);
     this.registryChanged = true;
   }
@@ -115,17 +118,23 @@ export class Transaction {
 
   putRun(run: Run): void {
     this.runs.set(run.run_id, run);
-    this.files.set(this.paths.runFile(run.track_id, run.run_id), serialize(run));
+    this.putDocument(this.paths.runFile(run.track_id, run.run_id), run);
     indexRun(this.registry, run);
     this.registryChanged = true;
   }
 
   put(file: string, doc: unknown): void {
+    this.putDocument(file, doc);
+  }
+
+  private putDocument(file: string, doc: unknown): void {
     this.files.set(file, serialize(doc));
+    if (isKnowableDocument(this.paths, file)) this.documents.add(file);
   }
 
   putRaw(file: string, content: string | Buffer): void {
     this.files.set(file, content);
+    this.documents.delete(file);
   }
 
   /**
@@ -204,6 +213,7 @@ export class Transaction {
   savepoint(): TransactionSavepoint {
     return {
       files: new Map(this.files),
+      documents: new Set(this.documents),
       afterCommit: this.afterCommit.length,
       tracks: new Map(this.tracks),
       runs: new Map(this.runs),
@@ -219,6 +229,8 @@ export class Transaction {
     // Group commit makes the registry whole before its first savepoint (runQueuedRequests).
     if (to.registryObject !== this.registry) throw new Error('Internal error: the registry was made whole after this savepoint');
     replaceMap(this.files, to.files);
+    this.documents.clear();
+    for (const file of to.documents) this.documents.add(file);
     this.afterCommit.length = to.afterCommit;
     replaceMap(this.tracks, to.tracks);
     replaceMap(this.runs, to.runs);
@@ -238,6 +250,7 @@ export class Transaction {
 
 export interface TransactionSavepoint {
   readonly files: ReadonlyMap<string, string | Buffer>;
+  readonly documents: ReadonlySet<string>;
   readonly afterCommit: number;
   readonly tracks: ReadonlyMap<string, Track>;
   readonly runs: ReadonlyMap<string, Run>;
@@ -338,7 +351,7 @@ async function commitTransaction(tx: Transaction, lock: HeldLock): Promise<void>
   await stageHeartbeat(tx);
   if (tx.registryChanged) tx.registry.updated_at = tx.now;
   // The index's change is worked out once the track files are written, so it records their identity.
-  await commitFiles(paths, lock, tx.files, tx.registryChanged ? tx.indexChange : undefined);
+  await commitFiles(paths, lock, tx.files, tx.registryChanged ? tx.indexChange : undefined, new Set([...tx.documents, paths.registryFile]));
   await keepForNextWrite(paths, tx.registry, () => lock.stillOwned());
   for (const action of tx.afterCommit) await action();
 }

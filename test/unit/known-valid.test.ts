@@ -1,0 +1,110 @@
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { cliError, Workspace } from '../helpers/workspace';
+
+/**
+ * Documents known valid (storage/known-valid.ts, issue 10): a write records the identity of the
+ * documents it wrote, a read that validated one records it too, and a later process reading the same
+ * bytes skips zod. Anything that changes a file changes its identity, so a changed file is
+ * validated again; doctor never trusts the record.
+ */
+describe('known-valid documents: zod runs once per version of a file, across processes', function () {
+  this.timeout(60_000);
+  let ws: Workspace;
+  let cache: string;
+  let env: NodeJS.ProcessEnv;
+  beforeEach(() => {
+    ws = new Workspace();
+    cache = mkdtempSync(path.join(tmpdir(), 'track-known-valid-'));
+    env = { XDG_CACHE_HOME: cache };
+  });
+  afterEach(() => {
+    ws.cleanup();
+    rmSync(cache, { recursive: true, force: true });
+  });
+
+  const cacheFile = () => {
+    const folder = path.join(cache, 'track-manager', 'known-valid');
+    const files = readdirSync(folder).filter((name) => name.endsWith('.json'));
+    assert.equal(files.length, 1, `one cache file per store: ${files.join(', ')}`);
+    return path.join(folder, files[0]);
+  };
+  const recorded = () => JSON.parse(readFileSync(cacheFile(), 'utf8')) as { conductor: string; validators: string; files: Record<string, string> };
+  const identity = (file: string) => {
+    const info = statSync(file);
+    return `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+  };
+  const relative = (file: string) => path.relative(ws.conductor, file);
+  /** A value of the same length the schema refuses: the file keeps its size and inode. */
+  const breakInPlace = (file: string) => {
+    const text = readFileSync(file, 'utf8');
+    assert.match(text, /"status": "active"/);
+    writeFileSync(file, text.replace('"status": "active"', '"status": "ACTIVE"'));
+  };
+  /** Stands for the one case identity cannot see: the record says these (invalid) bytes are valid. */
+  const forgeRecord = (file: string) => {
+    const doc = recorded();
+    doc.files[relative(file)] = identity(file);
+    writeFileSync(cacheFile(), JSON.stringify(doc));
+  };
+
+  it('a write records the documents it wrote, as they are in place', () => {
+    const id = ws.create('Recorded Track', ['--ready']).track_id;
+    ws.ok(['activate', '--track-id', id], { env });
+    const doc = recorded();
+    assert.equal(doc.conductor, ws.conductor);
+    assert.equal(doc.files[relative(ws.trackFile(id))], identity(ws.trackFile(id)));
+    assert.equal(doc.files[relative(ws.registryFile)], identity(ws.registryFile));
+  });
+
+  it('a file changed in place to the same size is validated again and refused', () => {
+    const id = ws.create('Edited Track', ['--ready']).track_id;
+    ws.ok(['activate', '--track-id', id], { env });
+    const before = statSync(ws.trackFile(id));
+    breakInPlace(ws.trackFile(id));
+    const after = statSync(ws.trackFile(id));
+    assert.equal(after.ino, before.ino);
+    assert.equal(after.size, before.size);
+    for (const args of [['get-active'], ['show', '--track-id', id], ['pause', '--track-id', id, '--reason', 'x']]) {
+      const result = ws.cli([...args, '--json'], { env });
+      assert.equal(result.code === 0 ? 'exit 0' : cliError(result.stderr).code, 'E_CORRUPT_FILE', `track ${args.join(' ')}`);
+    }
+  });
+
+  it('a recorded identity skips zod; doctor validates all the same', () => {
+    const id = ws.create('Trusted Track', ['--ready']).track_id;
+    ws.ok(['activate', '--track-id', id], { env });
+    breakInPlace(ws.trackFile(id));
+    forgeRecord(ws.trackFile(id));
+    // What the record is for: these bytes are taken as valid without running zod.
+    assert.equal(ws.ok(['show', '--track-id', id], { env }).status, 'ACTIVE');
+    const doctor = ws.cli(['doctor', '--json'], { env });
+    assert.notEqual(doctor.code, 0, 'an unhealthy store');
+    const report = doctor.json;
+    assert.equal(report.healthy, false);
+    assert.deepEqual(report.problems.map((problem) => [problem.code, path.basename(problem.file)]), [['CORRUPT_FILE', 'track.json']]);
+  });
+
+  it('a record made by another version of the validators is not trusted', () => {
+    const id = ws.create('Versioned Track', ['--ready']).track_id;
+    ws.ok(['activate', '--track-id', id], { env });
+    breakInPlace(ws.trackFile(id));
+    forgeRecord(ws.trackFile(id));
+    const doc = recorded();
+    writeFileSync(cacheFile(), JSON.stringify({ ...doc, validators: `older/${doc.validators}` }));
+    assert.equal(cliError(ws.cli(['show', '--track-id', id, '--json'], { env }).stderr).code, 'E_CORRUPT_FILE');
+  });
+
+  it('a cache folder that cannot be written changes nothing but speed', () => {
+    const blocked = path.join(cache, 'not-a-folder');
+    writeFileSync(blocked, 'x');
+    const blockedEnv = { XDG_CACHE_HOME: blocked };
+    const id = ws.create('Uncached Track', ['--ready']).track_id;
+    ws.ok(['activate', '--track-id', id], { env: blockedEnv });
+    assert.equal(ws.ok(['get-active'], { env: blockedEnv })?.track_id, id);
+    breakInPlace(ws.trackFile(id));
+    assert.equal(cliError(ws.cli(['get-active', '--json'], { env: blockedEnv }).stderr).code, 'E_CORRUPT_FILE');
+  });
+});
