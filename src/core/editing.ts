@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { lazySchema } from './model/lazy-schema';
 import { branchNameSchema } from './branches';
 import type { StoreContext } from './storage/context';
 import { TrackError } from './model/errors';
@@ -26,39 +27,39 @@ const csvOrJsonList = (item: z.ZodMiniType<string>) =>
   }), z.array(item).check(z.maxLength(100)));
 
 const EDITABLE = {
-  name: { schema: lineText(3, 100), apply: (t: Track, v: string) => ({ ...t, name: v }) },
-  description: { schema: blockText(1000), apply: (t: Track, v: string) => ({ ...t, description: v }) },
+  name: { schema: lazySchema(() => lineText(3, 100)), apply: (t: Track, v: string) => ({ ...t, name: v }) },
+  description: { schema: lazySchema(() => blockText(1000)), apply: (t: Track, v: string) => ({ ...t, description: v }) },
   goal: {
-    schema: requiredBlockText(2000),
+    schema: lazySchema(() => requiredBlockText(2000)),
     apply: (t: Track, v: string) => ({ ...t, context: { ...t.context, goal: v } }),
   },
-  type: { schema: z.enum(TRACK_TYPES), apply: (t: Track, v: Track['type']) => ({ ...t, type: v }) },
-  priority: { schema: z.enum(PRIORITIES), apply: (t: Track, v: Track['priority']) => ({ ...t, priority: v }) },
+  type: { schema: lazySchema(() => z.enum(TRACK_TYPES)), apply: (t: Track, v: Track['type']) => ({ ...t, type: v }) },
+  priority: { schema: lazySchema(() => z.enum(PRIORITIES)), apply: (t: Track, v: Track['priority']) => ({ ...t, priority: v }) },
   progress: {
     // Only a plain decimal number: Number() would take "", " " and "0x10" as 0, 0 and 16.
-    schema: z.pipe(
+    schema: lazySchema(() => z.pipe(
       z.transform((value: unknown) => (typeof value === 'string' && /^\s*-?\d{1,10}(\.\d{1,10})?\s*$/.test(value) ? Number(value) : value)),
       z.number('must be a number from 0 to 100').check(z.gte(0), z.lte(100)),
-    ),
+    )),
     apply: (t: Track, v: number) => ({ ...t, progress: { ...t.progress, percentage: v } }),
   },
   success_criteria: {
-    schema: csvOrJsonList(lineText(1, 500)),
+    schema: lazySchema(() => csvOrJsonList(lineText(1, 500))),
     apply: (t: Track, v: string[]) => ({ ...t, context: { ...t.context, success_criteria: v } }),
   },
   tags: {
-    schema: csvOrJsonList(lineText(1, 50)),
+    schema: lazySchema(() => csvOrJsonList(lineText(1, 50))),
     apply: (t: Track, v: string[]) => ({ ...t, metadata: { ...t.metadata, tags: v } }),
   },
   branch: {
     // An empty value clears it.
-    schema: z.union([z.literal(''), branchNameSchema]),
+    schema: lazySchema(() => z.union([z.literal(''), branchNameSchema])),
     apply: (t: Track, v: string) => {
       const { branch: _old, ...rest } = t;
       return (v ? { ...rest, branch: v } : rest) as Track;
     },
   },
-  notes: { schema: blockText(10000), apply: (t: Track, v: string) => ({ ...t, metadata: { ...t.metadata, notes: v } }) },
+  notes: { schema: lazySchema(() => blockText(10000)), apply: (t: Track, v: string) => ({ ...t, metadata: { ...t.metadata, notes: v } }) },
 } as const;
 
 export type EditableField = keyof typeof EDITABLE;
