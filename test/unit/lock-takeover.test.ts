@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createContext } from '../../src/core/storage/context';
 import { TrackStore } from '../../src/core/store';
@@ -216,6 +216,32 @@ describe('the store lock under attack: takeovers, pauses, clocks (issue 7)', fun
       }
     });
   }
+
+  it('a writer whose new lock is taken over before proper-lockfile first touches it tries again: no E_INTERNAL, the write lands once', async () => {
+    // The moment the soak caught (a writer SIGSTOPped right after recording itself in a new lock, then
+    // taken over): here the lock is removed as a takeover would, right after this writer established it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, to wrap the core's call
+    const fsp = require('node:fs/promises') as { readdir: (...args: unknown[]) => Promise<string[]> };
+    const original = fsp.readdir;
+    let takenOver = 0;
+    fsp.readdir = async (...args: unknown[]) => {
+      const entries = await original(...args);
+      if (takenOver === 0 && args[0] === lockDir && entries.length === 1 && entries[0].startsWith('owner.')) {
+        takenOver += 1;
+        rmSync(lockDir, { recursive: true, force: true });
+      }
+      return entries;
+    };
+    try {
+      const store = new TrackStore({ root: ws.dir });
+      await store.updateTrack(id, 'notes', 'after a lost acquisition');
+    } finally {
+      fsp.readdir = original;
+    }
+    assert.equal(takenOver, 1, 'the lock was taken over once, between its creation and its first use');
+    assert.equal(notes(), 'after a lost acquisition');
+    assert.equal(existsSync(lockDir), false, 'released');
+  });
 
   it('a full disk leaves no lock-owner temp file and no lock behind', function () {
     const probe = spawnSync('unshare', ['-rm', 'true']);

@@ -297,7 +297,11 @@ async function acquire(paths: StorePaths, settings: LockSettings, staleMs: numbe
       await release().catch(() => undefined);
     } catch (error) {
       if (holds.get(paths.lockDir) === hold) holds.delete(paths.lockDir);
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw toTrackError(error);
+      // Lost before it was ours to use: proper-lockfile's first touch of the new lock (its mtime
+      // probe: a utimes, a stat) failed because the lock was taken over — this process was paused
+      // past the stale time right after creating it. Nothing was done under it: try again.
+      const lostWhileAcquiring = hold.established && !ownerFilePresentNow(hold);
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' && !lostWhileAcquiring) throw toTrackError(error);
     }
     if (settings.quickTry) throw new LockBusyNow();
     if (await takeOverAbandonedLock(paths, staleMs)) continue;
