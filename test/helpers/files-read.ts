@@ -49,7 +49,7 @@ export async function filesRead<T>(work: () => Promise<T>, options: { under?: st
   const readFds = new Set<number>();
   syncApi.openSync = (file: unknown, flags: unknown, ...rest: unknown[]) => {
     const fd = syncOriginals.openSync(file, flags, ...rest) as number;
-    if ((flags === undefined || flags === 'r') && counted(file)) {
+    if (isReadOnly(flags) && counted(file)) {
       files.push(String(file));
       readFds.add(fd);
     } else {
@@ -76,4 +76,9 @@ export async function filesRead<T>(work: () => Promise<T>, options: { under?: st
     api.readFile = originals.readFile;
     Object.assign(syncApi, syncOriginals);
   }
+}
+
+/** Opened only to read: no flags, 'r', or numeric flags whose access mode is O_RDONLY (the core opens documents O_NONBLOCK). */
+function isReadOnly(flags: unknown): boolean {
+  return flags === undefined || flags === 'r' || (typeof flags === 'number' && (flags & 3) === 0);
 }

@@ -1,9 +1,10 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument } from '../../src/core/storage/files';
 import { trackSchema, type Track } from '../../src/core/model/schemas';
-import { cliError, Workspace } from '../helpers/workspace';
+import { CLI, cliError, Workspace } from '../helpers/workspace';
 import { isTrackError } from '../../src/core/model/errors';
 
 describe('corruption: damaged files give clear errors and are never overwritten', function () {
@@ -84,6 +85,22 @@ describe('corruption: damaged files give clear errors and are never overwritten'
     const error = cliError(ws.cli(['show', '--track-id', victim, '--json']).stderr);
     assert.equal(error.details?.field, 'status');
     assert.match(error.message, /at field "status"/);
+  });
+
+  it('a pipe in place of a track file is refused at once (E_IO), never read until it ends', function () {
+    if (process.platform === 'win32') this.skip();
+    unlinkSync(ws.trackFile(victim));
+    execFileSync('mkfifo', [ws.trackFile(victim)]);
+    try {
+      const result = spawnSync(process.execPath, [CLI, 'show', '--track-id', victim, '--json'], { cwd: ws.dir, encoding: 'utf8', timeout: 20_000, env: { ...process.env, TRACK_MANAGER_ROOT: '' } });
+      assert.equal(result.signal, null, 'ended by itself, not by the timeout');
+      const error = cliError(result.stderr);
+      assert.equal(error.code, 'E_IO');
+      assert.match(error.message, /not a regular file/);
+    } finally {
+      unlinkSync(ws.trackFile(victim));
+      writeFileSync(ws.trackFile(victim), original);
+    }
   });
 
   it('a newer schema_version is E_UNSUPPORTED_SCHEMA, and the file is left alone', () => {

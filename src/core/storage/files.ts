@@ -101,14 +101,20 @@ export function readDocumentNow<S extends z.ZodMiniType>(file: string, schema: S
   return parseDocument(read.text, file, schema, options, read.identity);
 }
 
+/** The errno given to a document that is a pipe, a socket or a device (readWithIdentity). */
+const NOT_A_FILE = 'ENOTFILE';
+
 /**
  * A whole file, synchronously, with the identity of exactly the bytes read: the file's identity
  * before and after the read, null when they differ (changed in place while being read).
  */
 export function readWithIdentity(file: string): { text: string; identity: FileIdentity | null } {
-  const fd = fs.openSync(file, 'r');
+  // Non-blocking: opening a pipe for reading would otherwise wait for a writer (no effect on a file).
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   try {
     const before = fs.fstatSync(fd);
+    // A pipe or a device in a document's place would block the read or never end (a folder fails below with EISDIR).
+    if (!before.isFile() && !before.isDirectory()) throw Object.assign(new Error(`${file} is not a regular file`), { code: NOT_A_FILE });
     // One byte more than the size: a file that grew meanwhile is read to its end all the same.
     let buffer = Buffer.allocUnsafe(before.size + 1);
     let offset = 0;
@@ -134,7 +140,7 @@ export function readWithIdentity(file: string): { text: string; identity: FileId
 export function unreadableFileError(file: string, options: ReadOptions, error: unknown): TrackError {
   const shown = options.display ? options.display(file) : file;
   const errno = (error as NodeJS.ErrnoException)?.code ?? 'unknown';
-  const why = errno === 'EISDIR' ? 'it is a folder' : errno === 'EACCES' || errno === 'EPERM' ? 'permission denied' : `${errno}`;
+  const why = errno === 'EISDIR' ? 'it is a folder' : errno === NOT_A_FILE ? 'it is not a regular file' : errno === 'EACCES' || errno === 'EPERM' ? 'permission denied' : `${errno}`;
   return new TrackError(
     'E_IO',
     `Cannot read the ${options.kind} file ${shown}: ${why}. It was left untouched; fix or restore it (run \`track doctor\` to see every problem).`,
