@@ -50,7 +50,7 @@ export function activate(context: vscode.ExtensionContext): TrackManagerApi {
   const stores = new StoreService();
   const tree = new TracksTreeProvider(stores);
   const view = vscode.window.createTreeView('trackManager.tracks', { treeDataProvider: tree, showCollapseAll: true });
-  const statusBar = new ActiveTrackStatusBar(stores);
+  const statusBar = new ActiveTrackStatusBar(stores, log);
   const refreshed = new vscode.EventEmitter<vscode.WorkspaceFolder | undefined>();
   const details = new TrackDetailsPanels(stores, vscode.Uri.joinPath(context.extensionUri, 'media', 'track-manager.svg'));
   let prompter: Prompter = vscodePrompter;

@@ -15,7 +15,11 @@ export class ActiveTrackStatusBar implements vscode.Disposable {
   /** The folder whose track the item shows now (undefined: none has an active track). */
   shownFolder: vscode.WorkspaceFolder | undefined;
 
-  constructor(private readonly stores: StoreService) {
+  /** A retry after a read that failed (a writer holding the lock, a file mid-repair): one pending at a time. */
+  private retry: NodeJS.Timeout | undefined;
+  private disposed = false;
+
+  constructor(private readonly stores: StoreService, private readonly log?: vscode.LogOutputChannel) {
     this.item.name = 'Active Track';
     this.item.command = 'trackManager.switchTrack';
     this.item.text = '$(circle-slash) No active track';
@@ -41,12 +45,31 @@ export class ActiveTrackStatusBar implements vscode.Disposable {
 
   async refresh(): Promise<void> {
     const folders = this.stores.folders();
+    const previous = this.actives;
+    let failed = false;
     // Read once per refresh: focusing another editor only re-renders what was read here.
     this.actives = await Promise.all(folders.map(async (folder) => {
-      const track = await this.stores.storeFor(folder).getActiveTrack().catch(() => null);
-      return { folder, track, worked: track ? await workedTimeLine(this.stores, folder, track) : null };
+      let track: Track | null;
+      try {
+        track = await this.stores.storeFor(folder).getActiveTrack();
+      } catch (error) {
+        // Shown as it was until a read succeeds: a failed read is no news about the active track.
+        failed = true;
+        this.log?.warn(`Status bar: could not read the active track of ${folder.name}; trying again shortly. ${error instanceof Error ? error.message : String(error)}`);
+        track = previous.find((entry) => sameFolder(entry.folder, folder))?.track ?? null;
+      }
+      return { folder, track, worked: track ? await workedTimeLine(this.stores, folder, track).catch(() => null) : null };
     }));
     this.render();
+    if (failed) this.retrySoon();
+  }
+
+  private retrySoon(): void {
+    if (this.retry || this.disposed) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.refresh();
+    }, 1000);
   }
 
   /** The folder of the focused editor, if it belongs to one of the workspace's folders. */
@@ -58,7 +81,9 @@ export class ActiveTrackStatusBar implements vscode.Disposable {
   private render(): void {
     const multiRoot = this.actives.length > 1;
     const focused = this.focusedFolder();
-    const focusedEntry = focused && this.actives.find((entry) => entry.folder.uri.toString() === focused.uri.toString());
+    const focusedEntry = focused && this.actives.find((entry) => sameFolder(entry.folder, focused));
+    // A folder added since the last read: read it (its track is not known yet).
+    if (focused && !focusedEntry && this.stores.folders().some((folder) => sameFolder(folder, focused))) this.retrySoon();
     const shown = focusedEntry ?? this.actives.find((entry) => entry.track);
     const active = shown?.track;
     this.shownFolder = active ? shown.folder : undefined;
@@ -101,9 +126,15 @@ export class ActiveTrackStatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
+    if (this.retry) clearTimeout(this.retry);
     for (const subscription of this.subscriptions) subscription.dispose();
     this.item.dispose();
   }
+}
+
+function sameFolder(a: vscode.WorkspaceFolder, b: vscode.WorkspaceFolder): boolean {
+  return a.uri.toString() === b.uri.toString();
 }
 
 function escape(text: string): string {
