@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TrackStore } from '../../src/core/store';
-import { Workspace } from '../helpers/workspace';
+import { CLI, Workspace } from '../helpers/workspace';
 import { filesRead } from '../helpers/files-read';
 import type { Registry } from '../../src/core/model/schemas';
 import { indexLineChecksum } from '../../src/core/storage/index-document';
@@ -163,6 +164,32 @@ describe('index format 2: the head, the base and the log', function () {
     assert.match(list.stderr, /track-index\.log is corrupt at field "tracks\..*\.priority"/);
     assert.equal(ws.cli(['doctor', '--repair']).code, 0);
     assert.equal(ws.ok(['list'])[0].priority, 'P3');
+  });
+
+  it('a read right after a write checks no checksum (the writer kept the log known valid), and a hand edit after that is still caught', () => {
+    const hook = path.join(ws.dir, 'crypto-loaded.cjs');
+    writeFileSync(hook, "process.on('exit', () => require('node:fs').writeSync(2, 'CRYPTO ' + process.moduleLoadList.includes('NativeModule crypto') + '\\n'));");
+    const cryptoLoadedBy = (args: string[]) => {
+      const result = spawnSync(process.execPath, ['-r', hook, CLI, ...args], { cwd: ws.dir, encoding: 'utf8', env: { ...process.env, TRACK_MANAGER_ROOT: '' } });
+      assert.equal(result.status, 0, result.stderr);
+      return /^CRYPTO (true|false)$/m.exec(result.stderr)?.[1];
+    };
+    const a = ws.create('Known Log').track_id;
+    ws.create('Other Known Log');
+    assert.equal(ws.ok(['list']).length, 2); // validates the log whole and records it
+    ws.ok(['update', '--track-id', a, '--field', 'priority', '--value', 'P1']);
+    // The update appended its line to a log known valid: the next reads trust the log as it is.
+    assert.equal(cryptoLoadedBy(['list']), 'false');
+    assert.equal(cryptoLoadedBy(['stats']), 'false');
+    assert.equal(ws.ok(['list']).find((track) => track.track_id === a)?.priority, 'P1');
+    // A hand edit changes the log's identity: checked again, line by line.
+    const logFile = path.join(ws.tracksDir, 'track-index.log');
+    const text = readFileSync(logFile, 'utf8');
+    assert.match(text, /"P1"/);
+    writeFileSync(logFile, text.replace('"P1"', '"P9"')); // same size; its checksum no longer matches
+    const list = ws.cli(['list']);
+    assert.equal(list.code, 0);
+    assert.match(list.stderr, /track-index\.log is corrupt/);
   });
 
   it('a torn last log line (a writer killed mid-append) is ignored by readers and cut by the next write', () => {

@@ -8,7 +8,7 @@ import {
 } from './index-changes';
 import { indexLineChecksum } from './index-document';
 import {
-  identityKey, isKnownValid, knownValidLog, logVerdictKey, rememberValid, rememberValidLog, type FileIdentity,
+  identityKey, isKnownValid, isKnownValidLogFile, knownValidLog, logVerdictKey, rememberValid, rememberValidLog, rememberValidLogFile, type FileIdentity,
 } from './index-verdicts';
 import type { StorePaths } from './paths';
 import { validateSummaries } from './registry-file';
@@ -194,7 +194,7 @@ async function composeIndex(paths: StorePaths, head: Registry, generation: numbe
   const verdict = identityKey(baseRead.identity, generation);
   let tracks: Record<string, TrackSummaryEntry>;
   let runs: Record<string, RunSummaryEntry>;
-  if (isRecord(base.tracks) && isRecord(base.runs) && (await isKnownValid(paths, verdict))) {
+  if (isRecord(base.tracks) && isRecord(base.runs) && isKnownValid(paths, verdict)) {
     tracks = base.tracks as Record<string, TrackSummaryEntry>;
     runs = base.runs as Record<string, RunSummaryEntry>;
   } else {
@@ -203,12 +203,16 @@ async function composeIndex(paths: StorePaths, head: Registry, generation: numbe
   }
   const logRead = await readBytesWithIdentity(paths.indexLogFile);
   if (!logRead) return null;
-  // The log's lines validated before (by any process) are not validated again either.
+  const wholeRead = logRead.bytes.length === logRead.identity.size;
+  // A log known valid whole (this identity: nothing changed since) needs no checksum and no zod;
+  // else the lines validated before (by any process) are not validated again either.
+  const knownWhole = wholeRead && isKnownValidLogFile(paths, verdict, logRead.identity);
   const knownLog = knownValidLog(paths, verdict);
-  const trusted = knownLog?.logIno === logRead.identity.ino ? knownLog : undefined;
+  const trusted = knownWhole ? { bytes: logRead.bytes.length } : knownLog?.logIno === logRead.identity.ino ? knownLog : undefined;
   const log = applyLog(paths, logRead.bytes, generation, tracks, runs, options, false, trusted);
   if (!log) return null;
   if (log.chain) await rememberValidLog(paths, verdict, logVerdictKey(logRead.identity.ino, log.consumed, log.chain));
+  if (!knownWhole && wholeRead && log.consumed === logRead.bytes.length) await rememberValidLogFile(paths, verdict, logRead.identity);
   const registry: Registry = {
     ...head,
     active_track: log.activeTrack === undefined ? head.active_track : log.activeTrack,
@@ -378,13 +382,15 @@ function applyLog(
   runs: Record<string, RunSummaryEntry>,
   options: ReadOptions,
   headerRead = false,
-  trusted?: { bytes: number; chain: string },
+  /** Lines known valid: the first `bytes` when their checksums hash to `chain`; all of them, checksums unchecked, without a chain (a log known valid whole). */
+  trusted?: { bytes: number; chain?: string },
 ): LogOutcome | null {
   const file = paths.indexLogFile;
   const outcome: LogOutcome = { consumed: 0, lastLineStart: 0 };
+  const knownWhole = !headerRead && trusted !== undefined && trusted.chain === undefined && trusted.bytes === bytes.length;
   // A whole log: the chain of its lines' checksums, to remember it valid and to trust what was.
-  const chain = headerRead ? null : createHash('sha256');
-  const trustedEnd = chain && trusted && chainOf(bytes, trusted.bytes) === trusted.chain ? trusted.bytes : 0;
+  const chain = headerRead || knownWhole ? null : createHash('sha256');
+  const trustedEnd = knownWhole ? bytes.length : chain && trusted?.chain && chainOf(bytes, trusted.bytes) === trusted.chain ? trusted.bytes : 0;
   let start = 0;
   let lineNumber = headerRead ? 1 : 0;
   while (start < bytes.length) {
@@ -394,7 +400,7 @@ function applyLog(
     const line = bytes.toString('utf8', start, end);
     const space = line.indexOf(' ');
     const json = line.slice(space + 1);
-    if (space !== 16 || checksum(json) !== line.slice(0, 16)) {
+    if (space !== 16 || (!knownWhole && checksum(json) !== line.slice(0, 16))) {
       throw corruptFileError(file, options, null, `line ${lineNumber} does not match its checksum`, { line: lineNumber, column: 1 });
     }
     chain?.update(line.slice(0, 16));

@@ -1,8 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { StorePaths } from './paths';
+import { userCacheFile } from './user-cache';
 
 /**
  * Which base file of the index (track-index.json) was last validated entry by entry, across
@@ -10,6 +9,11 @@ import type { StorePaths } from './paths';
  * change time cannot be set back by hand) — and its generation. A base is never modified in place
  * (a new generation is a new file), so a CLI read of an unchanged base skips zod for its 10 000
  * entries. Kept in the user's cache folder, never in the store; losing it costs only time.
+ *
+ * With it, what is known of the base's log (track-index.log): the first lines validated (`log`,
+ * by a hash of their checksums), and the identity of a log known valid whole (`logFile`): a
+ * reader that finds the log with that identity checks no checksum and runs no validator — the
+ * writer that appended the last line records it, when the log it appended to was known valid.
  */
 export interface FileIdentity {
   ino: number;
@@ -18,32 +22,45 @@ export interface FileIdentity {
   ctimeMs: number;
 }
 
+interface Verdict {
+  base: string;
+  log?: string;
+  logFile?: string;
+}
+
 export function identityKey(info: FileIdentity, generation: number): string {
   return `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}:${generation}`;
 }
 
-function verdictFile(paths: StorePaths): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
-  const digest = createHash('sha256').update(paths.conductorDir).digest('hex').slice(0, 24);
-  return path.join(base, 'track-manager', 'index-verdicts', `${digest}.json`);
+/** A file's identity as recorded (a log file's in `logFile`, a document's in known-valid.ts). */
+export function fileIdentityKey(info: FileIdentity): string {
+  return `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
 }
 
-/** Per store: the base key and the log key (logVerdictKey) last known valid. */
-const remembered = new Map<string, { base: string; log?: string }>();
+function verdictFile(paths: StorePaths): string {
+  return userCacheFile('index-verdicts', paths.conductorDir);
+}
 
-async function readVerdict(paths: StorePaths): Promise<{ base: string; log?: string } | null> {
+/** Per store: the verdict last read or written by this process. */
+const remembered = new Map<string, Verdict>();
+
+function readVerdict(paths: StorePaths): Verdict | null {
   try {
-    const doc = JSON.parse(await readFile(verdictFile(paths), 'utf8')) as { conductor?: unknown; base?: unknown; log?: unknown };
+    const doc = JSON.parse(fs.readFileSync(verdictFile(paths), 'utf8')) as { conductor?: unknown; base?: unknown; log?: unknown; logFile?: unknown };
     if (doc.conductor !== paths.conductorDir || typeof doc.base !== 'string') return null;
-    return { base: doc.base, ...(typeof doc.log === 'string' ? { log: doc.log } : {}) };
+    return {
+      base: doc.base,
+      ...(typeof doc.log === 'string' ? { log: doc.log } : {}),
+      ...(typeof doc.logFile === 'string' ? { logFile: doc.logFile } : {}),
+    };
   } catch {
     return null;
   }
 }
 
-export async function isKnownValid(paths: StorePaths, key: string): Promise<boolean> {
+export function isKnownValid(paths: StorePaths, key: string): boolean {
   if (remembered.get(paths.conductorDir)?.base === key) return true;
-  const known = await readVerdict(paths);
+  const known = readVerdict(paths);
   if (known?.base !== key) return false;
   remembered.set(paths.conductorDir, known);
   return true;
@@ -76,18 +93,62 @@ export function knownValidLog(paths: StorePaths, baseKey: string): { logIno: num
 export async function rememberValidLog(paths: StorePaths, baseKey: string, logKey: string): Promise<void> {
   const known = remembered.get(paths.conductorDir);
   if (known?.base !== baseKey || known.log === logKey) return;
-  remembered.set(paths.conductorDir, { base: baseKey, log: logKey });
-  await writeVerdict(paths, { base: baseKey, log: logKey });
+  const verdict: Verdict = { ...known, log: logKey };
+  remembered.set(paths.conductorDir, verdict);
+  await writeVerdict(paths, verdict);
 }
 
-async function writeVerdict(paths: StorePaths, verdict: { base: string; log?: string }): Promise<void> {
+/** Whether the log file with this identity is known valid whole, with this base (call after isKnownValid for it). */
+export function isKnownValidLogFile(paths: StorePaths, baseKey: string, log: FileIdentity): boolean {
+  const known = remembered.get(paths.conductorDir);
+  return known?.base === baseKey && known.logFile === fileIdentityKey(log);
+}
+
+/** Records the log file, validated whole by this process, as known valid with this base. */
+export async function rememberValidLogFile(paths: StorePaths, baseKey: string, log: FileIdentity): Promise<void> {
+  const known = remembered.get(paths.conductorDir);
+  const key = fileIdentityKey(log);
+  if (known?.base !== baseKey || known.logFile === key) return;
+  const verdict: Verdict = { ...known, logFile: key };
+  remembered.set(paths.conductorDir, verdict);
+  await writeVerdict(paths, verdict);
+}
+
+/**
+ * A writer appended lines of its own to the log (its commit, under the lock): if the log it
+ * appended to was known valid whole (`before`, its identity right before the append), the log now
+ * is too (`after`). Read fresh from the cache file: the verdict may come from another process.
+ */
+export async function advanceValidLogFile(paths: StorePaths, before: FileIdentity, after: FileIdentity): Promise<void> {
+  const known = readVerdict(paths);
+  if (!known || known.logFile !== fileIdentityKey(before)) return;
+  const verdict: Verdict = { ...known, logFile: fileIdentityKey(after) };
+  remembered.set(paths.conductorDir, verdict);
+  await writeVerdict(paths, verdict);
+}
+
+let writeSequence = 0;
+
+function writeVerdict(paths: StorePaths, verdict: Verdict): Promise<void> {
   const file = verdictFile(paths);
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${file}.${process.pid}.${(writeSequence += 1)}.tmp`;
+  const text = JSON.stringify({ conductor: paths.conductorDir, ...verdict });
+  // Synchronous: a few hundred bytes into the page cache, no flush (a cache: losing it costs only time).
   try {
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(temp, JSON.stringify({ conductor: paths.conductorDir, ...verdict }));
-    await rename(temp, file);
+    try {
+      fs.writeFileSync(temp, text);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(temp, text);
+    }
+    fs.renameSync(temp, file);
   } catch {
-    await unlink(temp).catch(() => undefined);
+    try {
+      fs.unlinkSync(temp);
+    } catch {
+      // Not created.
+    }
   }
+  return Promise.resolve();
 }

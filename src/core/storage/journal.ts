@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { TrackError } from '../model/errors';
 import { fsyncDirectory, readDocument, serialize, tempPathFor } from './files';
 import type { FileAppend } from './index-files';
+import { advanceValidLogFile } from './index-verdicts';
 import { knownValidFiles } from './known-valid';
 import { isHeldBy, type HeldLock } from './lock';
 import type { StorePaths } from './paths';
@@ -216,7 +217,8 @@ async function applyAppend(paths: StorePaths, append: FileAppend): Promise<void>
     return;
   }
   try {
-    const { size } = await handle.stat();
+    const before = await handle.stat();
+    const { size } = before;
     const data = Buffer.from(append.data);
     if (size < append.offset) {
       await unlink(paths.registryFile).catch(ignoreMissing);
@@ -237,6 +239,8 @@ async function applyAppend(paths: StorePaths, append: FileAppend): Promise<void>
     }
     await handle.write(data, 0, data.length, append.offset);
     await handle.datasync();
+    // Lines of our own after a log known valid whole: the log stays known valid (index-verdicts.ts).
+    if (append.target === paths.indexLogFile && size === append.offset) await advanceValidLogFile(paths, before, await handle.stat());
   } finally {
     await handle.close();
   }

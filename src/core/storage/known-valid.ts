@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
-import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { SCHEMA_VERSION } from '../model/schemas';
-import type { FileIdentity } from './index-verdicts';
+import { fileIdentityKey, type FileIdentity } from './index-verdicts';
 import type { ReadOptions } from './files';
 import type { StorePaths } from './paths';
+import { userCacheFile } from './user-cache';
 
 /**
  * Documents of a store known to be valid, across processes: the identity of a file (inode, size,
@@ -68,10 +68,6 @@ export function isKnowableDocument(paths: StorePaths, file: string): boolean {
   return DOCUMENT_NAMES.has(path.basename(file)) || file === paths.registryFile;
 }
 
-export function identityOf(info: FileIdentity): string {
-  return `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
-}
-
 class StoreFiles implements KnownValidFiles {
   private readonly cacheFile: string;
   private readonly prefix: string;
@@ -82,7 +78,7 @@ class StoreFiles implements KnownValidFiles {
   private distrust = 0;
 
   constructor(private readonly conductorDir: string) {
-    this.cacheFile = cacheFileFor(conductorDir);
+    this.cacheFile = userCacheFile('known-valid', conductorDir);
     this.prefix = conductorDir + path.sep;
   }
 
@@ -90,7 +86,7 @@ class StoreFiles implements KnownValidFiles {
     if (this.distrust > 0) return false;
     const key = this.keyOf(file);
     if (key === null) return false;
-    const expected = identityOf(identity);
+    const expected = fileIdentityKey(identity);
     if (this.load().get(key) === expected) return true;
     // Another process may have recorded it since this one last looked.
     return this.reloadIfChanged() && this.load().get(key) === expected;
@@ -99,7 +95,7 @@ class StoreFiles implements KnownValidFiles {
   note(file: string, identity: FileIdentity): void {
     const key = this.keyOf(file);
     if (key === null) return;
-    const value = identityOf(identity);
+    const value = fileIdentityKey(identity);
     const entries = this.load();
     if (entries.get(key) === value) return;
     entries.delete(key);
@@ -217,19 +213,4 @@ function stampOf(file: string): string | null {
   } catch {
     return null;
   }
-}
-
-/** Named by a hash of the store's path (FNV-1a, twice): no crypto module for a cache file's name. */
-function cacheFileFor(conductorDir: string): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
-  return path.join(base, 'track-manager', 'known-valid', `${fnv1a(conductorDir, 0x811c9dc5)}${fnv1a(conductorDir, 0x050c5d1f)}.json`);
-}
-
-function fnv1a(text: string, seed: number): string {
-  let hash = seed;
-  for (let i = 0; i < text.length; i += 1) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 16777619) >>> 0;
-  }
-  return hash.toString(16).padStart(8, '0');
 }
