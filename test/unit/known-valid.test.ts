@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { cliError, Workspace } from '../helpers/workspace';
+import * as schemas from '../../src/core/model/schemas';
 
 /**
  * Documents known valid (storage/known-valid.ts, issue 10): a write records the identity of the
@@ -106,5 +107,33 @@ describe('known-valid documents: zod runs once per version of a file, across pro
     assert.equal(ws.ok(['get-active'], { env: blockedEnv })?.track_id, id);
     breakInPlace(ws.trackFile(id));
     assert.equal(cliError(ws.cli(['get-active', '--json'], { env: blockedEnv }).stderr).code, 'E_CORRUPT_FILE');
+  });
+
+  it('every document schema only checks: zod returns what it was given (so a document read without zod is the same)', () => {
+    const id = ws.create('Checked Track', ['--ready']).track_id;
+    ws.ok(['activate', '--track-id', id]);
+    ws.ok(['context', 'add-decision', '--track-id', id, '--text', 'Use zod/mini', '--rationale', 'start-up']);
+    ws.ok(['context', 'add-assumption', '--track-id', id, '--text', 'Loose objects']);
+    const run = ws.ok(['run', 'start', '--track-id', id, '--workflow', 'checked', '--total', '2']).run_id;
+    ws.ok(['run', 'step', '--run-id', run, '--step', '1', '--state', '{"a":[1,{"b":null}]}']);
+    ws.ok(['checkpoint', 'create', '--track-id', id, '--name', 'Checked']);
+    ws.ok(['pause', '--track-id', id, '--reason', 'checked']);
+    const trackDir = path.join(ws.tracksDir, id);
+    const checkpoint = readdirSync(path.join(trackDir, 'checkpoints')).find((name) => name.endsWith('.json'))!;
+    const documents: Array<[string, { safeParse(value: unknown): { success: boolean; data?: unknown } }]> = [
+      [ws.trackFile(id), schemas.trackSchema],
+      [ws.registryFile, schemas.registryEnvelopeSchema],
+      [path.join(trackDir, 'activity.json'), schemas.activitySchema],
+      [path.join(trackDir, 'context', 'decisions.json'), schemas.decisionsSchema],
+      [path.join(trackDir, 'context', 'assumptions.json'), schemas.assumptionsSchema],
+      [path.join(trackDir, 'workflows', run, 'run.json'), schemas.runSchema],
+      [path.join(trackDir, 'checkpoints', checkpoint), schemas.checkpointSchema],
+    ];
+    for (const [file, schema] of documents) {
+      const doc: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      const parsed = schema.safeParse(doc);
+      assert.ok(parsed.success, relative(file));
+      assert.deepEqual(parsed.data, doc, `${relative(file)}: zod changed the document (a default or a transform in its schema?)`);
+    }
   });
 });
