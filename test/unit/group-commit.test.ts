@@ -60,6 +60,19 @@ describe('group commit: a lock holder commits the queued writes of other process
   });
 
   const queued = (kind: 'request' | 'claimed' | 'results') => (existsSync(queue) ? readdirSync(queue).filter((name) => name.endsWith(`.${kind}.json`)).length : 0);
+  /**
+   * Requests written whole: a requester creates its file, then writes it, and a holder that lists the
+   * queue in between leaves that request to its next round — so a test that wants one group waits for these.
+   */
+  const requestsWritten = () => (existsSync(queue) ? readdirSync(queue) : []).filter((name) => {
+    if (!name.endsWith('.request.json')) return false;
+    try {
+      JSON.parse(readFileSync(path.join(queue, name), 'utf8'));
+      return true;
+    } catch {
+      return false;
+    }
+  }).length;
   /** The results committed in the queue's group results files, one entry per request. */
   const resultEntries = () => (existsSync(queue) ? readdirSync(queue) : [])
     .filter((name) => name.endsWith('.results.json'))
@@ -107,7 +120,7 @@ describe('group commit: a lock holder commits the queued writes of other process
     const blocker = await holder(shared[0], 'block');
     const started = Array.from({ length: 5 }, (_, w) => worker(opsOf(w), true));
     for (const one of started) one.child.stdin!.write('go\n');
-    await until(() => queued('request') === 5, 'every worker to queue its first operation', started);
+    await until(() => requestsWritten() === 5, 'every worker to queue its first operation', started);
     blocker.child.stdin!.write('go\n');
     await blocker.exit;
     assert.equal(await Promise.all(started.map((one) => one.exit)).then((codes) => codes.every((code) => code === 0)), true);
@@ -173,7 +186,7 @@ describe('group commit: a lock holder commits the queued writes of other process
       const started: Started[] = [];
       for (const list of ops) {
         started.push(worker(list));
-        await until(() => queued('request') === started.length, 'the request to be queued', started);
+        await until(() => requestsWritten() === started.length, 'the request to be queued', started);
       }
       first.child.stdin!.write('go\n');
       await until(() => first.output().includes(moment === 'before' ? 'blocked' : 'committed'), 'the holder to reach the moment', [first]);
@@ -221,7 +234,7 @@ describe('group commit: a lock holder commits the queued writes of other process
     const started: Started[] = [];
     for (const list of ops) {
       started.push(worker(list, false, stale));
-      await until(() => queued('request') === started.length, 'the request to be queued', started);
+      await until(() => requestsWritten() === started.length, 'the request to be queued', started);
     }
     first.child.stdin!.write('go\n');
     await until(() => first.output().includes('blocked'), 'the holder to stop inside its group', [first]);
@@ -247,7 +260,7 @@ describe('group commit: a lock holder commits the queued writes of other process
     const first = await holder(own, 'block', { GROUP_TEST_BLOCK: '1' });
     // Its second write is queued only once the first has its result, from the holder's first commit.
     const requester = worker([['create', 'Round One'], ['group', 'test-block', 'Round Two']]);
-    await until(() => queued('request') === 1, 'the first write to be queued', [requester]);
+    await until(() => requestsWritten() === 1, 'the first write to be queued', [requester]);
     first.child.stdin!.write('go\n');
     // The holder runs the second write too, in a later round under the same lock: it stops there.
     await until(() => {
@@ -325,7 +338,7 @@ describe('group commit: a lock holder commits the queued writes of other process
     const started: Started[] = [];
     for (const list of [[['update', plain, 'plain change']], [['update', linked, 'linked change']], [['create', 'Queued After']]] as GroupWorkerOp[][]) {
       started.push(worker(list));
-      await until(() => queued('request') === started.length, 'the request to be queued', started);
+      await until(() => requestsWritten() === started.length, 'the request to be queued', started);
     }
     first.child.stdin!.write('go\n');
     assert.equal(await first.exit, 0);
