@@ -116,7 +116,9 @@ class StoreFiles implements KnownValidFiles {
   /** Writes the entries noted since the last flush, merged into what the cache file holds now. */
   flush(): void {
     if (this.pending.size === 0) return;
-    const merged = this.readCacheFile() ?? new Map<string, string>();
+    // Unchanged since this process read or wrote it: what it holds is already in memory, with ours.
+    const unchanged = this.entries !== null && this.loadedStamp !== null && stampOf(this.cacheFile) === this.loadedStamp;
+    const merged = unchanged ? this.entries! : this.readCacheFile() ?? new Map<string, string>();
     for (const [key, value] of this.pending) {
       merged.delete(key);
       merged.set(key, value);

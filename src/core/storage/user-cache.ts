@@ -8,8 +8,17 @@ import * as path from 'node:path';
  */
 export function userCacheFile(folder: string, conductorDir: string): string {
   const base = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
-  return path.join(base, 'track-manager', folder, `${fnv1a(conductorDir, 0x811c9dc5)}${fnv1a(conductorDir, 0x050c5d1f)}.json`);
+  const key = `${base}\0${folder}\0${conductorDir}`;
+  let file = named.get(key);
+  if (file === undefined) {
+    file = path.join(base, 'track-manager', folder, `${fnv1a(conductorDir, 0x811c9dc5)}${fnv1a(conductorDir, 0x050c5d1f)}.json`);
+    named.set(key, file);
+  }
+  return file;
 }
+
+/** Worked out once per process: a command asks for the same name several times. */
+const named = new Map<string, string>();
 
 function fnv1a(text: string, seed: number): string {
   let hash = seed;
