@@ -228,7 +228,9 @@ function lockOwner() {
 /** SIGSTOPs whichever of our processes holds the lock, past the stale time, then SIGCONTs it. */
 async function stopper() {
   while (!writersDone && stats.takeovers < TAKEOVERS) {
-    await sleep(100 + random() * 400);
+    // Polled often: a write holds the lock for a few milliseconds, and a short run (the bounded soak
+    // of the unit tests: ~4 s) must still catch holders.
+    await sleep(5 + random() * 45);
     const owner = lockOwner();
     const entry = owner && running.get(owner.pid);
     if (!entry || entry.stopped) continue;
