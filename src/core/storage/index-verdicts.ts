@@ -117,11 +117,15 @@ export async function rememberValidLogFile(paths: StorePaths, baseKey: string, l
 /**
  * A writer appended lines of its own to the log (its commit, under the lock): if the log it
  * appended to was known valid whole (`before`, its identity right before the append), the log now
- * is too (`after`). Read fresh from the cache file: the verdict may come from another process.
+ * is too (`after`). The cache file is read only when this process does not already hold that
+ * verdict (a new process's one-track write never read it; a long-lived writer wrote it last).
  */
 export async function advanceValidLogFile(paths: StorePaths, before: FileIdentity, after: FileIdentity): Promise<void> {
-  const known = readVerdict(paths);
-  if (!known || known.logFile !== fileIdentityKey(before)) return;
+  const expected = fileIdentityKey(before);
+  // What this process already holds, if it is about this log; else what another process recorded.
+  const inMemory = remembered.get(paths.conductorDir);
+  const known = inMemory?.logFile === expected ? inMemory : readVerdict(paths);
+  if (!known || known.logFile !== expected) return;
   const verdict: Verdict = { ...known, logFile: fileIdentityKey(after) };
   remembered.set(paths.conductorDir, verdict);
   await writeVerdict(paths, verdict);
