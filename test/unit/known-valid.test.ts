@@ -1,9 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { cliError, Workspace } from '../helpers/workspace';
 import * as schemas from '../../src/core/model/schemas';
+import { CACHE_FILES_KEPT } from '../../src/core/storage/user-cache';
 
 /**
  * Documents known valid (storage/known-valid.ts, issue 10): a write records the identity of the
@@ -31,6 +32,15 @@ describe('known-valid documents: zod runs once per version of a file, across pro
     const files = readdirSync(folder).filter((name) => name.endsWith('.json'));
     assert.equal(files.length, 1, `one cache file per store: ${files.join(', ')}`);
     return path.join(folder, files[0]);
+  };
+  /** The one cache file of this test's store in a folder that may hold others. */
+  const recordedIn = (folder: string) => {
+    const mine = readdirSync(folder)
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => JSON.parse(readFileSync(path.join(folder, name), 'utf8')) as { conductor?: string })
+      .filter((doc) => doc.conductor === ws.conductor);
+    assert.equal(mine.length, 1);
+    return mine[0];
   };
   const recorded = () => JSON.parse(readFileSync(cacheFile(), 'utf8')) as { conductor: string; validators: string; files: Record<string, string> };
   const identity = (file: string) => {
@@ -107,6 +117,36 @@ describe('known-valid documents: zod runs once per version of a file, across pro
     assert.equal(ws.ok(['get-active'], { env: blockedEnv })?.track_id, id);
     breakInPlace(ws.trackFile(id));
     assert.equal(cliError(ws.cli(['get-active', '--json'], { env: blockedEnv }).stderr).code, 'E_CORRUPT_FILE');
+  });
+
+  it('the cache folder keeps the files of the stores used last, and drops temp files a killed process left', () => {
+    const folder = path.join(cache, 'track-manager', 'known-valid');
+    mkdirSync(folder, { recursive: true });
+    const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+    // Other stores' files, store i last used i minutes ago: more than the folder keeps.
+    const others = CACHE_FILES_KEPT + 80;
+    for (let i = 0; i < others; i += 1) {
+      const file = path.join(folder, `other-${i}.json`);
+      writeFileSync(file, '{}');
+      utimesSync(file, minutesAgo(i + 1), minutesAgo(i + 1));
+    }
+    const leftTemp = path.join(folder, 'other-0.json.4242.1.tmp');
+    writeFileSync(leftTemp, '{"conductor"');
+    utimesSync(leftTemp, minutesAgo(5), minutesAgo(5));
+    const writingNow = path.join(folder, 'other-1.json.4243.1.tmp');
+    writeFileSync(writingNow, '{}');
+
+    const id = ws.create('Pruned Track', ['--ready']).track_id;
+    ws.ok(['activate', '--track-id', id], { env });
+
+    const names = new Set(readdirSync(folder));
+    const kept = [...names].filter((name) => name.endsWith('.json'));
+    assert.equal(kept.length, CACHE_FILES_KEPT, 'the folder is back to its bound');
+    assert.equal(recordedIn(folder).conductor, ws.conductor, "this store's file is kept");
+    for (let i = 0; i < CACHE_FILES_KEPT - 1; i += 1) assert.ok(names.has(`other-${i}.json`), `store used ${i + 1} min ago is kept`);
+    for (let i = CACHE_FILES_KEPT - 1; i < others; i += 1) assert.ok(!names.has(`other-${i}.json`), `store used ${i + 1} min ago is dropped`);
+    assert.ok(!names.has(path.basename(leftTemp)), 'a temp file left minutes ago is removed');
+    assert.ok(names.has(path.basename(writingNow)), 'a temp file another process may be writing is left alone');
   });
 
   it('every document schema only checks: zod returns what it was given (so a document read without zod is the same)', () => {

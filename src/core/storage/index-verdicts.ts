@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { StorePaths } from './paths';
-import { userCacheFile } from './user-cache';
+import { userCacheFile, writeUserCacheFile } from './user-cache';
 
 /**
  * Which base file of the index (track-index.json) was last validated entry by entry, across
@@ -131,28 +130,8 @@ export async function advanceValidLogFile(paths: StorePaths, before: FileIdentit
   await writeVerdict(paths, verdict);
 }
 
-let writeSequence = 0;
-
 function writeVerdict(paths: StorePaths, verdict: Verdict): Promise<void> {
-  const file = verdictFile(paths);
-  const temp = `${file}.${process.pid}.${(writeSequence += 1)}.tmp`;
-  const text = JSON.stringify({ conductor: paths.conductorDir, ...verdict });
-  // Synchronous: a few hundred bytes into the page cache, no flush (a cache: losing it costs only time).
-  try {
-    try {
-      fs.writeFileSync(temp, text);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(temp, text);
-    }
-    fs.renameSync(temp, file);
-  } catch {
-    try {
-      fs.unlinkSync(temp);
-    } catch {
-      // Not created.
-    }
-  }
+  // Synchronous: a few hundred bytes into the page cache (user-cache.ts).
+  writeUserCacheFile(verdictFile(paths), JSON.stringify({ conductor: paths.conductorDir, ...verdict }));
   return Promise.resolve();
 }

@@ -4,7 +4,7 @@ import { SCHEMA_VERSION } from '../model/schemas';
 import { fileIdentityKey, type FileIdentity } from './index-verdicts';
 import type { ReadOptions } from './files';
 import type { StorePaths } from './paths';
-import { userCacheFile } from './user-cache';
+import { userCacheFile, writeUserCacheFile } from './user-cache';
 
 /**
  * Documents of a store known to be valid, across processes: the identity of a file (inode, size,
@@ -129,26 +129,9 @@ class StoreFiles implements KnownValidFiles {
       merged.delete(key);
     }
     this.entries = merged;
-    const temp = `${this.cacheFile}.${process.pid}.${(flushSequence += 1)}.tmp`;
     const text = JSON.stringify({ conductor: this.conductorDir, validators: VALIDATORS, files: Object.fromEntries(merged) });
-    try {
-      try {
-        fs.writeFileSync(temp, text);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        fs.mkdirSync(path.dirname(temp), { recursive: true, mode: 0o700 });
-        fs.writeFileSync(temp, text);
-      }
-      fs.renameSync(temp, this.cacheFile);
-      this.loadedStamp = stampOf(this.cacheFile);
-    } catch {
-      // A cache: a folder that cannot be written only costs validations later.
-      try {
-        fs.unlinkSync(temp);
-      } catch {
-        // Not created.
-      }
-    }
+    // A cache: a folder that cannot be written only costs validations later.
+    if (writeUserCacheFile(this.cacheFile, text)) this.loadedStamp = stampOf(this.cacheFile);
   }
 
   private keyOf(file: string): string | null {
@@ -187,7 +170,6 @@ class StoreFiles implements KnownValidFiles {
   }
 }
 
-let flushSequence = 0;
 let flushTimer: NodeJS.Timeout | null = null;
 let exitHookSet = false;
 

@@ -8,11 +8,8 @@
  * write nothing: the original scripts may still be in use), and the first write replaces it
  * with ours, built the same way.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import * as path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import * as z from 'zod/mini';
 import { isTrackError } from '../model/errors';
 import { parseDocument } from './files';
@@ -22,6 +19,7 @@ import {
   emptyRegistry, listTrackFolders, problemFrom, rebuildRegistry, summarizeTrack, type Problem,
 } from './registry';
 import { registryFormatVersion } from './registry-file';
+import { userCacheFile, writeUserCacheFile } from './user-cache';
 import { SCHEMA_VERSION, trackSchema, trackSummarySchema, type Registry } from '../model/schemas';
 
 /** How many track files are read at once. */
@@ -46,9 +44,7 @@ type SummaryCache = z.infer<typeof cacheFileSchema>;
 const memory = new Map<string, SummaryCache>();
 
 function cacheFileFor(paths: StorePaths): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
-  const digest = createHash('sha256').update(paths.conductorDir).digest('hex').slice(0, 24);
-  return path.join(base, 'track-manager', 'original-format-index', `${digest}.json`);
+  return userCacheFile('original-format-index', paths.conductorDir);
 }
 
 async function loadCache(paths: StorePaths): Promise<SummaryCache> {
@@ -63,17 +59,10 @@ async function loadCache(paths: StorePaths): Promise<SummaryCache> {
   }
 }
 
-async function saveCache(paths: StorePaths, cache: SummaryCache): Promise<void> {
+function saveCache(paths: StorePaths, cache: SummaryCache): void {
   memory.set(paths.conductorDir, cache);
-  const file = cacheFileFor(paths);
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(temp, JSON.stringify(cache));
-    await rename(temp, file);
-  } catch {
-    await unlink(temp).catch(() => undefined); // A cache that cannot be written costs only speed.
-  }
+  // A cache that cannot be written costs only speed.
+  writeUserCacheFile(cacheFileFor(paths), JSON.stringify(cache));
 }
 
 /** Times in ms with their sub-millisecond fraction (a double holds ~0.2 µs of it today). */
@@ -157,7 +146,7 @@ export async function indexFromTrackFiles(paths: StorePaths, original: Registry)
   }
   registry.active_track = chooseActive(registry, active);
   const changed = stale.length > 0 || Object.keys(cache.entries).length !== Object.keys(entries).length;
-  if (changed) await saveCache(paths, { version: 1, conductor: paths.conductorDir, entries });
+  if (changed) saveCache(paths, { version: 1, conductor: paths.conductorDir, entries });
   else memory.set(paths.conductorDir, cache);
   return { registry, problems };
 }
