@@ -3,7 +3,10 @@ import { listFolder } from './storage/folders';
 import type { StoreContext } from './storage/context';
 import { assumptionsDocument, decisionsDocument, readContextConflicts, readContextFilesNow } from './context-files';
 import { isTrackError, toTrackError, TrackError } from './model/errors';
-import { readDocument } from './storage/files';
+import { readDocument, readDocumentNow } from './storage/files';
+import { CheckpointListing, type ListedCheckpoint } from './storage/checkpoint-listing';
+import type { FileIdentity } from './storage/index-verdicts';
+import type { KnownValidFiles } from './storage/known-valid';
 import { readGitState } from './git';
 import { assertId, compareText, isValidId, makeSnapshotId } from './model/ids';
 import { problemFrom, readRunFile, type Problem } from './storage/registry';
@@ -177,14 +180,6 @@ export interface CheckpointList {
   problems: Problem[];
 }
 
-const CHECKPOINT_READS_AT_ONCE = 16;
-
-async function mapInBatches<T, R>(items: readonly T[], size: number, map: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  for (let start = 0; start < items.length; start += size) results.push(...(await Promise.all(items.slice(start, start + size).map(map))));
-  return results;
-}
-
 /** A track's checkpoints, newest first; a corrupt checkpoint file is reported, not fatal. */
 export async function readCheckpoints(ctx: StoreContext, trackId: string): Promise<CheckpointList> {
   return readCheckpointFiles(ctx, trackId, checkpointSchema);
@@ -197,8 +192,69 @@ export async function readCheckpoints(ctx: StoreContext, trackId: string): Promi
  * damaged is reported, as by readCheckpoints.
  */
 export async function listCheckpoints(ctx: StoreContext, trackId: string): Promise<{ checkpoints: CheckpointEntry[]; problems: Problem[] }> {
-  const { checkpoints, problems } = await readCheckpointFiles(ctx, trackId, checkpointHeaderSchema);
-  return { checkpoints: checkpoints.map(({ document: _document, ...entry }) => entry), problems };
+  const dir = ctx.paths.checkpointsDir(trackId);
+  const names = await checkpointNames(dir);
+  // What earlier listings read from these files, across processes (checkpoint-listing.ts).
+  const listing = new CheckpointListing(ctx.paths, trackId);
+  const problems: Problem[] = [];
+  const checkpoints: CheckpointEntry[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const recorded = listing.find(name, file);
+    if (recorded) {
+      checkpoints.push({ ...recorded, file });
+      continue;
+    }
+    let identity: FileIdentity | null = null;
+    const read = readCheckpointFile(ctx, file, checkpointHeaderSchema, (bytes) => { identity = bytes; });
+    if (read.problem) problems.push(read.problem);
+    if (!read.document) continue;
+    const listed = listedFields(read.document);
+    if (identity) listing.record(name, identity, listed);
+    checkpoints.push({ ...listed, file });
+  }
+  listing.save(new Set(names));
+  return { checkpoints: newestFirst(checkpoints), problems };
+}
+
+async function checkpointNames(dir: string): Promise<string[]> {
+  return (await listFolder(dir).catch(() => [] as string[])).filter((name) => CHECKPOINT_FILE.test(name));
+}
+
+/**
+ * One checkpoint file validated with `schema`: a damaged one is a problem to report, not an error.
+ * `onValid` is given the identity of the bytes validated (none when the file changed while read).
+ */
+function readCheckpointFile<T extends CheckpointHeader>(
+  ctx: StoreContext,
+  file: string,
+  schema: z.ZodMiniType<T>,
+  onValid?: (identity: FileIdentity) => void,
+): { document?: T | null; problem?: Problem } {
+  const known: KnownValidFiles | undefined = onValid && { has: () => false, note: (_file, identity) => onValid(identity), distrusting: (work) => work() };
+  try {
+    return { document: readDocumentNow(file, schema, { kind: 'checkpoint', display: (f) => ctx.paths.display(f), known }) };
+  } catch (error) {
+    if (!isTrackError(error)) throw error;
+    return { problem: problemFrom(error, file) };
+  }
+}
+
+function listedFields(document: CheckpointHeader): ListedCheckpoint {
+  return {
+    snapshot_id: document.snapshot_id,
+    type: document.type,
+    created_at: document.created_at,
+    name: document.name ?? null,
+    description: document.description ?? null,
+    event: typeof document.trigger.event === 'string' ? document.trigger.event : null,
+  };
+}
+
+/** Newest first; checkpoints of the same instant by their number, highest first. */
+function newestFirst<E extends { created_at: string; file: string }>(entries: E[]): E[] {
+  const numberOf = (file: string) => Number(CHECKPOINT_FILE.exec(path.basename(file))?.[1] ?? 0);
+  return entries.sort((a, b) => compareText(b.created_at, a.created_at) || numberOf(b.file) - numberOf(a.file));
 }
 
 async function readCheckpointFiles<T extends CheckpointHeader>(
@@ -207,38 +263,15 @@ async function readCheckpointFiles<T extends CheckpointHeader>(
   schema: z.ZodMiniType<T>,
 ): Promise<{ checkpoints: Array<CheckpointEntry & { document: T }>; problems: Problem[] }> {
   const dir = ctx.paths.checkpointsDir(trackId);
-  const names = (await listFolder(dir).catch(() => [] as string[])).filter((name) => CHECKPOINT_FILE.test(name));
   const problems: Problem[] = [];
   const checkpoints: Array<CheckpointEntry & { document: T }> = [];
-  // Read several at a time (a track keeps a checkpoint per pause; a bound keeps the open files few),
-  // then taken in folder order as before.
-  const read = await mapInBatches(names, CHECKPOINT_READS_AT_ONCE, async (name) => {
+  for (const name of await checkpointNames(dir)) {
     const file = path.join(dir, name);
-    try {
-      const document: T | null = await readDocument(file, schema, { kind: 'checkpoint', display: (f) => ctx.paths.display(f) });
-      return { file, document };
-    } catch (error) {
-      if (!isTrackError(error)) throw error;
-      return { file, problem: problemFrom(error, file) };
-    }
-  });
-  for (const { file, document, problem } of read) {
+    const { document, problem } = readCheckpointFile(ctx, file, schema);
     if (problem) problems.push(problem);
-    if (!document) continue;
-    checkpoints.push({
-      snapshot_id: document.snapshot_id,
-      type: document.type,
-      created_at: document.created_at,
-      name: document.name ?? null,
-      description: document.description ?? null,
-      event: typeof document.trigger.event === 'string' ? document.trigger.event : null,
-      file,
-      document,
-    });
+    if (document) checkpoints.push({ ...listedFields(document), file, document });
   }
-  const numberOf = (file: string) => Number(CHECKPOINT_FILE.exec(path.basename(file))?.[1] ?? 0);
-  checkpoints.sort((a, b) => compareText(b.created_at, a.created_at) || numberOf(b.file) - numberOf(a.file));
-  return { checkpoints, problems };
+  return { checkpoints: newestFirst(checkpoints), problems };
 }
 
 /** The checkpoint to restore, its saved state validated: a damaged one is E_CORRUPT_FILE naming the file and field. */

@@ -37,8 +37,8 @@ export interface KnownValidFiles {
  * reads this file, so it stays small (about 7 KB) however large the store.
  */
 const LIMIT = 64;
-/** Entries recorded by another version of the validators are not trusted. */
-const VALIDATORS = `${typeof TRACK_MANAGER_VERSION === 'string' ? TRACK_MANAGER_VERSION : 'dev'}/${SCHEMA_VERSION}`;
+/** Entries recorded by another version of the validators (or of what is derived from them) are not trusted. */
+export const VALIDATORS = `${typeof TRACK_MANAGER_VERSION === 'string' ? TRACK_MANAGER_VERSION : 'dev'}/${SCHEMA_VERSION}`;
 declare const TRACK_MANAGER_VERSION: string;
 
 const stores = new Map<string, StoreFiles>();

@@ -99,7 +99,13 @@ export class StorePaths {
 
   /** For messages: paths relative to the workspace read better than absolute ones. */
   display(file: string): string {
+    // The common case without path.relative, which costs more than the rest of a listing's line.
+    const prefix = this.workspaceRoot.endsWith(path.sep) ? this.workspaceRoot : this.workspaceRoot + path.sep;
+    if (file.startsWith(prefix) && file.length > prefix.length && !DOT_SEGMENT.test(file.slice(prefix.length))) return file.slice(prefix.length);
     const relative = path.relative(this.workspaceRoot, file);
     return relative && !relative.startsWith('..') ? relative : file;
   }
 }
+
+/** A `.` or `..` segment, or doubled separators: a path that path.relative would normalise. */
+const DOT_SEGMENT = /(^|[\\/])\.{1,2}([\\/]|$)|[\\/]{2}/;
