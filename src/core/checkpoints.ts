@@ -3,10 +3,9 @@ import { listFolder } from './storage/folders';
 import type { StoreContext } from './storage/context';
 import { assumptionsDocument, decisionsDocument, readContextConflicts, readContextFilesNow } from './context-files';
 import { isTrackError, toTrackError, TrackError } from './model/errors';
-import { readDocument, readDocumentNow } from './storage/files';
+import { readDocument, readDocumentNow, type ReadOptions } from './storage/files';
 import { CheckpointListing, type ListedCheckpoint } from './storage/checkpoint-listing';
 import type { FileIdentity } from './storage/index-verdicts';
-import type { KnownValidFiles } from './storage/known-valid';
 import { readGitState } from './git';
 import { assertId, compareText, isValidId, makeSnapshotId } from './model/ids';
 import { problemFrom, readRunFile, type Problem } from './storage/registry';
@@ -231,7 +230,8 @@ function readCheckpointFile<T extends CheckpointHeader>(
   schema: z.ZodMiniType<T>,
   onValid?: (identity: FileIdentity) => void,
 ): { document?: T | null; problem?: Problem } {
-  const known: KnownValidFiles | undefined = onValid && { has: () => false, note: (_file, identity) => onValid(identity), distrusting: (work) => work() };
+  // Never trusted (every file read is validated), only told the identity of the bytes validated.
+  const known: ReadOptions['known'] = onValid && { has: () => false, note: (_file, identity) => onValid(identity) };
   try {
     return { document: readDocumentNow(file, schema, { kind: 'checkpoint', display: (f) => ctx.paths.display(f), known }) };
   } catch (error) {
@@ -279,7 +279,8 @@ export async function findCheckpoint(ctx: StoreContext, trackId: string, snapsho
   const { checkpoints } = await listCheckpoints(ctx, trackId);
   const found = checkpoints.find((entry) => entry.snapshot_id === snapshotId);
   const document = found ? await readDocument(found.file, checkpointSchema, { kind: 'checkpoint', display: (f) => ctx.paths.display(f) }) : null;
-  if (!document) {
+  // The listing may come from its record (checkpoint-listing.ts): restore only the checkpoint asked for.
+  if (!document || document.snapshot_id !== snapshotId) {
     throw new TrackError(
       'E_CHECKPOINT_NOT_FOUND',
       `Checkpoint ${snapshotId} not found for track ${trackId}. List its checkpoints with \`track checkpoint list --track-id ${trackId}\`.`,

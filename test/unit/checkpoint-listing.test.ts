@@ -80,4 +80,18 @@ describe('checkpoint listing: each checkpoint file is read once, until it change
     assert.equal(result.checkpoints.length, checkpointFiles().length);
     assert.equal(names[0], 'cp new', 'newest first');
   });
+
+  it('a record that says one checkpoint where the file holds another (the identity blind spot) never restores the wrong one', async () => {
+    const { checkpoints } = await store.listCheckpoints(trackId);
+    const [first, second] = checkpoints;
+    const folder = path.join(cacheHome, 'track-manager', 'checkpoint-listings');
+    const [recordFile] = readdirSync(folder).map((name) => path.join(folder, name));
+    const record = JSON.parse(readFileSync(recordFile, 'utf8')) as { files: Record<string, { listed: { snapshot_id: string } }> };
+    const entries = Object.values(record.files);
+    const a = entries.find((entry) => entry.listed.snapshot_id === first.snapshot_id)!;
+    const b = entries.find((entry) => entry.listed.snapshot_id === second.snapshot_id)!;
+    [a.listed.snapshot_id, b.listed.snapshot_id] = [b.listed.snapshot_id, a.listed.snapshot_id];
+    writeFileSync(recordFile, JSON.stringify(record));
+    await assert.rejects(store.getCheckpoint(trackId, first.snapshot_id), { code: 'E_CHECKPOINT_NOT_FOUND' });
+  });
 });

@@ -73,8 +73,11 @@ export interface ReadOptions {
   display?: (file: string) => string;
   /** Told the format version found on disk (0: the original's), before the in-memory upgrade. */
   onFormatVersion?: (version: number | null) => void;
-  /** The store's documents known valid (known-valid.ts): bytes read with a recorded identity skip zod. */
-  known?: KnownValidFiles;
+  /**
+   * The store's documents known valid (known-valid.ts): bytes read with a recorded identity skip
+   * zod, and bytes validated are noted with their identity.
+   */
+  known?: Pick<KnownValidFiles, 'has' | 'note'>;
 }
 
 /**
