@@ -143,6 +143,40 @@ describe('the store lock under attack: takeovers, pauses, clocks (issue 7)', fun
     assert.equal(existsSync(journalFile), false);
   });
 
+  it('a journal its writer removes while the next holder rolls it forward (the writer went on late) is no error: the write stands', async () => {
+    // What the soak caught (seed 19): a holder paused after its commit point and taken over went on
+    // and removed its journal while the next holder was rolling it forward; that holder failed
+    // with E_IO "ENOENT … unlink track-journal.json" and its own write was lost to its caller.
+    const trackFile = ws.trackFile(id);
+    const temp = path.join(path.dirname(trackFile), '.track.json.999999.1.abcdef01.tmp');
+    writeFileSync(temp, JSON.stringify({ ...ws.readJson(trackFile), name: 'Rolled Forward' }, null, 2));
+    const journalFile = path.join(ws.tracksDir, 'track-journal.json');
+    writeFileSync(journalFile, JSON.stringify({
+      schema_version: 1, created_at: new Date().toISOString(),
+      entries: [{ target: path.relative(ws.conductor, trackFile), temp: path.relative(ws.conductor, temp) }],
+    }));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, to wrap the core's call
+    const fsp = require('node:fs/promises') as { unlink: (...args: unknown[]) => Promise<void> };
+    const original = fsp.unlink;
+    let removedByItsWriter = 0;
+    fsp.unlink = async (...args: unknown[]) => {
+      if (args[0] === journalFile && removedByItsWriter === 0) {
+        removedByItsWriter += 1;
+        rmSync(journalFile);
+      }
+      return original(...args);
+    };
+    try {
+      await new TrackStore({ root: ws.dir }).updateTrack(id, 'notes', 'after the roll forward');
+    } finally {
+      fsp.unlink = original;
+    }
+    assert.equal(removedByItsWriter, 1);
+    assert.equal(ws.readJson(trackFile).name, 'Rolled Forward', 'the journal was applied');
+    assert.equal(notes(), 'after the roll forward', 'and the write that finished it landed');
+    assert.equal(existsSync(journalFile), false);
+  });
+
   it('a lock with an owner file, even one that cannot be read, is not ownerless: past the grace it is kept until stale', async () => {
     mkdirSync(lockDir);
     // Owner files appear whole (renamed in); an unreadable one is damage, never a holder half-way.

@@ -80,8 +80,20 @@ export async function commitFiles(
   await applyEntries(paths, staged, appends, createdDirs);
   if (documents) noteWrittenDocuments(paths, staged.map((entry) => entry.target).filter((target) => documents.has(target)));
   // Past the commit point: if another process took the lock over meanwhile, it rolled this journal
-  // forward (the write stands) and the journal there now may be its own.
-  if (journalTemp && (await lock.stillOwned())) await unlink(paths.journalFile).catch(ignoreMissing);
+  // forward (the write stands) and the journal there now may be its own. The check and the removal
+  // are synchronous and adjacent (see HeldLock.assertHeld): a holder paused after an asynchronous
+  // check removed, when it went on, the journal the next holder was rolling forward (found by the
+  // soak: that holder then failed with ENOENT) or could have removed that holder's own journal.
+  // Left in doubt, the journal is rolled forward again by the next holder, which changes nothing.
+  if (journalTemp && lock.heldNow()) removeIfPresent(paths.journalFile);
+}
+
+function removeIfPresent(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }
 
 /** The identity each document has in place (a rename changes the change time, so it is taken after). */
@@ -176,7 +188,9 @@ export async function rollForwardJournal(paths: StorePaths): Promise<boolean> {
   }));
   const appends = (journal.appends ?? []).map((append) => ({ ...append, target: insideConductor(paths, append.target) }));
   await applyEntries(paths, entries, appends, []);
-  await unlink(paths.journalFile);
+  // Gone already: its writer, resumed after losing the lock, finished and removed it. Applying it
+  // twice changed nothing.
+  await unlink(paths.journalFile).catch(ignoreMissing);
   return true;
 }
 

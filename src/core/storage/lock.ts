@@ -68,6 +68,12 @@ export interface HeldLock {
   assertHeld(): void;
   /** Whether the owner file is still there (no timing check): for clean-up after a commit. */
   stillOwned(): Promise<boolean>;
+  /**
+   * assertHeld's check as a boolean, for clean-up that must never touch a later holder's files
+   * (the journal, which has one name for every writer): make the clean-up's call synchronously
+   * right after it, as for a commit point.
+   */
+  heldNow(): boolean;
 }
 
 /** One acquisition of the lock by this process. */
@@ -247,6 +253,14 @@ async function holdLock<T>(paths: StorePaths, settings: LockSettings, work: (loc
       if (after) throw compromised(after);
     },
     stillOwned: () => ownerFilePresent(hold),
+    heldNow() {
+      try {
+        held.assertHeld();
+        return true;
+      } catch {
+        return false;
+      }
+    },
   };
   try {
     return await work(held);
