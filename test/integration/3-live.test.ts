@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrackManagerApi } from '../../src/extension/extension';
@@ -93,6 +94,45 @@ describe('live refresh, recovery and a corrupt store', () => {
     const created = await cli(['create', '--name', 'Switched By CLI', '--type', 'bugfix', '--goal', 'g', '--priority', 'P3']);
     await cli(['switch', '--to', created.track_id]);
     await waitFor(() => api.statusBar.item.text === '$(target) Switched By CLI · P3 · 0%', 'the status bar to follow');
+  });
+
+  it('a status bar read that fails keeps the active track shown and is tried again by itself (nothing on disk in the store changes)', async () => {
+    const created = await cli(['create', '--name', 'Read Retried', '--type', 'bugfix', '--goal', 'g', '--priority', 'P1']);
+    const before = (await cli(['get-active']))!.track_id;
+    await cli(['switch', '--to', created.track_id]);
+    await waitFor(() => api.statusBar.item.text === '$(target) Read Retried · P1 · 0%', 'the status bar to show the track');
+    // The track file becomes a link to a file outside the store: changes to that file make no event
+    // in the store's folder, so only the status bar's own retry can see the file mended.
+    const file = path.join(folders()[0].uri.fsPath, '.claude', 'conductor', 'tracks', created.track_id, 'track.json');
+    const outside = path.join(mkdtempSync(path.join(tmpdir(), 'track-status-retry-')), 'track.json');
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(outside, text);
+    unlinkSync(file);
+    symlinkSync(outside, file);
+    // Counted as they finish, the retries included (they call refresh through the instance).
+    const statusBar = api.statusBar as unknown as { refresh: () => Promise<void> };
+    const original = statusBar.refresh.bind(api.statusBar);
+    let refreshes = 0;
+    statusBar.refresh = async () => {
+      await original();
+      refreshes += 1;
+    };
+    try {
+      writeFileSync(outside, text.replace('"priority": "P1"', '"priority": 17'));
+      const seen = refreshes;
+      await cli(['create', '--name', 'Wakes The Status Bar', '--type', 'feature', '--goal', 'g']);
+      await waitFor(() => refreshes > seen, 'a refresh after the write');
+      // The write's later file events (VS Code's own watcher comes after the extension's) settle.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      assert.equal(api.statusBar.item.text, '$(target) Read Retried · P1 · 0%', 'a failed read is no news: the track stays shown');
+      writeFileSync(outside, text.replace('"priority": "P1"', '"priority": "P0"'));
+      await waitFor(() => api.statusBar.item.text === '$(target) Read Retried · P0 · 0%', 'the retry to read the mended file', 5_000);
+    } finally {
+      statusBar.refresh = original;
+      unlinkSync(file);
+      writeFileSync(file, readFileSync(outside, 'utf8'));
+      await cli(['switch', '--to', before]);
+    }
   });
 
   it('detects interrupted work, raises one notification with Resume/Show/Dismiss, badges the view, never twice', async () => {
