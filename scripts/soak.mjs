@@ -76,7 +76,7 @@ const lockDir = store.paths.lockDir;
 
 const stats = {
   opsAttempted: 0, acknowledged: 0, kills: 0, stops: 0, takeovers: 0, ownerlessLocks: 0, futureLocks: 0,
-  outcomes: {}, unexpected: [], liveCompromised: 0,
+  outcomes: {}, unexpected: [], liveCompromised: 0, liveCompromisedOps: [],
 };
 const ops = [];
 /** Running op processes (CLI children and library workers) by pid. */
@@ -208,7 +208,10 @@ async function runWriter(writer, writerTracks) {
     if (!op.outcome.ok && !op.outcome.killed) {
       const expected = ['E_INVALID_TRANSITION', 'E_ANOTHER_ACTIVE', 'E_LOCK_COMPROMISED'];
       if (!expected.includes(op.outcome.code)) stats.unexpected.push({ id: op.id, kind: op.kind, face, code: op.outcome.code, message: op.outcome.message?.slice(0, 300) });
-      if (op.outcome.code === 'E_LOCK_COMPROMISED' && !op.stopped) stats.liveCompromised += 1;
+      if (op.outcome.code === 'E_LOCK_COMPROMISED' && !op.stopped) {
+        stats.liveCompromised += 1;
+        stats.liveCompromisedOps.push({ id: op.id, kind: op.kind, face, message: op.outcome.message?.slice(0, 300) });
+      }
     }
   }
   library?.stop();
@@ -393,6 +396,7 @@ const summary = {
   two_active_events: twoActive,
   compromised_ops_that_committed: phantom,
   live_writers_compromised: stats.liveCompromised,
+  live_writers_compromised_ops: stats.liveCompromisedOps.slice(0, 10),
   unexpected_errors: stats.unexpected.length,
   unexpected: stats.unexpected.slice(0, 10),
   sigkills: stats.kills,
