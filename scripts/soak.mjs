@@ -315,12 +315,13 @@ const seconds = (Date.now() - started) / 1000;
 
 // ---- verify
 let torn = 0;
+const tornFiles = [];
 const leftoverTemps = [];
 for (const file of walk(store.paths.conductorDir)) {
   const name = path.basename(file);
   if (name.endsWith('.tmp')) { leftoverTemps.push(file); continue; }
   if (!name.endsWith('.json')) continue;
-  try { JSON.parse(fs.readFileSync(file, 'utf8')); } catch { torn += 1; }
+  try { JSON.parse(fs.readFileSync(file, 'utf8')); } catch { torn += 1; tornFiles.push(path.relative(store.paths.conductorDir, file)); }
 }
 const doctorBefore = cliJson(['doctor']);
 const doctorAfterRepair = cliJson(['doctor', '--repair']);
@@ -392,6 +393,7 @@ const summary = {
   ops_lost: lost,
   lost_ops: lostOps.slice(0, 20),
   torn_files: torn,
+  torn_file_names: tornFiles.slice(0, 10),
   doubled_commits: doubled,
   two_active_events: twoActive,
   compromised_ops_that_committed: phantom,
