@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, unlinkSync, watch, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, unlinkSync, utimesSync, watch, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { QUEUE_FOLDER } from '../../src/core/storage/group-commit';
@@ -309,6 +309,26 @@ describe('group commit: a lock holder commits the queued writes of other process
     assert.ok(repaired.repaired.some((line) => line.includes('abandoned queued write')));
     assert.deepEqual(readdirSync(queue), []);
     assert.equal(repaired.healthy, true);
+  });
+
+  it('a request its requester was killed writing (created, never written) is removed a minute on by the next holder or doctor --repair; a fresh one is left', () => {
+    const id = ws.create('Survivor').track_id;
+    mkdirSync(queue, { recursive: true });
+    const old = path.join(queue, `${'f'.repeat(32)}.request.json`);
+    const fresh = path.join(queue, `${'9'.repeat(32)}.request.json`);
+    writeFileSync(old, '');
+    writeFileSync(fresh, '{"token":');
+    const twoMinutesAgo = new Date(Date.now() - 120_000);
+    utimesSync(old, twoMinutesAgo, twoMinutesAgo);
+    const found = ws.ok(['doctor', '--json']).problems.filter((problem) => problem.code === 'LEFTOVER_REQUEST');
+    assert.deepEqual(found.map((problem) => path.basename(problem.file)), [path.basename(old)], 'only the one left a minute ago');
+    const writer = spawnSync(process.execPath, [helper('group-worker.js'), ws.dir, JSON.stringify([['update', id, 'still here']])], { encoding: 'utf8' });
+    assert.equal(writer.status, 0, writer.stderr);
+    assert.deepEqual(readdirSync(queue), [path.basename(fresh)], 'the holder removed the old one and left the one that may be being written');
+    utimesSync(fresh, twoMinutesAgo, twoMinutesAgo);
+    const repaired = ws.ok(['doctor', '--repair', '--json']);
+    assert.equal(repaired.healthy, true);
+    assert.deepEqual(readdirSync(queue), []);
   });
 
   it('a queue file that is not a valid request (its arguments not a list) is never run, whoever left it', () => {

@@ -44,6 +44,12 @@ const TRY_EVERY_POLLS = 4;
 /** Requests and results of a process that is gone, or (another host) this old, are removed. */
 const FOREIGN_STALE_MS = 24 * 60 * 60_000;
 const QUEUE_FILE = /^([0-9a-f]{32})\.(request|claimed|results)\.json$/;
+/**
+ * A requester writes its request in the call that creates the file (enqueue): a request that is
+ * still not JSON this long after it was created lost its writer mid-write (a SIGKILL between the two
+ * system calls). Nobody will complete it, and it would otherwise wait out FOREIGN_STALE_MS.
+ */
+const HALF_WRITTEN_MS = 60_000;
 
 export function queueFolder(paths: StorePaths): string {
   return path.join(paths.tracksDir, QUEUE_FOLDER);
@@ -150,7 +156,7 @@ export async function runQueuedRequests(tx: Transaction): Promise<number> {
     const text = readSmall(queueFile(paths, token, kind));
     const request = text === null ? null : parseRequest(text, token);
     if (request) waiting.push(request);
-    else if (text !== null && kind === 'claimed') removeFile(queueFile(paths, token, kind));
+    else if (text !== null && (kind === 'claimed' || leftHalfWritten(queueFile(paths, token, kind), text))) removeFile(queueFile(paths, token, kind));
   }
   waiting.sort((a, b) => a.queued_at - b.queued_at || (a.token < b.token ? -1 : 1));
   const pending: Request[] = [];
@@ -351,6 +357,22 @@ function unreadableResults(paths: StorePaths, file: string): TrackError {
  * second while writers wait: synchronous calls (microseconds each) cost far less on a busy machine
  * than a thread-pool round trip per call.
  */
+/** A request file that is not JSON, left so since HALF_WRITTEN_MS ago. */
+function leftHalfWritten(file: string, text: string, now = Date.now()): boolean {
+  if (isJson(text)) return false;
+  const info = fs.statSync(file, { throwIfNoEntry: false });
+  return info !== undefined && now - info.mtimeMs >= HALF_WRITTEN_MS;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function readSmall(file: string): string | null {
   try {
     return fs.readFileSync(file, 'utf8');
@@ -626,7 +648,8 @@ function ownersState(text: string): 'dead' | 'alive' | 'unknown' {
 
 /**
  * Queue files nobody will come for (for doctor): requests and results of a process that is gone
- * (on this host), or of another host's process or unreadable, older than a day. A holder removes
+ * (on this host), or of another host's process or unreadable, older than a day; a file that is not
+ * JSON a minute after it was created (its writer was killed mid-write, see HALF_WRITTEN_MS). A holder removes
  * most of them itself when it next runs the queue; a store nobody writes to keeps them.
  */
 export async function abandonedQueueFiles(paths: StorePaths, now = Date.now()): Promise<string[]> {
@@ -634,12 +657,16 @@ export async function abandonedQueueFiles(paths: StorePaths, now = Date.now()): 
   const names = await readdir(dir).catch(() => [] as string[]);
   const found: string[] = [];
   for (const name of names) {
-    if (!QUEUE_FILE.test(name)) continue;
+    const kind = QUEUE_FILE.exec(name)?.[2];
+    if (!kind) continue;
     const file = path.join(dir, name);
     const [text, info] = await Promise.all([readFile(file, 'utf8').catch(() => null), stat(file).catch(() => null)]);
     if (text === null || !info) continue;
     const state = ownersState(text);
-    if (state === 'dead' || (state === 'unknown' && now - info.mtimeMs >= FOREIGN_STALE_MS)) found.push(file);
+    // Only a request is written in place; a results file that is not JSON is damaged, and kept
+    // a day: it may hold results whose requests must never run again.
+    const staleAfter = kind === 'request' && !isJson(text) ? HALF_WRITTEN_MS : FOREIGN_STALE_MS;
+    if (state === 'dead' || (state === 'unknown' && now - info.mtimeMs >= staleAfter)) found.push(file);
   }
   return found.sort();
 }
