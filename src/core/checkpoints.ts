@@ -29,13 +29,8 @@ export interface CheckpointRequest {
   source?: string;
 }
 
-export interface CheckpointEntry {
-  snapshot_id: string;
-  type: string;
-  created_at: string;
-  name: string | null;
-  description: string | null;
-  event: string | null;
+/** One checkpoint as listings show it, with its file. */
+export interface CheckpointEntry extends ListedCheckpoint {
   file: string;
 }
 
