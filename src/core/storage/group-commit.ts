@@ -632,13 +632,16 @@ class QueueWaiter {
 
 type Owner = { pid?: unknown; host?: unknown };
 
-/** A queue file's requesters (one, or a group's): dead when all are gone on this host, alive when one runs. */
-function ownersState(text: string): 'dead' | 'alive' | 'unknown' {
+/**
+ * A queue file's requesters (one, or a group's): dead when all are gone on this host, alive when one
+ * runs; unreadable when the file is not JSON.
+ */
+function ownersState(text: string): 'dead' | 'alive' | 'unknown' | 'unreadable' {
   let document: (Owner & { results?: unknown }) | null;
   try {
     document = JSON.parse(text) as (Owner & { results?: unknown }) | null;
   } catch {
-    return 'unknown';
+    return 'unreadable';
   }
   const owners: Owner[] = Array.isArray(document?.results) ? document.results as Owner[] : document ? [document] : [];
   const states = owners.map((owner) => (owner && typeof owner.pid === 'number' && typeof owner.host === 'string' ? processState({ pid: owner.pid, host: owner.host }) : 'unknown'));
@@ -648,9 +651,9 @@ function ownersState(text: string): 'dead' | 'alive' | 'unknown' {
 
 /**
  * Queue files nobody will come for (for doctor): requests and results of a process that is gone
- * (on this host), or of another host's process or unreadable, older than a day; a file that is not
- * JSON a minute after it was created (its writer was killed mid-write, see HALF_WRITTEN_MS). A holder removes
- * most of them itself when it next runs the queue; a store nobody writes to keeps them.
+ * (on this host), or of another host's process or unreadable, older than a day; a request that is
+ * not JSON a minute after it was created (its writer was killed mid-write, see HALF_WRITTEN_MS).
+ * A holder removes most of them itself when it next runs the queue; a store nobody writes to keeps them.
  */
 export async function abandonedQueueFiles(paths: StorePaths, now = Date.now()): Promise<string[]> {
   const dir = queueFolder(paths);
@@ -665,8 +668,8 @@ export async function abandonedQueueFiles(paths: StorePaths, now = Date.now()): 
     const state = ownersState(text);
     // Only a request is written in place; a results file that is not JSON is damaged, and kept
     // a day: it may hold results whose requests must never run again.
-    const staleAfter = kind === 'request' && !isJson(text) ? HALF_WRITTEN_MS : FOREIGN_STALE_MS;
-    if (state === 'dead' || (state === 'unknown' && now - info.mtimeMs >= staleAfter)) found.push(file);
+    const staleAfter = kind === 'request' && state === 'unreadable' ? HALF_WRITTEN_MS : FOREIGN_STALE_MS;
+    if (state === 'dead' || (state !== 'alive' && now - info.mtimeMs >= staleAfter)) found.push(file);
   }
   return found.sort();
 }
